@@ -1,0 +1,133 @@
+import { z } from "zod";
+
+/**
+ * The canonical events: what every platform adapter produces and every processor consumes.
+ * Money is integer minor units of `currency` (the shop's currency); times are UTC instants (ISO 8601).
+ * Nothing here identifies a person: customers appear only as a keyed hash.
+ */
+
+export const EVENT_VERSION = 1;
+
+const instant = z.iso.datetime({ offset: true });
+const minor = z.number().int().refine(Number.isSafeInteger, "must be a safe integer");
+const currency = z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code");
+const id = z.string().min(1).max(128);
+
+/** Whether an order counts towards revenue right now, decided by the adapter from the platform's statuses. */
+export const SalesStatus = z.enum(["sale", "pending", "cancelled"]);
+
+export const OrderLine = z.object({
+  lineId: id,
+  productId: id.nullable(),
+  variantId: id.nullable(),
+  /** The SKU, or `variant:<id>` when the merchant left the SKU empty, so every line has a stock key. */
+  sku: z.string().min(1),
+  quantity: z.number().int().min(0),
+  unitPriceMinor: minor,
+  /** Price × quantity less line discounts. */
+  totalMinor: minor,
+});
+
+export const Order = z.object({
+  orderId: id,
+  orderNumber: z.string().max(64).nullable(),
+  createdAt: instant,
+  updatedAt: instant,
+  cancelledAt: instant.nullable(),
+  status: SalesStatus,
+  financialStatus: z.string().max(32).nullable(),
+  currency,
+  totalMinor: minor,
+  subtotalMinor: minor,
+  taxMinor: minor,
+  discountMinor: minor,
+  shippingMinor: minor,
+  test: z.boolean(),
+  customerKey: z.string().nullable(),
+  lines: z.array(OrderLine),
+});
+
+export const Refund = z.object({
+  refundId: id,
+  orderId: id,
+  createdAt: instant,
+  currency,
+  amountMinor: minor,
+  lines: z.array(z.object({ lineId: id, sku: z.string().min(1).nullable(), quantity: z.number().int() })),
+});
+
+export const InventoryLevel = z.object({
+  inventoryItemId: id,
+  locationId: id,
+  sku: z.string().min(1).nullable(),
+  available: z.number().int().nullable(),
+  updatedAt: instant,
+});
+
+export const Checkout = z.object({
+  checkoutId: id,
+  createdAt: instant,
+  updatedAt: instant,
+  currency,
+  totalMinor: minor,
+  completedAt: instant.nullable(),
+});
+
+export const Product = z.object({
+  productId: id,
+  title: z.string().max(512),
+  updatedAt: instant,
+  variants: z.array(
+    z.object({
+      variantId: id,
+      sku: z.string().min(1),
+      inventoryItemId: id.nullable(),
+      priceMinor: minor,
+    }),
+  ),
+});
+
+const envelope = {
+  v: z.literal(EVENT_VERSION),
+  platform: z.string().regex(/^[a-z][a-z0-9_-]*$/),
+  /** The shop as the platform names it (e.g. `acme.myshopify.com`). */
+  shop: z.string().min(1).max(255),
+  /** The platform's delivery/event id: also the JetStream `Nats-Msg-Id`. */
+  eventId: z.string().min(1).max(256),
+  receivedAt: instant,
+};
+
+export const CanonicalEvent = z.discriminatedUnion("type", [
+  z.object({ ...envelope, type: z.literal("order"), order: Order }),
+  z.object({ ...envelope, type: z.literal("refund"), refund: Refund }),
+  z.object({ ...envelope, type: z.literal("inventory_level"), inventoryLevel: InventoryLevel }),
+  z.object({ ...envelope, type: z.literal("checkout"), checkout: Checkout }),
+  z.object({ ...envelope, type: z.literal("product"), product: Product }),
+]);
+
+export type OrderLine = z.infer<typeof OrderLine>;
+export type Order = z.infer<typeof Order>;
+export type Refund = z.infer<typeof Refund>;
+export type InventoryLevel = z.infer<typeof InventoryLevel>;
+export type Checkout = z.infer<typeof Checkout>;
+export type Product = z.infer<typeof Product>;
+export type CanonicalEvent = z.infer<typeof CanonicalEvent>;
+export type EventType = CanonicalEvent["type"];
+export type SalesStatus = z.infer<typeof SalesStatus>;
+
+/**
+ * NATS subject tokens can't hold `.`, `*`, `>` or white space, and shop domains are full of dots.
+ * Anything outside [a-z0-9-] is written as `_` plus two hex digits, which is reversible and
+ * never collides (`_` itself is escaped).
+ */
+export function subjectToken(value: string): string {
+  return value.toLowerCase().replace(/[^a-z0-9-]/g, (ch) => {
+    const code = ch.codePointAt(0) as number;
+    if (code > 0xff) return `_u${code.toString(16).padStart(6, "0")}`;
+    return `_${code.toString(16).padStart(2, "0")}`;
+  });
+}
+
+export function eventSubject(event: Pick<CanonicalEvent, "platform" | "shop" | "type">): string {
+  return `evt.${event.platform}.${subjectToken(event.shop)}.${event.type}`;
+}

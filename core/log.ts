@@ -1,0 +1,29 @@
+import { pino, type Logger } from "pino";
+
+/**
+ * Paths that may hold secrets or personal data. Services never log payloads, but a header object or
+ * a config slipped into a log line must not leak either.
+ */
+const REDACT = [
+  "*.SHOPIFY_API_SECRET",
+  "*.CUSTOMER_HASH_KEY",
+  "*.WOOCOMMERCE_WEBHOOK_SECRET",
+  "*.BIGCOMMERCE_ACCESS_TOKEN",
+  "*.BIGCOMMERCE_WEBHOOK_SECRET",
+  'headers["x-shopify-hmac-sha256"]',
+  'headers["authorization"]',
+  "*.email",
+  "*.phone",
+  "*.first_name",
+  "*.last_name",
+  "*.address1",
+  "*.browser_ip",
+  "*.token",
+  "*.password",
+];
+
+export function createLogger(service: string, level = process.env.LOG_LEVEL ?? "info"): Logger {
+  return pino({ name: service, level, redact: { paths: REDACT, censor: "[redacted]" } });
+}
+
+export type { Logger };

@@ -1,0 +1,93 @@
+import { connect, nanos, type NatsConnection } from "@nats-io/transport-node";
+import {
+  DiscardPolicy,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+  type StreamConfig,
+} from "@nats-io/jetstream";
+import type { Logger } from "./log.ts";
+
+export const EVENTS_STREAM = "EVENTS";
+export const DEAD_LETTER_STREAM = "EVENTS_DLQ";
+export const DEAD_LETTER_PREFIX = "dlq";
+
+const HOUR = 60 * 60 * 1000;
+const DAY = 24 * HOUR;
+
+/**
+ * The stream every ingest publishes to. Deduplication by `Nats-Msg-Id` covers the quick retries
+ * (a platform re-sending after a timeout); longer-lived duplicates are harmless because every
+ * downstream write is an idempotent upsert. The window is kept short-ish because the broker holds
+ * every id of the window in memory.
+ */
+export const eventsStreamConfig: Partial<StreamConfig> & { name: string } = {
+  name: EVENTS_STREAM,
+  subjects: ["evt.>"],
+  storage: StorageType.File,
+  retention: RetentionPolicy.Limits,
+  discard: DiscardPolicy.Old,
+  max_age: nanos(7 * DAY),
+  duplicate_window: nanos(20 * 60 * 1000),
+};
+
+export const deadLetterStreamConfig: Partial<StreamConfig> & { name: string } = {
+  name: DEAD_LETTER_STREAM,
+  subjects: [`${DEAD_LETTER_PREFIX}.>`],
+  storage: StorageType.File,
+  retention: RetentionPolicy.Limits,
+  max_age: nanos(30 * DAY),
+};
+
+export async function connectNats(url: string, name: string, log: Logger): Promise<NatsConnection> {
+  const nc = await connect({
+    servers: url.split(","),
+    name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+    waitOnFirstConnect: true,
+  });
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === "disconnect" || status.type === "reconnect") {
+        log.warn(
+          { nats: status.type, server: "server" in status ? status.server : undefined },
+          "nats connection changed",
+        );
+      }
+    }
+  })();
+  log.info({ server: nc.getServer() }, "connected to nats");
+  return nc;
+}
+
+/** Creates the streams, or brings an existing one's settings up to date. Safe to call from every service. */
+export async function ensureStreams(jsm: JetStreamManager): Promise<void> {
+  for (const config of [eventsStreamConfig, deadLetterStreamConfig]) {
+    const name = config.name;
+    try {
+      await jsm.streams.info(name);
+      await jsm.streams.update(name, config);
+    } catch (err) {
+      if (!isNotFound(err)) throw new Error(`cannot check stream ${name}: ${String(err)}`, { cause: err });
+      await jsm.streams.add(config);
+    }
+  }
+}
+
+export async function streamsReady(nc: NatsConnection): Promise<boolean> {
+  if (nc.isClosed()) return false;
+  try {
+    const jsm = await jetstreamManager(nc, { timeout: 1000 });
+    await jsm.streams.info(EVENTS_STREAM);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isNotFound(err: unknown): boolean {
+  const text = String((err as { message?: string })?.message ?? err);
+  return /stream not found/i.test(text) || (err as { code?: unknown })?.code === 404;
+}

@@ -1,0 +1,88 @@
+import { Sender } from "@questdb/nodejs-client";
+
+/**
+ * QuestDB access: writes go through ILP over HTTP (`Sender`, batched, flushed explicitly so an ack
+ * follows an accepted write); reads go through the HTTP `/exec` SQL endpoint.
+ */
+
+export interface QueryResult<Row = unknown[]> {
+  columns: { name: string; type: string }[];
+  dataset: Row[];
+  count: number;
+}
+
+export class QuestDbError extends Error {
+  readonly status: number | undefined;
+  readonly query: string;
+
+  constructor(message: string, status: number | undefined, query: string) {
+    super(message);
+    this.name = "QuestDbError";
+    this.status = status;
+    this.query = query;
+  }
+}
+
+export class QuestDb {
+  readonly url: URL;
+
+  constructor(httpUrl: string) {
+    this.url = new URL(httpUrl);
+  }
+
+  async exec<Row = unknown[]>(query: string, { timeoutMs = 30_000 } = {}): Promise<QueryResult<Row>> {
+    const target = new URL("/exec", this.url);
+    target.searchParams.set("query", query);
+    let response: Response;
+    try {
+      response = await fetch(target, { signal: AbortSignal.timeout(timeoutMs) });
+    } catch (err) {
+      throw new QuestDbError(`QuestDB unreachable at ${this.url.origin}: ${String(err)}`, undefined, query);
+    }
+    const body = (await response.json().catch(() => ({}))) as Partial<QueryResult<Row>> & { error?: string };
+    if (!response.ok || body.error) {
+      throw new QuestDbError(
+        `QuestDB rejected query: ${body.error ?? response.statusText}`,
+        response.status,
+        query,
+      );
+    }
+    return { columns: body.columns ?? [], dataset: body.dataset ?? [], count: body.count ?? 0 };
+  }
+
+  /** Rows as objects keyed by column name, for code that reads better that way. */
+  async rows<T extends Record<string, unknown>>(query: string): Promise<T[]> {
+    const result = await this.exec(query);
+    return result.dataset.map((row) =>
+      Object.fromEntries(result.columns.map((column, i) => [column.name, row[i]])),
+    ) as T[];
+  }
+
+  async healthy(): Promise<boolean> {
+    try {
+      await this.exec("SELECT 1", { timeoutMs: 2000 });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** A sender that only sends when told to: the caller acks its messages after `flush()` resolves. */
+  async sender({ retryTimeoutMs = 5000, requestTimeoutMs = 10_000 } = {}): Promise<Sender> {
+    return Sender.fromConfig(
+      `http::addr=${this.url.host};auto_flush=off;retry_timeout=${retryTimeoutMs};request_timeout=${requestTimeoutMs};`,
+    );
+  }
+}
+
+/** Quotes a string for a QuestDB SQL literal. /exec has no bind parameters, so every value goes through here. */
+export function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** Microseconds since the epoch, QuestDB's timestamp unit, from an ISO instant. */
+export function toMicros(iso: string): bigint {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) throw new RangeError(`not an instant: ${iso}`);
+  return BigInt(ms) * 1000n;
+}

@@ -1,0 +1,78 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { Logger } from "../../core/log.ts";
+import { InvalidPayload, type Delivery, type PlatformAdapter } from "../../platforms/adapter.ts";
+import { jsonError } from "../errors.ts";
+import type { Publish } from "../publish.ts";
+import type { Counters } from "../counters.ts";
+
+export interface WebhookRoutesOptions {
+  adapters: PlatformAdapter[];
+  publish: Publish;
+  maxBytes: number;
+  log: Logger;
+  counters: Counters;
+}
+
+const JSON_TYPES = ["application/json"];
+
+/**
+ * `POST /webhooks/<platform>`: verify, normalise, publish, and nothing else — no database work,
+ * because Shopify counts a delivery as failed after 5 s and the broker's ack is all we wait for.
+ */
+export function webhookRoutes({ adapters, publish, maxBytes, log, counters }: WebhookRoutesOptions): Hono {
+  const routes = new Hono();
+  const limit = bodyLimit({
+    maxSize: maxBytes,
+    onError: (c) => jsonError(c, 413, "payload_too_large", `body exceeds ${maxBytes} bytes`),
+  });
+
+  for (const adapter of adapters) {
+    const accepted = adapter.contentTypes ?? JSON_TYPES;
+    routes.post(`/${adapter.platform}`, limit, async (c) => {
+      const mediaType = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+      if (!accepted.includes(mediaType)) {
+        return jsonError(
+          c,
+          415,
+          "unsupported_media_type",
+          `expected ${accepted.join(" or ")}, got "${mediaType || "none"}"`,
+        );
+      }
+      const delivery: Delivery = {
+        header: (name) => c.req.header(name),
+        rawBody: Buffer.from(await c.req.arrayBuffer()),
+        receivedAt: new Date().toISOString(),
+      };
+      if (!adapter.verify(delivery)) {
+        counters.add(adapter.platform, "unauthorized");
+        return jsonError(c, 401, "invalid_signature", `${adapter.platform} signature missing or invalid`);
+      }
+
+      let result;
+      try {
+        result = adapter.handle(delivery);
+      } catch (err) {
+        if (!(err instanceof InvalidPayload)) throw err;
+        counters.add(adapter.platform, "invalid");
+        log.warn({ platform: adapter.platform, field: err.field, reason: err.message }, "webhook rejected");
+        return jsonError(c, 400, "invalid_payload", err.message, err.field);
+      }
+      if (result.kind === "ignore") {
+        counters.add(adapter.platform, `ignored ${result.reason}`);
+        return c.json({ ok: true, ignored: result.reason });
+      }
+
+      try {
+        const { duplicates } = await publish(result.events);
+        counters.add(adapter.platform, duplicates ? "duplicate" : "published");
+        return c.json({ ok: true, events: result.events.length, duplicates });
+      } catch (err) {
+        counters.add(adapter.platform, "unavailable");
+        log.error({ platform: adapter.platform, err: (err as Error).message }, "publish to JetStream failed");
+        return jsonError(c, 503, "unavailable", "event store unavailable, retry later");
+      }
+    });
+  }
+  return routes;
+}

@@ -1,0 +1,5 @@
+import type { PlatformModule } from "./adapter.ts";
+import { shopify } from "./shopify/index.ts";
+
+/** Every platform MetricsDash speaks. A new platform is a folder beside `shopify/` and one line here. */
+export const platforms: PlatformModule[] = [shopify];

@@ -1,0 +1,109 @@
+import { z } from "zod";
+import type { CanonicalEvent } from "../../core/events.ts";
+import { customerKey } from "../../core/identity.ts";
+import { parseJsonExact } from "../../core/json.ts";
+import { hmacSha256Matches } from "../../core/signature.ts";
+import { InvalidPayload, type Delivery, type PlatformAdapter, type PlatformModule } from "../adapter.ts";
+import { normaliseInventoryLevel, normaliseOrder, normaliseRefund } from "./normalise.ts";
+import { ShopifyInventoryLevel, ShopifyOrder, ShopifyRefund } from "./payload.ts";
+
+export const PLATFORM = "shopify";
+
+/** The Admin API version we subscribe with; Shopify supports each for a year and falls forward after. */
+export const SHOPIFY_API_VERSION = "2026-10";
+
+const env = z.object({
+  /** The app's client secret: Shopify signs every webhook with it. Named as Shopify's CLI names it. */
+  SHOPIFY_API_SECRET: z.string().min(16, "SHOPIFY_API_SECRET must be at least 16 characters"),
+});
+
+const ORDER_TOPICS = new Set(["orders/create", "orders/updated", "orders/paid", "orders/cancelled"]);
+
+function parse<S extends z.ZodType>(schema: S, body: unknown, topic: string): z.infer<S> {
+  const result = schema.safeParse(body);
+  if (!result.success) throw InvalidPayload.fromZod(result.error, `shopify ${topic}`);
+  return result.data;
+}
+
+function createAdapter(config: z.infer<typeof env>, shared: { customerHashKey: string }): PlatformAdapter {
+  return {
+    platform: PLATFORM,
+
+    verify: (delivery) =>
+      hmacSha256Matches(
+        config.SHOPIFY_API_SECRET,
+        delivery.rawBody,
+        delivery.header("x-shopify-hmac-sha256"),
+        "base64",
+      ),
+
+    handle(delivery: Delivery) {
+      const topic = delivery.header("x-shopify-topic");
+      const shop = delivery.header("x-shopify-shop-domain")?.toLowerCase();
+      // Shopify's advice: the event id is shared by every delivery of one event; older deliveries lack it.
+      const deliveryId = delivery.header("x-shopify-event-id") ?? delivery.header("x-shopify-webhook-id");
+      if (!topic) throw new InvalidPayload("missing X-Shopify-Topic header", "X-Shopify-Topic");
+      if (!shop || !/^[a-z0-9][a-z0-9.-]*$/.test(shop)) {
+        throw new InvalidPayload(
+          "missing or malformed X-Shopify-Shop-Domain header",
+          "X-Shopify-Shop-Domain",
+        );
+      }
+      if (!deliveryId)
+        throw new InvalidPayload(
+          "missing X-Shopify-Event-Id / X-Shopify-Webhook-Id header",
+          "X-Shopify-Event-Id",
+        );
+
+      const isOrder = ORDER_TOPICS.has(topic);
+      if (!isOrder && topic !== "refunds/create" && topic !== "inventory_levels/update") {
+        return { kind: "ignore", reason: `topic ${topic}` };
+      }
+
+      let body: unknown;
+      try {
+        body = parseJsonExact(delivery.rawBody.toString("utf8"));
+      } catch (err) {
+        throw new InvalidPayload(`body is not valid JSON: ${(err as Error).message}`);
+      }
+
+      const base = {
+        v: 1 as const,
+        platform: PLATFORM,
+        shop,
+        eventId: `${topic}:${deliveryId}`,
+        receivedAt: delivery.receivedAt,
+      };
+      let event: CanonicalEvent;
+      try {
+        if (isOrder) {
+          const order = parse(ShopifyOrder, body, topic);
+          event = {
+            ...base,
+            type: "order",
+            order: normaliseOrder(order, (id) => customerKey(shared.customerHashKey, PLATFORM, shop, id)),
+          };
+        } else if (topic === "refunds/create") {
+          event = { ...base, type: "refund", refund: normaliseRefund(parse(ShopifyRefund, body, topic)) };
+        } else {
+          event = {
+            ...base,
+            type: "inventory_level",
+            inventoryLevel: normaliseInventoryLevel(parse(ShopifyInventoryLevel, body, topic)),
+          };
+        }
+      } catch (err) {
+        if (err instanceof InvalidPayload) throw err;
+        throw new InvalidPayload(`shopify ${topic}: ${(err as Error).message}`);
+      }
+      return { kind: "publish", events: [event] };
+    },
+  };
+}
+
+export const shopify: PlatformModule<typeof env> = {
+  platform: PLATFORM,
+  env,
+  configuredBy: ["SHOPIFY_API_SECRET"],
+  create: createAdapter,
+};

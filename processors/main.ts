@@ -1,0 +1,40 @@
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { loadConfig, processorsEnv } from "../core/config.ts";
+import { createLogger } from "../core/log.ts";
+import { connectNats, ensureStreams } from "../core/nats.ts";
+import { QuestDb } from "../core/questdb.ts";
+import { onShutdown } from "../core/shutdown.ts";
+import { startConsumer } from "./consumer.ts";
+import { ordersHandler } from "./orders/handler.ts";
+import { ORDER_TABLES, ensureTables } from "./orders/schema.ts";
+
+const log = createLogger("processors");
+const config = loadConfig(processorsEnv);
+
+const db = new QuestDb(config.QUESTDB_HTTP_URL);
+await ensureTables(db, ORDER_TABLES);
+log.info({ questdb: config.QUESTDB_HTTP_URL }, "tables ready");
+
+const nc = await connectNats(config.NATS_URL, "metricsdash-processors", log);
+const jsm = await jetstreamManager(nc);
+await ensureStreams(jsm);
+const js = jetstream(nc);
+
+const consumers = [
+  await startConsumer({
+    name: "orders",
+    js,
+    jsm,
+    sender: await db.sender(),
+    handle: ordersHandler(db, log),
+    log,
+    batchMaxMessages: config.BATCH_MAX_MESSAGES,
+    batchMaxWaitMs: config.BATCH_MAX_WAIT_MS,
+    maxDeliveries: config.MAX_DELIVERIES,
+  }),
+];
+
+onShutdown(log, async () => {
+  await Promise.all(consumers.map((c) => c.stop()));
+  await nc.drain();
+});

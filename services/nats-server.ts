@@ -1,0 +1,53 @@
+import type { ChildProcess } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { freePort, portOpen, waitFor } from "./ports.ts";
+import { spawnServer, stopProcess } from "./process.ts";
+
+export interface NatsServer {
+  readonly url: string;
+  readonly port: number;
+  /** Stops the server; its JetStream store stays on disk for `start()`. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  restart(): Promise<void>;
+}
+
+/** Runs Debian's `nats-server` with JetStream and its own store directory under `dir`. */
+export async function startNatsServer({ dir, port }: { dir: string; port?: number }): Promise<NatsServer> {
+  const listen = port ?? (await freePort());
+  const storeDir = join(dir, "jetstream");
+  mkdirSync(storeDir, { recursive: true });
+  let child: ChildProcess | undefined;
+
+  const start = async () => {
+    const binary = process.env.NATS_SERVER_BIN ?? "nats-server";
+    child = spawnServer(
+      binary,
+      ["-a", "127.0.0.1", "-p", String(listen), "-js", "-sd", storeDir],
+      process.env,
+      join(dir, "nats.log"),
+    );
+    const failed = new Promise<never>((_, reject) =>
+      child!.once("error", (err) =>
+        reject(new Error(`cannot run ${binary}: ${err.message} (see services/bootstrap.sh)`)),
+      ),
+    );
+    await Promise.race([waitFor(`nats-server on :${listen}`, () => portOpen(listen), 15_000), failed]);
+  };
+  const stop = async () => {
+    if (child) await stopProcess(child);
+    child = undefined;
+  };
+  await start();
+  return {
+    url: `nats://127.0.0.1:${listen}`,
+    port: listen,
+    start,
+    stop,
+    restart: async () => {
+      await stop();
+      await start();
+    },
+  };
+}

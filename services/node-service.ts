@@ -1,0 +1,55 @@
+import type { ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { spawnServer, killProcess, stopProcess } from "./process.ts";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+export interface NodeService {
+  readonly name: string;
+  start(): Promise<void>;
+  /** Graceful: SIGTERM, the service drains. */
+  stop(): Promise<void>;
+  /** A crash: SIGKILL, nothing drains. */
+  kill(): Promise<void>;
+  readonly running: boolean;
+}
+
+/**
+ * One of our services (`ingest/main.ts`, …) as its own Node process, as in production, so tests
+ * and the start command exercise the real wiring and can kill it mid-stream.
+ */
+export function nodeService(
+  name: string,
+  entry: string,
+  env: NodeJS.ProcessEnv,
+  { output = "/dev/null", ready }: { output?: string; ready?: () => Promise<void> } = {},
+): NodeService {
+  let child: ChildProcess | undefined;
+  return {
+    name,
+    get running() {
+      return child !== undefined && child.exitCode === null && child.signalCode === null;
+    },
+    async start() {
+      child = spawnServer(process.execPath, [join(ROOT, entry)], env, output);
+      const exited = new Promise<never>((_, reject) =>
+        child!.once("exit", (code) =>
+          reject(
+            new Error(
+              `${name} exited with ${code} while starting${output.startsWith("/") && output !== "/dev/null" ? `; see ${output}` : ""}`,
+            ),
+          ),
+        ),
+      );
+      exited.catch(() => undefined);
+      if (ready) await Promise.race([ready(), exited]);
+    },
+    async stop() {
+      if (child) await stopProcess(child);
+    },
+    async kill() {
+      if (child) await killProcess(child);
+    },
+  };
+}

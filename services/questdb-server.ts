@@ -1,0 +1,98 @@
+import type { ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { QuestDb } from "../core/questdb.ts";
+import { freePort, waitFor } from "./ports.ts";
+import { spawnServer, stopProcess } from "./process.ts";
+
+export const QUESTDB_VERSION = process.env.QUESTDB_VERSION ?? "9.3.4";
+
+export interface QuestDbPorts {
+  http: number;
+  pg: number;
+  ilp: number;
+}
+
+export interface QuestDbServer {
+  readonly httpUrl: string;
+  readonly ports: QuestDbPorts;
+  readonly db: QuestDb;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  restart(): Promise<void>;
+}
+
+/** Where Maven put the jar (`mvn dependency:get`, run by services/bootstrap.sh); QUESTDB_JAR overrides. */
+export function questDbJar(): string {
+  const jar =
+    process.env.QUESTDB_JAR ??
+    join(homedir(), ".m2/repository/org/questdb/questdb", QUESTDB_VERSION, `questdb-${QUESTDB_VERSION}.jar`);
+  if (!existsSync(jar))
+    throw new Error(`QuestDB jar not found at ${jar}: run services/bootstrap.sh (or set QUESTDB_JAR)`);
+  return jar;
+}
+
+/** Runs QuestDB from its Maven jar on the installed Java, its data under `dir`, on the given or free ports. */
+export async function startQuestDbServer({
+  dir,
+  ports,
+}: {
+  dir: string;
+  ports?: Partial<QuestDbPorts>;
+}): Promise<QuestDbServer> {
+  const resolved: QuestDbPorts = {
+    http: ports?.http ?? (await freePort()),
+    pg: ports?.pg ?? (await freePort()),
+    ilp: ports?.ilp ?? (await freePort()),
+  };
+  const jar = questDbJar();
+  const root = join(dir, "questdb");
+  mkdirSync(root, { recursive: true });
+  const httpUrl = `http://127.0.0.1:${resolved.http}`;
+  const db = new QuestDb(httpUrl);
+  let child: ChildProcess | undefined;
+
+  const env = {
+    ...process.env,
+    QDB_HTTP_BIND_TO: `127.0.0.1:${resolved.http}`,
+    QDB_PG_NET_BIND_TO: `127.0.0.1:${resolved.pg}`,
+    QDB_LINE_TCP_NET_BIND_TO: `127.0.0.1:${resolved.ilp}`,
+    // The "min" health server would take port 9003 in every instance; tests run several at once.
+    QDB_HTTP_MIN_ENABLED: "false",
+    QDB_LINE_UDP_ENABLED: "false",
+    QDB_TELEMETRY_ENABLED: "false",
+  };
+  const start = async () => {
+    const heap = process.env.QUESTDB_HEAP ?? "1g";
+    child = spawnServer(
+      "java",
+      [`-Xmx${heap}`, "-p", jar, "-m", "io.questdb/io.questdb.ServerMain", "-d", root],
+      env,
+      join(dir, "questdb.log"),
+    );
+    const failed = new Promise<never>((_, reject) => {
+      child!.once("error", (err) => reject(new Error(`cannot run java: ${err.message}`)));
+      child!.once("exit", (code) =>
+        reject(new Error(`QuestDB exited with ${code} during start; see ${join(dir, "questdb.log")}`)),
+      );
+    });
+    await Promise.race([waitFor(`QuestDB on :${resolved.http}`, () => db.healthy(), 60_000), failed]);
+  };
+  const stop = async () => {
+    if (child) await stopProcess(child);
+    child = undefined;
+  };
+  await start();
+  return {
+    httpUrl,
+    ports: resolved,
+    db,
+    start,
+    stop,
+    restart: async () => {
+      await stop();
+      await start();
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createLogger } from "../core/log.ts";
+import { onShutdown } from "../core/shutdown.ts";
+import { startStack } from "./stack.ts";
+
+/**
+ * The start command: NATS, QuestDB and our services on their documented ports, reusing NATS or
+ * QuestDB when one already answers there. Data lives in `.data/` beside the code.
+ */
+const log = createLogger("start");
+const root = fileURLToPath(new URL("..", import.meta.url));
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+
+const stack = await startStack({
+  dir: join(root, ".data"),
+  env: {},
+  reuseRunning: true,
+  output: "inherit",
+  ports: {
+    nats: env("NATS_PORT", 4222),
+    questdb: {
+      http: env("QUESTDB_HTTP_PORT", 9000),
+      pg: env("QUESTDB_PG_PORT", 8812),
+      ilp: env("QUESTDB_ILP_PORT", 9009),
+    },
+    ingest: env("INGEST_PORT", 8080),
+  },
+});
+
+log.info(
+  {
+    ingest: stack.ingestUrl,
+    nats: `${stack.natsUrl}${stack.nats ? "" : " (already running)"}`,
+    questdb: `${stack.questdbUrl}${stack.questdb ? "" : " (already running)"}`,
+  },
+  "MetricsDash is up: POST Shopify webhooks to /webhooks/shopify, query QuestDB at /exec",
+);
+
+onShutdown(log, () => stack.stop());
