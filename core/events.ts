@@ -82,7 +82,8 @@ export const Product = z.object({
       variantId: id,
       sku: z.string().min(1),
       inventoryItemId: id.nullable(),
-      priceMinor: minor,
+      /** Null when the platform's payload names no currency (Shopify's products webhooks don't). */
+      priceMinor: minor.nullable(),
     }),
   ),
 });

@@ -5,6 +5,7 @@ import { connectNats, ensureStreams } from "../core/nats.ts";
 import { QuestDb } from "../core/questdb.ts";
 import { onShutdown } from "../core/shutdown.ts";
 import { startConsumer } from "./consumer.ts";
+import { startInventory } from "./inventory/index.ts";
 import { ordersHandler } from "./orders/handler.ts";
 import { ORDER_TABLES, ensureTables } from "./orders/schema.ts";
 
@@ -32,6 +33,7 @@ const consumers = [
     batchMaxWaitMs: config.BATCH_MAX_WAIT_MS,
     maxDeliveries: config.MAX_DELIVERIES,
   }),
+  await startInventory({ db, js, jsm, log, config }),
 ];
 
 onShutdown(log, async () => {

@@ -4,8 +4,8 @@ import { customerKey } from "../../core/identity.ts";
 import { parseJsonExact } from "../../core/json.ts";
 import { hmacSha256Matches } from "../../core/signature.ts";
 import { InvalidPayload, type Delivery, type PlatformAdapter, type PlatformModule } from "../adapter.ts";
-import { normaliseInventoryLevel, normaliseOrder, normaliseRefund } from "./normalise.ts";
-import { ShopifyInventoryLevel, ShopifyOrder, ShopifyRefund } from "./payload.ts";
+import { normaliseInventoryLevel, normaliseOrder, normaliseProduct, normaliseRefund } from "./normalise.ts";
+import { ShopifyInventoryLevel, ShopifyOrder, ShopifyProduct, ShopifyRefund } from "./payload.ts";
 
 export const PLATFORM = "shopify";
 
@@ -18,6 +18,8 @@ const env = z.object({
 });
 
 const ORDER_TOPICS = new Set(["orders/create", "orders/updated", "orders/paid", "orders/cancelled"]);
+/** Other topics we publish; everything else is acknowledged and counted. */
+const OTHER_TOPICS = new Set(["refunds/create", "inventory_levels/update", "products/update"]);
 
 function parse<S extends z.ZodType>(schema: S, body: unknown, topic: string): z.infer<S> {
   const result = schema.safeParse(body);
@@ -56,7 +58,7 @@ function createAdapter(config: z.infer<typeof env>, shared: { customerHashKey: s
         );
 
       const isOrder = ORDER_TOPICS.has(topic);
-      if (!isOrder && topic !== "refunds/create" && topic !== "inventory_levels/update") {
+      if (!isOrder && !OTHER_TOPICS.has(topic)) {
         return { kind: "ignore", reason: `topic ${topic}` };
       }
 
@@ -85,6 +87,8 @@ function createAdapter(config: z.infer<typeof env>, shared: { customerHashKey: s
           };
         } else if (topic === "refunds/create") {
           event = { ...base, type: "refund", refund: normaliseRefund(parse(ShopifyRefund, body, topic)) };
+        } else if (topic === "products/update") {
+          event = { ...base, type: "product", product: normaliseProduct(parse(ShopifyProduct, body, topic)) };
         } else {
           event = {
             ...base,

@@ -1,6 +1,6 @@
-import type { InventoryLevel, Order, Refund } from "../../core/events.ts";
+import type { InventoryLevel, Order, Product, Refund } from "../../core/events.ts";
 import { toMinorUnits } from "../../core/money.ts";
-import type { ShopifyInventoryLevel, ShopifyOrder, ShopifyRefund } from "./payload.ts";
+import type { ShopifyInventoryLevel, ShopifyOrder, ShopifyProduct, ShopifyRefund } from "./payload.ts";
 
 type MoneySet = { shop_money: { amount: string; currency_code: string } } | undefined;
 
@@ -99,5 +99,24 @@ export function normaliseInventoryLevel(level: ShopifyInventoryLevel): Inventory
     sku: null, // inventory_levels/update carries no SKU; the inventory processor maps items to SKUs
     available: level.available,
     updatedAt: new Date(level.updated_at).toISOString(),
+  };
+}
+
+/**
+ * A product's variants with their stock keys (the same `stockKey` order lines get) and inventory
+ * items: the only place Shopify ties an `inventory_item_id` (what stock updates carry) to a SKU.
+ * The payload has no currency, so prices are left out rather than guessed.
+ */
+export function normaliseProduct(product: ShopifyProduct): Product {
+  return {
+    productId: product.id,
+    title: product.title,
+    updatedAt: new Date(product.updated_at).toISOString(),
+    variants: product.variants.map((variant) => ({
+      variantId: variant.id,
+      sku: stockKey(variant.sku, variant.id, variant.id),
+      inventoryItemId: variant.inventory_item_id ?? null,
+      priceMinor: null,
+    })),
   };
 }

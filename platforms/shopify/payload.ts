@@ -71,6 +71,23 @@ export const ShopifyInventoryLevel = z.object({
   updated_at: instant,
 });
 
+/** products/create|update: we read the variants' SKUs and inventory items, to map stock levels to SKUs. */
+export const ShopifyProduct = z.object({
+  id,
+  title: z.string().max(512).default(""),
+  updated_at: instant,
+  variants: z
+    .array(
+      z.object({
+        id,
+        sku: z.string().nullable().optional(),
+        inventory_item_id: id.nullable().optional(),
+      }),
+    )
+    .default([]),
+});
+
 export type ShopifyOrder = z.infer<typeof ShopifyOrder>;
 export type ShopifyRefund = z.infer<typeof ShopifyRefund>;
 export type ShopifyInventoryLevel = z.infer<typeof ShopifyInventoryLevel>;
+export type ShopifyProduct = z.infer<typeof ShopifyProduct>;

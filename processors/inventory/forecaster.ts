@@ -1,0 +1,225 @@
+import type { Sender } from "@questdb/nodejs-client";
+import type { Logger } from "../../core/log.ts";
+import { sqlString, type QuestDb } from "../../core/questdb.ts";
+import { DirtySkus, skuKeyString, type SkuKey } from "./dirty.ts";
+import {
+  DAY_MS,
+  forecast,
+  locationLevels,
+  type ForecastSettings,
+  type SaleLine,
+  type StockReport,
+} from "./forecast.ts";
+import { loadItemSkus, unmappedSku } from "./items.ts";
+
+const MINUTE_US = 60_000_000n;
+/** How far back unreported sales are looked for when a SKU's newest report is old. */
+const MAX_LOOKBACK_MS = 90 * DAY_MS;
+const SKU_CHUNK = 200;
+
+export interface ForecasterOptions {
+  db: QuestDb;
+  sender: Sender;
+  settings: ForecastSettings;
+  log: Logger;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const micros = (ms: number) => BigInt(Math.round(ms)) * 1000n;
+
+/**
+ * Recomputes levels and forecasts from the facts in QuestDB (stock reports, the item map, order
+ * lines), so a crash, a redelivery or a late event changes nothing but the next computation.
+ */
+export class Forecaster {
+  private readonly options: ForecasterOptions;
+  /** Level rows already written, so an unchanged level is not rewritten every cycle. */
+  private readonly written = new Map<string, string>();
+
+  constructor(options: ForecasterOptions) {
+    this.options = options;
+  }
+
+  /** Every shop with stock reports or recent sales. */
+  async sweep(now: number): Promise<number> {
+    const { db } = this.options;
+    const since = sqlString(iso(now - this.options.settings.windowDays * DAY_MS));
+    const shops = new Map<string, { platform: string; shop: string }>();
+    for (const query of [
+      "SELECT DISTINCT platform, shop FROM inventory_reports",
+      `SELECT DISTINCT platform, shop FROM order_lines WHERE created_at > ${since}`,
+    ]) {
+      for (const [platform, shop] of (await db.exec<[string, string]>(query)).dataset)
+        shops.set(`${platform}\u0000${shop}`, { platform, shop });
+    }
+    let computed = 0;
+    for (const { platform, shop } of shops.values()) computed += await this.computeShop(platform, shop, now);
+    return computed;
+  }
+
+  /** The SKUs `dirty` hands out, grouped by shop. */
+  async computeDirty(keys: SkuKey[], now: number): Promise<number> {
+    const byShop = new Map<string, { platform: string; shop: string; skus: Set<string> }>();
+    for (const key of keys) {
+      const group = `${key.platform}\u0000${key.shop}`;
+      const entry = byShop.get(group) ?? { platform: key.platform, shop: key.shop, skus: new Set<string>() };
+      entry.skus.add(key.sku);
+      byShop.set(group, entry);
+    }
+    let computed = 0;
+    for (const { platform, shop, skus } of byShop.values())
+      computed += await this.computeShop(platform, shop, now, skus);
+    return computed;
+  }
+
+  async computeShop(platform: string, shop: string, now: number, only?: Set<string>): Promise<number> {
+    const { db, sender, settings } = this.options;
+    const where = `platform = ${sqlString(platform)} AND shop = ${sqlString(shop)}`;
+    const items = await loadItemSkus(db, platform, shop);
+    const reports = await db.exec<[string, string, number | null, string]>(
+      `SELECT inventory_item_id, location_id, available, updated_at FROM inventory_reports
+       WHERE ${where} LATEST ON updated_at PARTITION BY inventory_item_id, location_id`,
+    );
+    const reportsBySku = new Map<string, StockReport[]>();
+    for (const [item, locationId, available, updatedAt] of reports.dataset) {
+      const sku = items.get(item) ?? unmappedSku(item);
+      if (only && !only.has(sku)) continue;
+      const list = reportsBySku.get(sku) ?? [];
+      list.push({ inventoryItemId: item, locationId, available, at: Date.parse(updatedAt) });
+      reportsBySku.set(sku, list);
+    }
+
+    // Sales back to the older of the velocity window and the oldest "newest report" among these SKUs.
+    let from = now - settings.windowDays * DAY_MS;
+    for (const list of reportsBySku.values()) from = Math.min(from, Math.max(...list.map((r) => r.at)));
+    from = Math.max(from, now - MAX_LOOKBACK_MS);
+    const linesBySku = new Map<string, SaleLine[]>();
+    const skuFilters = only
+      ? chunks([...only], SKU_CHUNK).map((c) => `AND sku IN (${c.map(sqlString).join(",")})`)
+      : [""];
+    for (const filter of skuFilters) {
+      const lines = await db.exec<[string, string, number]>(
+        `SELECT sku, created_at, quantity FROM order_lines
+         WHERE ${where} AND created_at > ${sqlString(iso(from))} AND status = 'sale' AND test = false ${filter}`,
+      );
+      for (const [sku, createdAt, quantity] of lines.dataset) {
+        const list = linesBySku.get(sku) ?? [];
+        list.push({ at: Date.parse(createdAt), quantity });
+        linesBySku.set(sku, list);
+      }
+    }
+
+    const skus = new Set([...reportsBySku.keys(), ...linesBySku.keys()]);
+    const minute = (micros(now) / MINUTE_US) * MINUTE_US;
+    for (const sku of skus) {
+      const lines = linesBySku.get(sku) ?? [];
+      const levels = locationLevels(reportsBySku.get(sku) ?? [], lines);
+      const f = forecast(levels, lines, now, settings);
+      for (const level of levels) {
+        const key = `${skuKeyString({ platform, shop, sku })}\u0000${level.locationId}`;
+        const fingerprint = `${level.asOf}:${level.available}:${level.reported}`;
+        if (this.written.get(key) === fingerprint) continue;
+        this.written.set(key, fingerprint);
+        await sender
+          .table("inventory_levels")
+          .symbol("platform", platform)
+          .symbol("shop", shop)
+          .symbol("sku", sku)
+          .symbol("location_id", level.locationId)
+          .symbol("inventory_item_id", level.inventoryItemId)
+          .intColumn("reported", level.reported)
+          .timestampColumn("reported_at", micros(level.reportedAt), "us")
+          .intColumn("unreported_sold", level.unreportedSold)
+          .intColumn("available", level.available)
+          .at(micros(level.asOf), "us");
+      }
+      const row = sender
+        .table("stockout_forecast")
+        .symbol("platform", platform)
+        .symbol("shop", shop)
+        .symbol("sku", sku)
+        .intColumn("locations", levels.length)
+        .floatColumn("velocity_per_hour", f.velocity.perHour)
+        .floatColumn("rate_24h", f.velocity.rate24h)
+        .floatColumn("rate_7d", f.velocity.rate7d)
+        .floatColumn("burst_cap", f.velocity.burstCap)
+        .floatColumn("daily_sigma", f.dailySigma)
+        .floatColumn("lead_time_days", f.leadTimeDays)
+        .floatColumn("safety_stock", f.safetyStock)
+        .floatColumn("reorder_point", f.reorderPoint);
+      if (f.available !== null) row.intColumn("available", f.available);
+      if (f.etaHours !== null) row.floatColumn("eta_hours", f.etaHours);
+      if (f.stockoutAt !== null) row.timestampColumn("stockout_at", micros(f.stockoutAt), "us");
+      await row.at(minute, "us");
+    }
+    try {
+      await sender.flush();
+    } catch (err) {
+      sender.reset();
+      // Forget what we thought was written, so the next pass writes it again.
+      this.written.clear();
+      throw err;
+    }
+    return skus.size;
+  }
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export interface RunningForecaster {
+  stop(): Promise<void>;
+}
+
+/** Dirty SKUs every `intervalMs`; everything every `refreshMs` (and at start). */
+export function runForecaster(
+  forecaster: Forecaster,
+  dirty: DirtySkus,
+  {
+    intervalMs,
+    refreshMs,
+    log,
+    clock = Date.now,
+  }: { intervalMs: number; refreshMs: number; log: Logger; clock?: () => number },
+): RunningForecaster {
+  let lastSweep = -Infinity;
+  let stopped = false;
+  let current: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+
+  const cycle = async () => {
+    const now = clock();
+    const keys = dirty.take(now);
+    try {
+      if (now - lastSweep >= refreshMs) {
+        const n = await forecaster.sweep(now);
+        lastSweep = now;
+        log.debug({ skus: n }, "inventory sweep");
+      } else if (keys.length) {
+        const n = await forecaster.computeDirty(keys, now);
+        log.debug({ skus: n }, "inventory recomputed");
+      }
+    } catch (err) {
+      for (const key of keys) dirty.mark(key, clock());
+      log.warn({ err: String(err), skus: keys.length }, "inventory forecast failed, will retry");
+    }
+  };
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      current = cycle().finally(schedule);
+    }, intervalMs);
+  };
+  current = cycle().finally(schedule);
+
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await current;
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import { loadConfig, type ProcessorsConfig } from "../../core/config.ts";
+import type { Logger } from "../../core/log.ts";
+import type { QuestDb } from "../../core/questdb.ts";
+import { ensureTables } from "../orders/schema.ts";
+import { startConsumer, type RunningConsumer } from "../consumer.ts";
+import { inventoryEnv } from "./config.ts";
+import { DirtySkus } from "./dirty.ts";
+import { Forecaster, runForecaster } from "./forecaster.ts";
+import { inventoryHandler } from "./handler.ts";
+import { ItemSkus } from "./items.ts";
+import { INVENTORY_TABLES } from "./schema.ts";
+
+/**
+ * The inventory processor: a durable consumer that files stock reports and item maps, and a
+ * forecaster that turns them and the order lines into levels, velocities, ETAs and reorder points.
+ */
+export async function startInventory(deps: {
+  db: QuestDb;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  log: Logger;
+  config: ProcessorsConfig;
+  env?: Record<string, string | undefined>;
+}): Promise<RunningConsumer> {
+  const { db, log, config } = deps;
+  const settings = loadConfig(inventoryEnv, deps.env ?? process.env);
+  await ensureTables(db, INVENTORY_TABLES);
+  // Re-check a dirty SKU after the orders consumer has surely written its lines (its batch wait + slack).
+  const dirty = new DirtySkus(config.BATCH_MAX_WAIT_MS * 4 + 2000);
+  const consumer = await startConsumer({
+    name: "inventory",
+    js: deps.js,
+    jsm: deps.jsm,
+    sender: await db.sender(),
+    handle: inventoryHandler(new ItemSkus(db), dirty),
+    log,
+    batchMaxMessages: config.BATCH_MAX_MESSAGES,
+    batchMaxWaitMs: config.BATCH_MAX_WAIT_MS,
+    maxDeliveries: config.MAX_DELIVERIES,
+  });
+  const forecaster = runForecaster(
+    new Forecaster({
+      db,
+      sender: await db.sender(),
+      log,
+      settings: {
+        leadTimeDays: settings.INVENTORY_LEAD_TIME_DAYS,
+        serviceZ: settings.INVENTORY_SERVICE_Z,
+        burstFactor: settings.INVENTORY_BURST_FACTOR,
+        windowDays: 7,
+      },
+    }),
+    dirty,
+    { intervalMs: settings.INVENTORY_FORECAST_INTERVAL_MS, refreshMs: settings.INVENTORY_REFRESH_MS, log },
+  );
+  return {
+    done: consumer.done,
+    async stop() {
+      await consumer.stop();
+      await forecaster.stop();
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * The SQL of the Grafana "Inventory" dashboard's panels, in Grafana's QuestDB dialect: `$__timeFilter(ts)`
+ * is the dashboard's time range and `$shop` the shop variable (`'All'` shows every shop).
+ * Kept here, beside the tables they read, until the dashboards-as-code folder wires them into panels.
+ */
+
+const shopFilter = "('$shop' = 'All' OR shop = '$shop')";
+
+/** Latest forecast per SKU: a subquery, because LATEST ON must run before the ordering. */
+const latestForecast = `(SELECT * FROM stockout_forecast WHERE $__timeFilter(ts) AND ${shopFilter}
+  LATEST ON ts PARTITION BY platform, shop, sku)`;
+
+/** Table: SKUs by stockout ETA, soonest first; SKUs not selling (no ETA) last. */
+export const STOCKOUT_ETA_TABLE = `SELECT shop, sku, available, round(velocity_per_hour * 24, 2) AS units_per_day,
+  round(eta_hours, 1) AS eta_hours, stockout_at, ceil(reorder_point) AS reorder_point,
+  available <= reorder_point AS reorder_now, ts AS computed_at
+FROM ${latestForecast}
+ORDER BY eta_hours IS NULL, eta_hours, sku`;
+
+/** Table: SKUs at or below their reorder point (or out of stock), lowest cover first. */
+export const LOW_STOCK_TABLE = `SELECT shop, sku, available, ceil(reorder_point) AS reorder_point,
+  ceil(reorder_point) - available AS short_by, round(eta_hours, 1) AS eta_hours
+FROM ${latestForecast}
+WHERE available <= reorder_point OR available <= 0
+ORDER BY short_by DESC, sku`;
+
+/** Time series: velocity (units/hour) per SKU. */
+export const VELOCITY_SERIES = `SELECT ts AS time, sku, avg(velocity_per_hour) AS units_per_hour
+FROM stockout_forecast
+WHERE $__timeFilter(ts) AND ${shopFilter}
+SAMPLE BY 1h ALIGN TO CALENDAR
+ORDER BY time`;
+
+/** Table: the current level at every location. */
+export const LEVELS_BY_LOCATION = `SELECT shop, sku, location_id, available, reported, reported_at, unreported_sold, ts AS as_of
+FROM (SELECT * FROM inventory_levels WHERE ${shopFilter} LATEST ON ts PARTITION BY platform, shop, sku, location_id)
+ORDER BY sku, location_id`;
+
+export const INVENTORY_PANELS = {
+  "Stockout ETA": STOCKOUT_ETA_TABLE,
+  "Low stock": LOW_STOCK_TABLE,
+  Velocity: VELOCITY_SERIES,
+  "Level by location": LEVELS_BY_LOCATION,
+} as const;
+
+/** Grafana's macros as the QuestDB datasource expands them, for tests and for anyone pasting a panel into /exec. */
+export function expandMacros(sql: string, vars: { from: Date; to: Date; shop?: string }): string {
+  return sql
+    .replaceAll(
+      /\$__timeFilter\((\w+)\)/g,
+      (_, column: string) => `${column} BETWEEN '${vars.from.toISOString()}' AND '${vars.to.toISOString()}'`,
+    )
+    .replaceAll("$shop", (vars.shop ?? "All").replaceAll("'", "''"));
+}
