@@ -1,0 +1,145 @@
+import { Hono } from "hono";
+import { basicAuth } from "hono/basic-auth";
+import type { QuestDb } from "../core/questdb.ts";
+import type { Evaluator } from "./evaluate.ts";
+import { parseRule, RULE_KINDS } from "./rules.ts";
+import type { IncidentStore, RuleStore } from "./store.ts";
+import { settingsPage } from "./ui/page.ts";
+
+export interface ApiDeps {
+  rules: RuleStore;
+  incidents: IncidentStore;
+  evaluator: Evaluator;
+  db: QuestDb;
+  env: Record<string, string | undefined>;
+  auth?: { username: string; password: string };
+}
+
+const error = (code: string, message: string, extra: Record<string, unknown> = {}) => ({
+  error: { code, message, ...extra },
+});
+
+/**
+ * The alerting API and its settings page. Rules are validated with the same zod schema the worker
+ * loads them with; a rejected rule gets every problem as `path: message`, readable as is.
+ */
+export function createAlertingApp(deps: ApiDeps): Hono {
+  const app = new Hono();
+  app.get("/healthz", (c) =>
+    c.json({
+      status: "ok",
+      lastCycleAt: deps.evaluator.lastCycleAt ? new Date(deps.evaluator.lastCycleAt).toISOString() : null,
+    }),
+  );
+  if (deps.auth) app.use("*", basicAuth(deps.auth));
+
+  app.get("/", (c) => c.html(settingsPage()));
+
+  app.get("/api/rules", (c) =>
+    c.json({
+      kinds: RULE_KINDS,
+      rules: [...deps.rules.rules.values()]
+        .sort((a, b) => a.id.localeCompare(b.id))
+        .map((rule) => ({
+          ...rule,
+          status: {
+            error: deps.evaluator.ruleErrors.get(rule.id)?.error ?? null,
+            missingEnv: rule.channels.flatMap((ch) =>
+              ch.type === "pagerduty" && !deps.env[ch.routingKeyEnv] ? [ch.routingKeyEnv] : [],
+            ),
+          },
+        })),
+    }),
+  );
+
+  app.get("/api/rules/:id", (c) => {
+    const rule = deps.rules.rules.get(c.req.param("id"));
+    return rule ? c.json(rule) : c.json(error("not_found", `no rule ${c.req.param("id")}`), 404);
+  });
+
+  const readBody = async (text: string) => {
+    try {
+      return { ok: true as const, body: JSON.parse(text) as unknown };
+    } catch (err) {
+      return { ok: false as const, message: `the body is not valid JSON: ${(err as Error).message}` };
+    }
+  };
+
+  app.post("/api/rules/validate", async (c) => {
+    const body = await readBody(await c.req.text());
+    if (!body.ok) return c.json(error("invalid_json", body.message), 400);
+    const parsed = parseRule(body.body);
+    if (!parsed.ok) return c.json(error("invalid_rule", parsed.text, { problems: parsed.problems }), 400);
+    return c.json({ ok: true, rule: parsed.rule });
+  });
+
+  const save = async (id: string | undefined, text: string) => {
+    const body = await readBody(text);
+    if (!body.ok) return { status: 400 as const, json: error("invalid_json", body.message) };
+    const input =
+      id && typeof body.body === "object" && body.body !== null && !("id" in body.body)
+        ? { ...body.body, id }
+        : body.body;
+    const parsed = parseRule(input);
+    if (!parsed.ok)
+      return {
+        status: 400 as const,
+        json: error("invalid_rule", parsed.text, { problems: parsed.problems }),
+      };
+    if (id && parsed.rule.id !== id) {
+      const message = `id: the rule's id "${parsed.rule.id}" differs from the one in the address "${id}"`;
+      return {
+        status: 400 as const,
+        json: error("invalid_rule", message, { problems: [{ path: "id", message }] }),
+      };
+    }
+    await deps.rules.put(parsed.rule);
+    void deps.evaluator.nudge();
+    return { status: 200 as const, json: parsed.rule };
+  };
+
+  app.put("/api/rules/:id", async (c) => {
+    const result = await save(c.req.param("id"), await c.req.text());
+    return c.json(result.json, result.status);
+  });
+  app.post("/api/rules", async (c) => {
+    const result = await save(undefined, await c.req.text());
+    return c.json(result.json, result.status === 200 ? 201 : result.status);
+  });
+
+  app.delete("/api/rules/:id", async (c) => {
+    if (!(await deps.rules.delete(c.req.param("id"))))
+      return c.json(error("not_found", `no rule ${c.req.param("id")}`), 404);
+    void deps.evaluator.nudge();
+    return c.body(null, 204);
+  });
+
+  app.get("/api/alerts", (c) => {
+    const all = c.req.query("all") === "1";
+    const incidents = [...deps.incidents.incidents.values()]
+      .filter((i) => all || i.phase === "firing")
+      .sort((a, b) => (b.firedAt ?? 0) - (a.firedAt ?? 0))
+      .map((i) => ({
+        ...i,
+        ruleName: deps.rules.rules.get(i.ruleId)?.name ?? i.ruleId,
+        severity: deps.rules.rules.get(i.ruleId)?.severity ?? null,
+        firedAt: i.firedAt ? new Date(i.firedAt).toISOString() : null,
+        resolvedAt: i.resolvedAt ? new Date(i.resolvedAt).toISOString() : null,
+        evaluatedAt: new Date(i.evaluatedAt).toISOString(),
+        pending: i.outbox.length,
+      }));
+    return c.json({ incidents });
+  });
+
+  app.get("/api/alerts/history", async (c) => {
+    const limit = Math.min(1000, Math.max(1, Number(c.req.query("limit") ?? 100) || 100));
+    try {
+      return c.json({ history: await deps.db.rows(`SELECT * FROM alerts ORDER BY ts DESC LIMIT ${limit}`) });
+    } catch (err) {
+      return c.json(error("questdb_unavailable", String((err as Error).message)), 503);
+    }
+  });
+
+  app.notFound((c) => c.json(error("not_found", `no route ${c.req.method} ${c.req.path}`), 404));
+  return app;
+}

@@ -1,0 +1,71 @@
+import { serve } from "@hono/node-server";
+import { loadConfig } from "../core/config.ts";
+import { createLogger } from "../core/log.ts";
+import { connectNats } from "../core/nats.ts";
+import { QuestDb } from "../core/questdb.ts";
+import { onShutdown } from "../core/shutdown.ts";
+import { createAlertingApp } from "./api.ts";
+import { alertingEnv } from "./config.ts";
+import { Evaluator } from "./evaluate.ts";
+import { ALERTS_TABLE } from "./history.ts";
+import { emailNotifier } from "./notifiers/email.ts";
+import { pagerDutyNotifier } from "./notifiers/pagerduty.ts";
+import { IncidentStore, RuleStore } from "./store.ts";
+
+const log = createLogger("alerting");
+const config = loadConfig(alertingEnv);
+
+const db = new QuestDb(config.QUESTDB_HTTP_URL);
+await db.exec(ALERTS_TABLE);
+const nc = await connectNats(config.NATS_URL, "metricsdash-alerting", log);
+const rules = await RuleStore.open(nc, log);
+if (config.ALERT_RULES_FILE) {
+  const n = await rules.seedFromFile(config.ALERT_RULES_FILE);
+  log.info({ file: config.ALERT_RULES_FILE, rules: n }, "rules loaded from file");
+}
+const incidents = await IncidentStore.open(nc);
+log.info({ rules: rules.rules.size, incidents: incidents.incidents.size }, "rule and incident stores open");
+
+const publicUrl = config.ALERTING_PUBLIC_URL ?? `http://${config.ALERTING_HOST}:${config.ALERTING_PORT}`;
+const email = emailNotifier({ smtpUrl: config.SMTP_URL, from: config.SMTP_FROM });
+const evaluator = new Evaluator({
+  db,
+  sender: await db.sender(),
+  rules,
+  incidents,
+  notifiers: {
+    pagerduty: pagerDutyNotifier({
+      eventsUrl: config.PAGERDUTY_EVENTS_URL,
+      env: process.env,
+      maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
+      backoffMs: config.NOTIFY_BACKOFF_MS,
+    }),
+    email,
+  },
+  dashboardUrl: config.DASHBOARD_URL,
+  settingsUrl: publicUrl,
+  log,
+  backoffMs: config.NOTIFY_BACKOFF_MS,
+});
+evaluator.start(config.ALERT_EVAL_INTERVAL_MS);
+
+const app = createAlertingApp({
+  rules,
+  incidents,
+  evaluator,
+  db,
+  env: process.env,
+  ...(config.ALERTING_ADMIN_PASSWORD
+    ? { auth: { username: config.ALERTING_ADMIN_USER, password: config.ALERTING_ADMIN_PASSWORD } }
+    : {}),
+});
+const server = serve({ fetch: app.fetch, hostname: config.ALERTING_HOST, port: config.ALERTING_PORT });
+log.info({ url: publicUrl }, "alerting API and settings page listening");
+
+onShutdown(log, async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await evaluator.stop();
+  await rules.close();
+  email.close();
+  await nc.drain();
+});
