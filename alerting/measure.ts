@@ -204,19 +204,19 @@ export async function revenueBySpan(
 > {
   const lo = Math.min(...spans.map((s) => s.from));
   const hi = Math.max(...spans.map((s) => s.to));
-  const cols = (column: string, value: string) =>
+  const cols = (column: string, value: string, alias: string) =>
     spans
       .map(
         (s, i) =>
-          `sum(CASE WHEN ${column} >= ${iso(s.from)} AND ${column} < ${iso(s.to)} THEN ${value} ELSE 0 END) s${i}`,
+          `sum(CASE WHEN ${column} >= ${iso(s.from)} AND ${column} < ${iso(s.to)} THEN ${value} ELSE 0 END) ${alias}${i}`,
       )
       .join(", ");
   const created = await db.exec<unknown[]>(
-    `SELECT platform, shop, last(currency), ${cols("created_at", "total_minor")}, ${cols("created_at", "1")}
+    `SELECT platform, shop, last(currency), ${cols("created_at", "total_minor", "revenue")}, ${cols("created_at", "1", "orders")}
      FROM orders WHERE test = false AND created_at >= ${iso(lo)} AND created_at < ${iso(hi)} GROUP BY platform, shop`,
   );
   const cancelled = await db.exec<unknown[]>(
-    `SELECT platform, shop, ${cols("cancelled_at", "total_minor")}
+    `SELECT platform, shop, ${cols("cancelled_at", "total_minor", "cancelled")}
      FROM orders WHERE test = false AND status = 'cancelled' AND cancelled_at >= ${iso(lo)} AND cancelled_at < ${iso(hi)}
        AND created_at >= ${iso(lo - 90 * 86_400_000)} GROUP BY platform, shop`,
   );

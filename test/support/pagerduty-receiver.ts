@@ -1,0 +1,134 @@
+import { createServer, type Server } from "node:http";
+import { z } from "zod";
+
+/**
+ * PagerDuty's Events API v2 endpoint as documented: `POST /v2/enqueue`, JSON. A valid event gets
+ * 202 `{status: "success", message: "Event processed", dedup_key}`; an invalid one 400
+ * `{status: "invalid event", message: "Event object is invalid", errors: [...]}`; too many requests
+ * 429. Tests queue 429s (or 500s) to model rate limiting and outages.
+ */
+
+const severity = z.enum(["critical", "error", "warning", "info"]);
+const routingKey = z.string().length(32, "routing_key must be a 32-character integration key");
+
+const Trigger = z
+  .object({
+    routing_key: routingKey,
+    event_action: z.literal("trigger"),
+    dedup_key: z.string().min(1).max(255).optional(),
+    payload: z
+      .object({
+        summary: z.string().min(1).max(1024),
+        source: z.string().min(1),
+        severity,
+        timestamp: z.iso.datetime({ offset: true }).optional(),
+        component: z.string().optional(),
+        group: z.string().optional(),
+        class: z.string().optional(),
+        custom_details: z.record(z.string(), z.unknown()).optional(),
+      })
+      .strict(),
+    client: z.string().optional(),
+    client_url: z.url().optional(),
+    links: z.array(z.object({ href: z.url(), text: z.string().optional() }).strict()).optional(),
+    images: z
+      .array(z.object({ src: z.url(), href: z.url().optional(), alt: z.string().optional() }))
+      .optional(),
+  })
+  .strict();
+
+const Acknowledge = z
+  .object({
+    routing_key: routingKey,
+    event_action: z.enum(["acknowledge", "resolve"]),
+    dedup_key: z.string().min(1).max(255),
+  })
+  .strict();
+
+export const PagerDutyEvent = z.discriminatedUnion("event_action", [Trigger, Acknowledge]);
+export type PagerDutyEvent = z.infer<typeof PagerDutyEvent>;
+
+export interface PagerDutyReceiver {
+  readonly url: string;
+  /** Every request, in order, with the status it got. */
+  readonly requests: { status: number; body: unknown }[];
+  /** Events answered 202. */
+  readonly accepted: PagerDutyEvent[];
+  /** The next requests get these statuses (429, 500…) instead of being processed. */
+  failNext(...statuses: number[]): void;
+  close(): Promise<void>;
+}
+
+export async function startPagerDutyReceiver(): Promise<PagerDutyReceiver> {
+  const requests: { status: number; body: unknown }[] = [];
+  const accepted: PagerDutyEvent[] = [];
+  const failures: number[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const answer = (status: number, body: unknown, parsed: unknown) => {
+        requests.push({ status, body: parsed });
+        res.writeHead(status, { "content-type": "application/json" });
+        res.end(JSON.stringify(body));
+      };
+      let body: unknown;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      } catch {
+        return answer(
+          400,
+          { status: "invalid event", message: "Event object is invalid", errors: ["body is not JSON"] },
+          null,
+        );
+      }
+      if (req.method !== "POST" || req.url !== "/v2/enqueue")
+        return answer(404, { status: "not found" }, body);
+      if (!String(req.headers["content-type"]).startsWith("application/json"))
+        return answer(
+          400,
+          {
+            status: "invalid event",
+            message: "Event object is invalid",
+            errors: ["content-type must be application/json"],
+          },
+          body,
+        );
+      const forced = failures.shift();
+      if (forced === 429)
+        return answer(
+          429,
+          {
+            status: "throttle event",
+            message: "Requests for this service are arriving too quickly. Please retry later.",
+          },
+          body,
+        );
+      if (forced) return answer(forced, { status: "error", message: "internal error" }, body);
+      const parsed = PagerDutyEvent.safeParse(body);
+      if (!parsed.success) {
+        return answer(
+          400,
+          {
+            status: "invalid event",
+            message: "Event object is invalid",
+            errors: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`),
+          },
+          body,
+        );
+      }
+      accepted.push(parsed.data);
+      const dedupKey = parsed.data.dedup_key ?? `generated-${accepted.length}`;
+      answer(202, { status: "success", message: "Event processed", dedup_key: dedupKey }, body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    accepted,
+    failNext: (...statuses) => failures.push(...statuses),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
