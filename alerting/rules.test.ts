@@ -71,3 +71,13 @@ describe("SKU patterns", () => {
     expect(skuMatches(["*-M", "MUG"], "MUG")).toBe(true);
   });
 });
+
+describe("the example rules file", () => {
+  it("is valid, rule by rule", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const rules = JSON.parse(
+      await readFile(new URL("./rules.example.json", import.meta.url), "utf8"),
+    ) as unknown[];
+    expect(rules.map((r) => parseRule(r).ok)).toEqual([true, true, true, true]);
+  });
+});

@@ -56,6 +56,12 @@ md_ensure_questdb() {
   export QUESTDB_VERSION
 }
 
+md_ensure_chromium() {
+  # Only the settings-page test needs a browser (headless Chromium driven by playwright-core).
+  local bin="${CHROMIUM_PATH:-/usr/bin/chromium}"
+  [ -x "$bin" ] || md_apt_install chromium
+}
+
 md_bootstrap() {
   local started=$SECONDS
   md_ensure_node && md_ensure_deps && md_ensure_nats && md_ensure_questdb || return 1

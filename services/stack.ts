@@ -12,7 +12,9 @@ export interface StackOptions {
   /** Extra environment for our services (secrets, batch sizes…). */
   env: Record<string, string>;
   /** Fixed ports (the start command) or free ones (tests, benchmarks). */
-  ports?: { nats?: number; questdb?: Partial<QuestDbPorts>; ingest?: number };
+  ports?: { nats?: number; questdb?: Partial<QuestDbPorts>; ingest?: number; alerting?: number };
+  /** Also run the alerting worker (the start command does; pipeline tests don't need it). */
+  alerting?: boolean;
   /** Use servers already answering on the fixed ports instead of starting our own. */
   reuseRunning?: boolean;
   /** Where service logs go: files under `dir` (default) or our console. */
@@ -29,6 +31,8 @@ export interface Stack {
   readonly questdb: QuestDbServer | undefined;
   readonly ingest: NodeService;
   readonly processors: NodeService;
+  readonly alerting: NodeService | undefined;
+  readonly alertingUrl: string | undefined;
   readonly env: NodeJS.ProcessEnv;
   stop(): Promise<void>;
 }
@@ -91,6 +95,23 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const db = new QuestDb(questdbUrl);
   await waitFor("QuestDB tables", () => tablesExist(db), 30_000);
 
+  let alerting: NodeService | undefined;
+  let alertingUrl: string | undefined;
+  if (options.alerting) {
+    const port = fixed.alerting ?? (await freePort());
+    alertingUrl = `http://127.0.0.1:${port}`;
+    alerting = nodeService(
+      "alerting",
+      "alerting/main.ts",
+      { ...env, ALERTING_PORT: String(port) },
+      {
+        output: output("alerting"),
+        ready: () => waitFor("alerting /healthz", () => httpOk(`${alertingUrl}/healthz`), 30_000),
+      },
+    );
+    await alerting.start();
+  }
+
   return {
     natsUrl,
     questdbUrl,
@@ -100,9 +121,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     questdb,
     ingest,
     processors,
+    alerting,
+    alertingUrl,
     env,
     async stop() {
-      await Promise.all([ingest.stop(), processors.stop()]);
+      await Promise.all([ingest.stop(), processors.stop(), alerting?.stop()]);
       await Promise.all([nats?.stop(), questdb?.stop()]);
     },
   };

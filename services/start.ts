@@ -16,6 +16,7 @@ const stack = await startStack({
   dir: join(root, ".data"),
   env: {},
   reuseRunning: true,
+  alerting: true,
   output: "inherit",
   ports: {
     nats: env("NATS_PORT", 4222),
@@ -25,12 +26,14 @@ const stack = await startStack({
       ilp: env("QUESTDB_ILP_PORT", 9009),
     },
     ingest: env("INGEST_PORT", 8080),
+    alerting: env("ALERTING_PORT", 8090),
   },
 });
 
 log.info(
   {
     ingest: stack.ingestUrl,
+    alerting: stack.alertingUrl,
     nats: `${stack.natsUrl}${stack.nats ? "" : " (already running)"}`,
     questdb: `${stack.questdbUrl}${stack.questdb ? "" : " (already running)"}`,
   },

@@ -339,6 +339,11 @@ describe("each rule fires once and resolves once across a noisy crossing", () =>
   it("no_orders within opening hours: pages after N quiet minutes, resolves on the next order", async () => {
     const shop = "s2.myshopify.com";
     await writeOrders(shop, [order(Date.now() - 3 * 60_000, 1000)]);
+    // The rule's first look must see this order (WAL tables show rows a moment after the write).
+    await eventually(async () => {
+      const seen = await stack.db.exec(`SELECT count() FROM orders WHERE shop = '${shop}'`);
+      expect(seen.dataset[0]![0]).toBe(1);
+    });
     await putRule({
       id: "quiet",
       name: "No orders for a minute",
