@@ -88,31 +88,51 @@ export class Evaluator {
         log.warn({ rule: rule.id, err: String(err) }, "rule could not be evaluated");
         continue;
       }
+      const seen = new Set<string>();
       for (const obs of observations) {
+        seen.add(obs.subject);
         const previous = incidents.get(rule.id, obs.subject);
         const { next, transition } = step(rule, previous, obs, now);
-        if (transition || !previous) {
-          if (transition)
-            log.info(
-              { rule: rule.id, subject: obs.subject, transition, value: obs.value },
-              "alert transition",
-            );
+        // Only transitions are persisted: a subject that never fired costs no KV write.
+        if (transition) {
+          log.info({ rule: rule.id, subject: obs.subject, transition, value: obs.value }, "alert transition");
           if (!(await incidents.save(next)))
             log.warn({ rule: rule.id, subject: obs.subject }, "incident changed elsewhere; skipped");
         } else incidents.touch(next);
       }
+      // A firing subject the rule no longer measures (scope narrowed, SKU gone) would otherwise stay open forever.
+      await this.retireAll(rule, now, "no longer measured by the rule", (i) => !seen.has(i.subject));
+      await this.forgetOld(rule, now);
     }
-    for (const rule of rules.deleted.values()) await this.retireAll(rule, now, "rule deleted");
+    for (const rule of rules.deleted.values()) {
+      await this.retireAll(rule, now, "rule deleted");
+      await this.forgetOld(rule, now);
+    }
     await this.deliver(now);
     this.lastCycleAt = now;
   }
 
-  private async retireAll(rule: Rule, now: number, why: string): Promise<void> {
+  /** Resolved incidents past their cooldown (and a day) hold nothing worth keeping: their history is in QuestDB. */
+  private async forgetOld(rule: Rule, now: number): Promise<void> {
+    const keepMs = Math.max(rule.cooldownMinutes * 60_000, 86_400_000);
     for (const incident of [...this.deps.incidents.incidents.values()]) {
-      if (incident.ruleId !== rule.id || incident.phase !== "firing") continue;
+      if (incident.ruleId !== rule.id || incident.phase !== "resolved" || incident.outbox.length) continue;
+      if (incident.resolvedAt !== null && incident.resolvedAt + keepMs < now)
+        await this.deps.incidents.forget(incident);
+    }
+  }
+
+  private async retireAll(
+    rule: Rule,
+    now: number,
+    why: string,
+    which: (incident: Incident) => boolean = () => true,
+  ): Promise<void> {
+    for (const incident of [...this.deps.incidents.incidents.values()]) {
+      if (incident.ruleId !== rule.id || incident.phase !== "firing" || !which(incident)) continue;
       this.deps.log.info(
         { rule: rule.id, subject: incident.subject, why },
-        "resolving incident of a retired rule",
+        "resolving an incident its rule no longer covers",
       );
       await this.deps.incidents.save(retire(rule, incident, now, why));
     }

@@ -151,6 +151,13 @@ export class IncidentStore {
     this.incidents.set(IncidentStore.key(incident.ruleId, incident.subject), incident);
   }
 
+  async forget(incident: Incident): Promise<void> {
+    const key = IncidentStore.key(incident.ruleId, incident.subject);
+    await this.kv.delete(key);
+    this.incidents.delete(key);
+    this.revisions.delete(key);
+  }
+
   /** False when someone else wrote the incident since we read it (our copy is refreshed then). */
   async save(incident: Incident): Promise<boolean> {
     const key = IncidentStore.key(incident.ruleId, incident.subject);

@@ -501,3 +501,29 @@ describe("alert history for Grafana", () => {
     expect(firing.map((r) => [r.rule_name, r.sku])).toEqual([["Broken key", "BAD"]]);
   });
 });
+
+describe("narrowing a rule", () => {
+  it("resolves its open incidents that fall out of scope, once", async () => {
+    await putRule({
+      id: "broken-key",
+      name: "Broken key",
+      kind: "low_stock",
+      threshold: 5,
+      scope: { skus: ["NOT-BAD"] },
+      channels: [{ type: "pagerduty", routingKeyEnv: "PAGERDUTY_ROUTING_KEY_BROKEN" }],
+    });
+    const i = await settled("broken-key", `${S1}/BAD`, "resolved");
+    expect(i).toMatchObject({ phase: "resolved" });
+    const rows = await eventually(async () => {
+      const r = await stack.db.rows<{ state: string; summary: string }>(
+        "SELECT state, summary FROM alerts WHERE rule_id = 'broken-key' ORDER BY ts",
+      );
+      expect(r).toHaveLength(2);
+      return r;
+    });
+    expect(rows[1]).toEqual({
+      state: "resolved",
+      summary: `Low stock: BAD at ${S1} has 1 left (alert below 5), selling 12/day (no longer measured by the rule)`,
+    });
+  });
+});
