@@ -76,10 +76,20 @@ export class Forecaster {
     const { db, sender, settings } = this.options;
     const where = `platform = ${sqlString(platform)} AND shop = ${sqlString(shop)}`;
     const items = await loadItemSkus(db, platform, shop);
-    const reports = await db.exec<[string, string, number | null, string]>(
-      `SELECT inventory_item_id, location_id, available, updated_at FROM inventory_reports
-       WHERE ${where} LATEST ON updated_at PARTITION BY inventory_item_id, location_id`,
-    );
+    // For a few dirty SKUs, only their items' reports: the shop's whole history is the slow part.
+    let wanted: string[] | undefined;
+    if (only) {
+      wanted = [...items].filter(([, sku]) => only.has(sku)).map(([item]) => item);
+      for (const sku of only) if (sku.startsWith("item:")) wanted.push(sku.slice("item:".length));
+    }
+    const reports =
+      wanted?.length === 0
+        ? { dataset: [] }
+        : await db.exec<[string, string, number | null, string]>(
+            `SELECT inventory_item_id, location_id, available, updated_at FROM inventory_reports
+             WHERE ${where} ${wanted ? `AND inventory_item_id IN (${wanted.map(sqlString).join(",")})` : ""}
+             LATEST ON updated_at PARTITION BY inventory_item_id, location_id`,
+          );
     const reportsBySku = new Map<string, StockReport[]>();
     for (const [item, locationId, available, updatedAt] of reports.dataset) {
       const sku = items.get(item) ?? unmappedSku(item);
