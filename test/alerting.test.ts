@@ -127,6 +127,14 @@ async function writeCheckouts(shop: string, times: number[]): Promise<void> {
   await stack.sender.flush();
 }
 
+/** WAL tables show rows a moment after the write: a rule's first look must see everything written so far. */
+async function visible(table: string, shop: string, count: number): Promise<void> {
+  await eventually(async () => {
+    const seen = await stack.db.exec(`SELECT count() FROM ${table} WHERE shop = '${shop}'`);
+    expect(seen.dataset[0]![0]).toBe(count);
+  });
+}
+
 async function putRule(rule: Record<string, unknown>): Promise<void> {
   const res = await stack.api(`/api/rules/${rule.id}`, { method: "PUT", body: JSON.stringify(rule) });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
@@ -307,6 +315,7 @@ describe("each rule fires once and resolves once across a noisy crossing", () =>
     });
     const subject = `${S1}/MUG`;
     const key = `metricsdash/stockout-24h/${subject}`;
+    stack.pagerduty.failNext(500); // the trigger's first attempt meets an outage: retried
     for (const eta of [30, 10]) {
       await forecastRow(S1, "MUG", { available: Math.round(eta * 2), etaHours: eta, perHour: 2 });
       await evaluatedAt("stockout-24h", subject, eta);
@@ -327,6 +336,10 @@ describe("each rule fires once and resolves once across a noisy crossing", () =>
     await evaluatedAt("stockout-24h", subject, 31);
     await settled("stockout-24h", subject, "resolved");
     expect(pagerDutyActions(key)).toEqual(["trigger", "resolve"]);
+    const statuses = stack.pagerduty.requests
+      .filter((r) => (r.body as { dedup_key?: string })?.dedup_key === key)
+      .map((r) => r.status);
+    expect(statuses).toEqual([500, 202, 202]);
     const trigger = stack.pagerduty.accepted.find((e) => e.dedup_key === key)!;
     expect(trigger).toMatchObject({
       payload: {
@@ -339,11 +352,7 @@ describe("each rule fires once and resolves once across a noisy crossing", () =>
   it("no_orders within opening hours: pages after N quiet minutes, resolves on the next order", async () => {
     const shop = "s2.myshopify.com";
     await writeOrders(shop, [order(Date.now() - 3 * 60_000, 1000)]);
-    // The rule's first look must see this order (WAL tables show rows a moment after the write).
-    await eventually(async () => {
-      const seen = await stack.db.exec(`SELECT count() FROM orders WHERE shop = '${shop}'`);
-      expect(seen.dataset[0]![0]).toBe(1);
-    });
+    await visible("orders", shop, 1);
     await putRule({
       id: "quiet",
       name: "No orders for a minute",
@@ -377,6 +386,7 @@ describe("each rule fires once and resolves once across a noisy crossing", () =>
     const a = order(weeksAgo(0).from + H, 3000);
     const b = order(weeksAgo(0).from + 2 * H, 5000);
     await writeOrders(shop, [a, b]);
+    await visible("orders", shop, 6);
     await putRule({
       id: "revenue",
       name: "Revenue 30% down",
@@ -427,6 +437,8 @@ describe("each rule fires once and resolves once across a noisy crossing", () =>
       shop,
       [...at(last, 10), ...at(today, 9)].map((t) => order(t, 2000)),
     );
+    await visible("orders", shop, 19);
+    await visible("checkouts", shop, 40);
     await putRule({
       id: "conversion",
       name: "Conversion down",
@@ -458,6 +470,35 @@ describe("each rule fires once and resolves once across a noisy crossing", () =>
       `[WARNING] Checkout conversion at ${shop} is 55% under last week: 22.5% (9 orders / 40 checkouts) vs 50% (10 / 20)`,
       `[RESOLVED] Checkout conversion at ${shop} is 15% under last week: 42.5% (17 orders / 40 checkouts) vs 50% (10 / 20)`,
     ]);
+  });
+});
+
+describe("a crash between sending and hearing back", () => {
+  it("re-sends the trigger after the restart, which PagerDuty folds into the same incident: one page", async () => {
+    await putRule({
+      id: "vase",
+      name: "Vases below 3",
+      kind: "low_stock",
+      threshold: 3,
+      scope: { skus: ["VASE"] },
+      channels: PD,
+    });
+    const subject = `${S1}/VASE`;
+    const key = `metricsdash/vase/${subject}`;
+    await forecastRow(S1, "VASE", { available: 5 });
+    await evaluatedAt("vase", subject, 5);
+    stack.pagerduty.delayNextAnswer(5000);
+    await forecastRow(S1, "VASE", { available: 1 });
+    // PagerDuty has the trigger; the worker dies before the 202 arrives, its outbox still holding it.
+    await eventually(async () => expect(stack.pagerduty.incidents.get(key)?.triggers).toBe(1));
+    await stack.worker.kill();
+    await stack.worker.start();
+    await settled("vase", subject, "firing");
+    expect(stack.pagerduty.incidents.get(key)).toEqual({ status: "triggered", pages: 1, triggers: 2 });
+    await forecastRow(S1, "VASE", { available: 9 });
+    await settled("vase", subject, "resolved");
+    expect(stack.pagerduty.incidents.get(key)).toEqual({ status: "resolved", pages: 1, triggers: 2 });
+    expect(pagerDutyActions(key)).toEqual(["trigger", "trigger", "resolve"]);
   });
 });
 
@@ -494,9 +535,9 @@ describe("alert history for Grafana", () => {
     const annotations = await stack.db.rows<{ text: string; tags: string }>(
       expandMacros(ALERT_ANNOTATIONS, vars),
     );
-    // Two transitions each for the six rules that resolved, one for the broken key's firing.
-    expect(annotations).toHaveLength(13);
-    expect(annotations.filter((a) => a.text.startsWith("FIRING: "))).toHaveLength(7);
+    // Two transitions each for the seven rules that resolved, one for the broken key's firing.
+    expect(annotations).toHaveLength(15);
+    expect(annotations.filter((a) => a.text.startsWith("FIRING: "))).toHaveLength(8);
     const firing = await stack.db.rows<{ rule_name: string; sku: string }>(FIRING_NOW);
     expect(firing.map((r) => [r.rule_name, r.sku])).toEqual([["Broken key", "BAD"]]);
   });

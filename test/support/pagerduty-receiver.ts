@@ -56,6 +56,10 @@ export interface PagerDutyReceiver {
   readonly accepted: PagerDutyEvent[];
   /** The next requests get these statuses (429, 500…) instead of being processed. */
   failNext(...statuses: number[]): void;
+  /** The next accepted event is processed at once but answered only after `ms` (a sender may die meanwhile). */
+  delayNextAnswer(ms: number): void;
+  /** Incidents as PagerDuty keeps them: a trigger for an open dedup_key adds to it, it does not page again. */
+  readonly incidents: Map<string, { status: "triggered" | "resolved"; pages: number; triggers: number }>;
   close(): Promise<void>;
 }
 
@@ -63,12 +67,16 @@ export async function startPagerDutyReceiver(): Promise<PagerDutyReceiver> {
   const requests: { status: number; body: unknown }[] = [];
   const accepted: PagerDutyEvent[] = [];
   const failures: number[] = [];
+  const incidents = new Map<string, { status: "triggered" | "resolved"; pages: number; triggers: number }>();
+  let delayNext = 0;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const answer = (status: number, body: unknown, parsed: unknown) => {
         requests.push({ status, body: parsed });
+        // The sender may have died while a delayed answer waited: then there is no one to answer.
+        if (res.destroyed) return;
         res.writeHead(status, { "content-type": "application/json" });
         res.end(JSON.stringify(body));
       };
@@ -119,7 +127,19 @@ export async function startPagerDutyReceiver(): Promise<PagerDutyReceiver> {
       }
       accepted.push(parsed.data);
       const dedupKey = parsed.data.dedup_key ?? `generated-${accepted.length}`;
-      answer(202, { status: "success", message: "Event processed", dedup_key: dedupKey }, body);
+      const incident = incidents.get(dedupKey) ?? { status: "resolved" as const, pages: 0, triggers: 0 };
+      if (parsed.data.event_action === "trigger") {
+        if (incident.status !== "triggered") incident.pages++;
+        incidents.set(dedupKey, { ...incident, status: "triggered", triggers: incident.triggers + 1 });
+      } else if (parsed.data.event_action === "resolve" && incidents.has(dedupKey)) {
+        incidents.set(dedupKey, { ...incident, status: "resolved" });
+      }
+      const delay = delayNext;
+      delayNext = 0;
+      const reply = () =>
+        answer(202, { status: "success", message: "Event processed", dedup_key: dedupKey }, body);
+      if (delay) setTimeout(reply, delay);
+      else reply();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -129,6 +149,10 @@ export async function startPagerDutyReceiver(): Promise<PagerDutyReceiver> {
     requests,
     accepted,
     failNext: (...statuses) => failures.push(...statuses),
+    delayNextAnswer: (ms) => {
+      delayNext = ms;
+    },
+    incidents,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
