@@ -36,17 +36,22 @@ interface ForecastRow {
   eta_hours: number | null;
   lead_time_days: number;
   velocity_per_hour: number;
+  retired: boolean;
   ts: string;
 }
 
 async function latestForecasts(db: QuestDb, rule: Rule, now: number): Promise<ForecastRow[]> {
   const rows = await db.rows<ForecastRow & Record<string, unknown>>(
-    `SELECT platform, shop, sku, available, reorder_point, eta_hours, lead_time_days, velocity_per_hour, ts
+    `SELECT platform, shop, sku, available, reorder_point, eta_hours, lead_time_days, velocity_per_hour, retired, ts
      FROM stockout_forecast WHERE ts > ${iso(now - 2 * 86_400_000)}
      LATEST ON ts PARTITION BY platform, shop, sku`,
   );
   return rows.filter(
-    (r) => r.available !== null && inScope(rule, r.platform, r.shop) && skuMatches(rule.scope.skus, r.sku),
+    (r) =>
+      !r.retired &&
+      r.available !== null &&
+      inScope(rule, r.platform, r.shop) &&
+      skuMatches(rule.scope.skus, r.sku),
   );
 }
 

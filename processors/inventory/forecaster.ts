@@ -35,6 +35,8 @@ export class Forecaster {
   private readonly options: ForecasterOptions;
   /** Level rows already written, so an unchanged level is not rewritten every cycle. */
   private readonly written = new Map<string, string>();
+  /** SKUs each shop's last sweep forecast: one missing from the next sweep gets a retired row. */
+  private readonly swept = new Map<string, Set<string>>();
 
   constructor(options: ForecasterOptions) {
     this.options = options;
@@ -161,6 +163,22 @@ export class Forecaster {
       if (f.etaHours !== null) row.floatColumn("eta_hours", f.etaHours);
       if (f.stockoutAt !== null) row.timestampColumn("stockout_at", micros(f.stockoutAt), "us");
       await row.at(minute, "us");
+    }
+    // A SKU that no longer has reports or sales (an item:<id> now mapped to its SKU, say) gets a
+    // retired row, so "latest forecast per SKU" stops showing, and alerting on, a ghost.
+    const shopKey = `${platform}\u0000${shop}`;
+    const gone = only
+      ? [...only].filter((sku) => !skus.has(sku))
+      : [...(this.swept.get(shopKey) ?? [])].filter((sku) => !skus.has(sku));
+    if (!only) this.swept.set(shopKey, skus);
+    for (const sku of gone) {
+      await sender
+        .table("stockout_forecast")
+        .symbol("platform", platform)
+        .symbol("shop", shop)
+        .symbol("sku", sku)
+        .booleanColumn("retired", true)
+        .at(minute, "us");
     }
     try {
       await sender.flush();

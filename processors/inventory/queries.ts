@@ -7,8 +7,8 @@
 const shopFilter = "('$shop' = 'All' OR shop = '$shop')";
 
 /** Latest forecast per SKU: a subquery, because LATEST ON must run before the ordering. */
-const latestForecast = `(SELECT * FROM stockout_forecast WHERE $__timeFilter(ts) AND ${shopFilter}
-  LATEST ON ts PARTITION BY platform, shop, sku)`;
+const latestForecast = `(SELECT * FROM (SELECT * FROM stockout_forecast WHERE $__timeFilter(ts) AND ${shopFilter}
+  LATEST ON ts PARTITION BY platform, shop, sku) WHERE NOT retired)`;
 
 /** Table: SKUs by stockout ETA, soonest first; SKUs not selling (no ETA) last. */
 export const STOCKOUT_ETA_TABLE = `SELECT shop, sku, available, round(velocity_per_hour * 24, 2) AS units_per_day,
@@ -27,7 +27,7 @@ ORDER BY short_by DESC, sku`;
 /** Time series: velocity (units/hour) per SKU. */
 export const VELOCITY_SERIES = `SELECT ts AS time, sku, avg(velocity_per_hour) AS units_per_hour
 FROM stockout_forecast
-WHERE $__timeFilter(ts) AND ${shopFilter}
+WHERE $__timeFilter(ts) AND ${shopFilter} AND NOT retired
 SAMPLE BY 1h ALIGN TO CALENDAR
 ORDER BY time`;
 

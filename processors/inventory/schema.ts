@@ -45,7 +45,8 @@ export const INVENTORY_TABLES = [
   ) TIMESTAMP(ts) PARTITION BY DAY TTL 90 DAYS WAL
   DEDUP UPSERT KEYS(ts, platform, shop, sku, location_id)`,
 
-  // One row per SKU per computation minute: velocity, ETA, reorder point.
+  // One row per SKU per computation minute: velocity, ETA, reorder point. A `retired` row says the
+  // SKU is no longer tracked (its reports now belong to another SKU, or it has neither stock nor sales).
   `CREATE TABLE IF NOT EXISTS stockout_forecast (
     ts TIMESTAMP,
     platform SYMBOL,
@@ -62,7 +63,8 @@ export const INVENTORY_TABLES = [
     safety_stock DOUBLE,
     reorder_point DOUBLE,
     eta_hours DOUBLE,
-    stockout_at TIMESTAMP
+    stockout_at TIMESTAMP,
+    retired BOOLEAN
   ) TIMESTAMP(ts) PARTITION BY DAY TTL 90 DAYS WAL
   DEDUP UPSERT KEYS(ts, platform, shop, sku)`,
 ];
