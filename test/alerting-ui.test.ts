@@ -6,21 +6,25 @@ import { eventually } from "./support/eventually.ts";
 /** The settings page in headless Chromium, against the worker as it runs (real NATS KV, real QuestDB). */
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const PASSWORD = "correct-horse-battery";
 let stack: AlertingStack;
 let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  stack = await startAlertingStack([
-    {
-      id: "low-stock",
-      name: "Below 10 units",
-      kind: "low_stock",
-      threshold: 10,
-      scope: { shops: ["ui.myshopify.com"] },
-      channels: [{ type: "email", to: ["ops@example.com"] }],
-    },
-  ]);
+  stack = await startAlertingStack(
+    [
+      {
+        id: "low-stock",
+        name: "Below 10 units",
+        kind: "low_stock",
+        threshold: 10,
+        scope: { shops: ["ui.myshopify.com"] },
+        channels: [{ type: "email", to: ["ops@example.com"] }],
+      },
+    ],
+    { password: PASSWORD },
+  );
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -32,7 +36,8 @@ beforeAll(async () => {
       "--disable-sync",
     ],
   });
-  page = await browser.newPage();
+  const context = await browser.newContext({ httpCredentials: { username: "admin", password: PASSWORD } });
+  page = await context.newPage();
   await page.goto(stack.apiUrl);
 }, 120_000);
 afterAll(async () => {
@@ -44,6 +49,16 @@ const editorRule = async () =>
   JSON.parse(await page.locator("#editor").inputValue()) as Record<string, unknown>;
 
 describe("the alert settings page", () => {
+  it("asks for the admin password (health stays open for probes)", async () => {
+    expect((await fetch(stack.apiUrl)).status).toBe(401);
+    expect((await fetch(`${stack.apiUrl}/api/rules`)).status).toBe(401);
+    const wrong = await fetch(`${stack.apiUrl}/api/rules`, {
+      headers: { authorization: `Basic ${Buffer.from("admin:guess").toString("base64")}` },
+    });
+    expect(wrong.status).toBe(401);
+    expect((await fetch(`${stack.apiUrl}/healthz`)).status).toBe(200);
+  });
+
   it("lists the rules and opens the first in the editor", async () => {
     await expect.poll(() => page.locator("#rules tbody tr").count()).toBe(1);
     const row = page.locator('#rules tr[data-rule="low-stock"] td');

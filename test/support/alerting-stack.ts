@@ -34,7 +34,10 @@ export interface AlertingStack {
 }
 
 /** NATS, QuestDB, an SMTP server, a PagerDuty receiver and the alerting worker as its own process. */
-export async function startAlertingStack(rules: unknown[]): Promise<AlertingStack> {
+export async function startAlertingStack(
+  rules: unknown[],
+  { password }: { password?: string } = {},
+): Promise<AlertingStack> {
   const dir = mkdtempSync(join(tmpdir(), "metricsdash-alerting-"));
   const [nats, questdb, smtp, pagerduty, port] = await Promise.all([
     startNatsServer({ dir: join(dir, "nats") }),
@@ -67,6 +70,7 @@ export async function startAlertingStack(rules: unknown[]): Promise<AlertingStac
       DASHBOARD_URL: "http://grafana.test:3000",
       ALERTING_PUBLIC_URL: apiUrl,
       LOG_LEVEL: "info",
+      ...(password ? { ALERTING_ADMIN_PASSWORD: password } : {}),
     },
     {
       output: join(dir, "alerting.log"),
@@ -101,7 +105,13 @@ export async function startAlertingStack(rules: unknown[]): Promise<AlertingStac
     async api<T>(path: string, init?: RequestInit) {
       const res = await fetch(`${apiUrl}${path}`, {
         ...init,
-        headers: { "content-type": "application/json", ...init?.headers },
+        headers: {
+          "content-type": "application/json",
+          ...(password
+            ? { authorization: `Basic ${Buffer.from(`admin:${password}`).toString("base64")}` }
+            : {}),
+          ...init?.headers,
+        },
       });
       const text = await res.text();
       return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
