@@ -63,7 +63,10 @@ const server = serve({ fetch: app.fetch, hostname: config.ALERTING_HOST, port: c
 log.info({ url: publicUrl }, "alerting API and settings page listening");
 
 onShutdown(log, async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // An open settings page keeps a keep-alive connection; don't let it hold the drain.
+  if ("closeIdleConnections" in server) server.closeIdleConnections();
+  await closed;
   await evaluator.stop();
   await rules.close();
   email.close();
