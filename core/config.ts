@@ -56,6 +56,8 @@ export const processorsEnv = commonEnv.extend({
   BATCH_MAX_WAIT_MS: z.coerce.number().int().positive().default(250),
   /** Deliveries after which a message that fails on its own goes to the dead-letter stream. */
   MAX_DELIVERIES: z.coerce.number().int().min(1).default(5),
+  /** How long JetStream waits for an ack before redelivering (a crashed processor's batch returns after this). */
+  ACK_WAIT_MS: z.coerce.number().int().min(1000).default(15_000),
 });
 
 export type CommonConfig = z.infer<typeof commonEnv>;

@@ -31,6 +31,7 @@ const consumers = [
     batchMaxMessages: config.BATCH_MAX_MESSAGES,
     batchMaxWaitMs: config.BATCH_MAX_WAIT_MS,
     maxDeliveries: config.MAX_DELIVERIES,
+    ackWaitMs: config.ACK_WAIT_MS,
   }),
 ];
 
