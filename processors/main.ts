@@ -2,7 +2,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { loadConfig, processorsEnv } from "../core/config.ts";
 import { createLogger } from "../core/log.ts";
 import { connectNats, ensureStreams } from "../core/nats.ts";
-import { QuestDb } from "../core/questdb.ts";
+import { QuestDb, walApplied } from "../core/questdb.ts";
 import { onShutdown } from "../core/shutdown.ts";
 import { startConsumer } from "./consumer.ts";
 import { ordersHandler } from "./orders/handler.ts";
@@ -13,6 +13,9 @@ const config = loadConfig(processorsEnv);
 
 const db = new QuestDb(config.QUESTDB_HTTP_URL);
 await ensureTables(db, ORDER_TABLES);
+// The stale-update guard reads stored versions: let QuestDB apply what a previous run committed first.
+if (!(await walApplied(db, ["orders"])))
+  log.warn("QuestDB still applying earlier writes; stale-update checks may miss them");
 log.info({ questdb: config.QUESTDB_HTTP_URL }, "tables ready");
 
 const nc = await connectNats(config.NATS_URL, "metricsdash-processors", log);
