@@ -87,6 +87,23 @@ export const Product = z.object({
   ),
 });
 
+/**
+ * A pointer to something the delivery did not carry, resolved off the hot path by the fetchers
+ * (`processors/fetchers/`): BigCommerce's thin webhooks name an order or product by id only, and a
+ * WooCommerce refund seen inside an order has no time of its own, so its first sighting is settled
+ * once. Ingest never calls a platform's API; the fetchers do, within the platform's rate limits.
+ */
+export const Ref = z.object({
+  resource: z.enum(["order", "refund", "product", "sku"]),
+  id,
+  /** The platform's name for what happened (`store/order/created`, `order.updated`). */
+  action: z.string().min(1).max(128),
+  /** When the platform says it happened (or when the delivery saw it). */
+  observedAt: instant,
+  /** A refund the delivery already carried in full, whose time the fetchers settle on first sighting. */
+  refund: Refund.optional(),
+});
+
 const envelope = {
   v: z.literal(EVENT_VERSION),
   platform: z.string().regex(/^[a-z][a-z0-9_-]*$/),
@@ -103,6 +120,7 @@ export const CanonicalEvent = z.discriminatedUnion("type", [
   z.object({ ...envelope, type: z.literal("inventory_level"), inventoryLevel: InventoryLevel }),
   z.object({ ...envelope, type: z.literal("checkout"), checkout: Checkout }),
   z.object({ ...envelope, type: z.literal("product"), product: Product }),
+  z.object({ ...envelope, type: z.literal("ref"), ref: Ref }),
 ]);
 
 export type OrderLine = z.infer<typeof OrderLine>;
@@ -111,7 +129,9 @@ export type Refund = z.infer<typeof Refund>;
 export type InventoryLevel = z.infer<typeof InventoryLevel>;
 export type Checkout = z.infer<typeof Checkout>;
 export type Product = z.infer<typeof Product>;
+export type Ref = z.infer<typeof Ref>;
 export type CanonicalEvent = z.infer<typeof CanonicalEvent>;
+export type RefEvent = Extract<CanonicalEvent, { type: "ref" }>;
 export type EventType = CanonicalEvent["type"];
 export type SalesStatus = z.infer<typeof SalesStatus>;
 

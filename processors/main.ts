@@ -5,6 +5,7 @@ import { connectNats, ensureStreams } from "../core/nats.ts";
 import { QuestDb } from "../core/questdb.ts";
 import { onShutdown } from "../core/shutdown.ts";
 import { startConsumer } from "./consumer.ts";
+import { startFetchers } from "./fetchers/index.ts";
 import { ordersHandler } from "./orders/handler.ts";
 import { ORDER_TABLES, ensureTables } from "./orders/schema.ts";
 
@@ -34,7 +35,19 @@ const consumers = [
   }),
 ];
 
+// Platform APIs off the webhook path: BigCommerce's thin webhooks, WooCommerce refunds, catch-up.
+const fetchers = await startFetchers({
+  nc,
+  js,
+  jsm,
+  sender: await db.sender(),
+  config,
+  env: process.env,
+  log,
+});
+
 onShutdown(log, async () => {
+  await fetchers.stop();
   await Promise.all(consumers.map((c) => c.stop()));
   await nc.drain();
 });
