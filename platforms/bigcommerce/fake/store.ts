@@ -90,6 +90,8 @@ export class FakeBigCommerce {
   readonly orders = new Map<number, StoredOrder>();
   readonly hooks: Hook[] = [];
   readonly deliveries: { hookId: number; scope: string; status: number }[] = [];
+  /** Every event body sent, so a test can redeliver one exactly. */
+  readonly sent: string[] = [];
   /** Requests the API served (path, status), for tests to read. */
   readonly requests: { method: string; path: string; status: number }[] = [];
   quota = 150;
@@ -262,6 +264,7 @@ export class FakeBigCommerce {
       hash,
       data,
     });
+    this.sent.push(body);
     for (const hook of this.hooks.filter((h) => h.scope === scope && h.is_active)) {
       let ok = false;
       for (let attempt = 0; attempt < this.attemptsPerEvent && !ok; attempt++) {
