@@ -293,6 +293,26 @@ describe("refunds inside order.updated", () => {
   });
 });
 
+describe("a checkout", () => {
+  it("turns pending into a sale even when both updates share one modification second", async () => {
+    const at = minutesAgo(8);
+    await woo.createOrder({
+      id: 106,
+      status: "pending",
+      createdAt: at,
+      lines: [{ id: 1061, productId: 7, quantity: 1, unitMinor: 2500 }],
+    });
+    await woo.updateOrder(106, { status: "processing", modifiedAt: at });
+    await eventually(async () =>
+      expect(await orderRow(106)).toMatchObject({
+        status: "sale",
+        financial_status: "processing",
+        total_minor: 2500,
+      }),
+    );
+  });
+});
+
 describe("stock", () => {
   it("publishes an inventory level for managed stock only", async () => {
     const managed = await deliver("product.updated", {

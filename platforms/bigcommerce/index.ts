@@ -4,6 +4,7 @@ import { customerKey } from "../../core/identity.ts";
 import { parseJsonExact } from "../../core/json.ts";
 import type { Logger } from "../../core/log.ts";
 import { secretMatches } from "../../core/signature.ts";
+import { orderEventId } from "../event-ids.ts";
 import {
   InvalidPayload,
   type Delivery,
@@ -131,7 +132,7 @@ export function bigCommerceApi(
       {
         ...base,
         type: "order",
-        eventId: `order:${canonical.orderId}:${canonical.updatedAt}`,
+        eventId: orderEventId(canonical),
         order: canonical,
       },
       ...refundList.map((refund): CanonicalEvent => ({

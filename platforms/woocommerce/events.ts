@@ -1,5 +1,6 @@
 import type { CanonicalEvent } from "../../core/events.ts";
 import { customerKey } from "../../core/identity.ts";
+import { orderEventId } from "../event-ids.ts";
 import { normaliseOrder, normaliseRefunds } from "./normalise.ts";
 import type { WooOrder } from "./payload.ts";
 
@@ -8,7 +9,7 @@ export const PLATFORM = "woocommerce";
 /**
  * One order as canonical events: its current state, plus a `ref` per refund it carries (the fetchers
  * settle each refund's time once and publish the refund). Event ids depend only on the order's state,
- * so the same state seen by a webhook and by the catch-up is one message.
+ * so the same state seen by a webhook and by the catch-up is one message, and two states are two.
  */
 export function orderEvents(
   order: WooOrder,
@@ -22,7 +23,7 @@ export function orderEvents(
     {
       ...base,
       type: "order",
-      eventId: `order:${canonical.orderId}:${canonical.updatedAt}`,
+      eventId: orderEventId(canonical),
       order: canonical,
     },
   ];
