@@ -1,6 +1,8 @@
 import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sqlString } from "../core/questdb.ts";
 import { BC_PII, FakeBigCommerce } from "../platforms/bigcommerce/fake/store.ts";
@@ -20,7 +22,13 @@ let bc: FakeBigCommerce;
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let hookUrl: string;
 
-const SCOPES = ["store/order/created", "store/order/statusUpdated", "store/order/refund/created"];
+const SCOPES = [
+  "store/order/created",
+  "store/order/statusUpdated",
+  "store/order/refund/created",
+  "store/product/inventory/updated",
+  "store/sku/inventory/updated",
+];
 
 beforeAll(async () => {
   bc = await FakeBigCommerce.start("abc123def");
@@ -177,6 +185,43 @@ describe("status changes and refunds", () => {
     await new Promise((r) => setTimeout(r, 1500));
     const count = await stack.db.exec("SELECT count() FROM refunds WHERE platform = 'bigcommerce'");
     expect(count.dataset[0]![0]).toBe(1);
+  });
+});
+
+describe("stock", () => {
+  async function lastStock(itemId: string) {
+    const nc = await connect({ servers: stack.natsUrl });
+    try {
+      const jsm = await jetstreamManager(nc);
+      return await eventually(async () => {
+        const msg = await jsm.streams.getMessage("EVENTS", {
+          last_by_subj: "evt.bigcommerce.abc123def.inventory_level",
+        });
+        const event = msg!.json<{ inventoryLevel: { inventoryItemId: string } }>();
+        expect(event.inventoryLevel.inventoryItemId).toBe(itemId);
+        return event.inventoryLevel;
+      });
+    } finally {
+      await nc.close();
+    }
+  }
+
+  it("fetches product- and variant-level stock for inventory webhooks", async () => {
+    const at = minutesAgo(2);
+    await bc.setProductStock(77, "TOTE-NAT", 12, at);
+    expect(await lastStock("product:77")).toEqual({
+      inventoryItemId: "product:77",
+      locationId: "default",
+      sku: "TOTE-NAT",
+      available: 12,
+      updatedAt: at.replace("Z", ".000Z"),
+    });
+    await bc.setVariantStock(78, 7001, "TOTE-BLK-S", 4);
+    expect(await lastStock("variant:7001")).toMatchObject({
+      inventoryItemId: "variant:7001",
+      sku: "TOTE-BLK-S",
+      available: 4,
+    });
   });
 });
 

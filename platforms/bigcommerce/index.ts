@@ -79,7 +79,13 @@ function createAdapter(config: z.infer<typeof env>): PlatformAdapter {
         // BigCommerce repeats `hash` on every delivery of one event; `created_at` tells two events with equal data apart.
         eventId: `${callback.scope}:${callback.hash}${callback.created_at ? `:${callback.created_at}` : ""}`,
         receivedAt: delivery.receivedAt,
-        ref: { resource, id: callback.data.id, action: callback.scope, observedAt },
+        ref: {
+          resource,
+          id:
+            resource === "sku" ? (callback.data.inventory?.variant_id ?? callback.data.id) : callback.data.id,
+          action: callback.scope,
+          observedAt,
+        },
       };
       return { kind: "publish", events: [event] };
     },

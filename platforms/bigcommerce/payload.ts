@@ -20,7 +20,14 @@ export const BcCallback = z.object({
   store_id: z.union([z.string(), z.number()]).transform(String),
   /** Always `stores/<store_hash>`. */
   producer: z.string().regex(/^stores\/[A-Za-z0-9]+$/, "must be stores/<store_hash>"),
-  data: z.object({ type: z.string().min(1), id }).optional(),
+  data: z
+    .object({
+      type: z.string().min(1),
+      id,
+      /** Inventory scopes say which product/variant changed (`store/sku/…` names the variant here). */
+      inventory: z.object({ product_id: id.optional(), variant_id: id.optional() }).optional(),
+    })
+    .optional(),
   /** The same for every delivery of one event: our dedupe key. */
   hash: z.string().min(1).max(128),
   created_at: z.number().int().positive().optional(),

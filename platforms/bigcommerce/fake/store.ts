@@ -217,6 +217,46 @@ export class FakeBigCommerce {
     }));
   }
 
+  /** Catalog stock: products tracked per product, or per variant. */
+  readonly products = new Map<
+    number,
+    {
+      sku: string;
+      tracking: "none" | "product" | "variant";
+      level: number;
+      modifiedAt: string;
+      variants: { id: number; sku: string; level: number }[];
+    }
+  >();
+
+  /** A stock change as the control panel or an order makes it: `store/product/inventory/updated`. */
+  async setProductStock(productId: number, sku: string, level: number, modifiedAt: string): Promise<void> {
+    this.products.set(productId, { sku, tracking: "product", level, modifiedAt, variants: [] });
+    await this.fire("store/product/inventory/updated", {
+      type: "product",
+      id: productId,
+      inventory: { product_id: productId, method: "absolute", value: level },
+    });
+  }
+
+  /** A variant's stock change: `store/sku/inventory/updated` names the SKU and, inside, its variant. */
+  async setVariantStock(productId: number, variantId: number, sku: string, level: number): Promise<void> {
+    const product = this.products.get(productId) ?? {
+      sku: "",
+      tracking: "variant" as const,
+      level: 0,
+      modifiedAt: new Date().toISOString(),
+      variants: [],
+    };
+    product.variants = [...product.variants.filter((v) => v.id !== variantId), { id: variantId, sku, level }];
+    this.products.set(productId, product);
+    await this.fire("store/sku/inventory/updated", {
+      type: "sku",
+      id: variantId + 100_000, // a SKU id of its own
+      inventory: { product_id: productId, method: "absolute", value: level, variant_id: variantId },
+    });
+  }
+
   async createOrder(spec: BcOrderSpec): Promise<void> {
     this.orders.set(spec.id, {
       spec,
@@ -396,6 +436,35 @@ export class FakeBigCommerce {
         })),
       }));
       return reply(200, { data, meta: {} }, headers);
+    }
+    if (req.method === "GET" && (match = /^\/v3\/catalog\/products\/(\d+)$/.exec(path))) {
+      const product = this.products.get(Number(match[1]));
+      if (!product)
+        return reply(404, { status: 404, title: "The requested product was not found." }, headers);
+      return reply(
+        200,
+        {
+          data: {
+            id: Number(match[1]),
+            name: "Canvas Tote",
+            sku: product.sku,
+            inventory_level: product.level,
+            inventory_tracking: product.tracking,
+            date_modified: product.modifiedAt.replace(/\.\d{3}Z$/, "+00:00"),
+          },
+          meta: {},
+        },
+        headers,
+      );
+    }
+    if (req.method === "GET" && path === "/v3/catalog/variants") {
+      const ids = (url.searchParams.get("id:in") ?? "").split(",").filter(Boolean).map(Number);
+      const data = [...this.products.entries()].flatMap(([productId, p]) =>
+        p.variants
+          .filter((v) => ids.includes(v.id))
+          .map((v) => ({ id: v.id, product_id: productId, sku: v.sku, inventory_level: v.level })),
+      );
+      return reply(200, { data, meta: { pagination: { total: data.length } } }, headers);
     }
     if (req.method === "GET" && path === "/v3/hooks") {
       return reply(
