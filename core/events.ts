@@ -88,6 +88,20 @@ export const Product = z.object({
 });
 
 /**
+ * What a shop is, as its platform's API says: the currency its money is kept in and its time zone,
+ * so "today" and "same time yesterday" can be the store's own. Published by the catch-up for every
+ * shop with API access; a platform that gives only an offset (WordPress "UTC+5:30") leaves `timeZone` null.
+ */
+export const ShopInfo = z.object({
+  currency,
+  /** IANA zone (`Europe/London`). */
+  timeZone: z.string().min(1).max(64).nullable(),
+  /** Minutes east of UTC, when the platform gives an offset rather than (or as well as) a zone. */
+  utcOffsetMinutes: z.number().int().min(-1440).max(1440).nullable(),
+  updatedAt: instant,
+});
+
+/**
  * A pointer to something the delivery did not carry, resolved off the hot path by the fetchers
  * (`processors/fetchers/`): BigCommerce's thin webhooks name an order or product by id only, and a
  * WooCommerce refund seen inside an order has no time of its own, so its first sighting is settled
@@ -121,6 +135,7 @@ export const CanonicalEvent = z.discriminatedUnion("type", [
   z.object({ ...envelope, type: z.literal("checkout"), checkout: Checkout }),
   z.object({ ...envelope, type: z.literal("product"), product: Product }),
   z.object({ ...envelope, type: z.literal("ref"), ref: Ref }),
+  z.object({ ...envelope, type: z.literal("shop"), shopInfo: ShopInfo }),
 ]);
 
 export type OrderLine = z.infer<typeof OrderLine>;
@@ -130,6 +145,7 @@ export type InventoryLevel = z.infer<typeof InventoryLevel>;
 export type Checkout = z.infer<typeof Checkout>;
 export type Product = z.infer<typeof Product>;
 export type Ref = z.infer<typeof Ref>;
+export type ShopInfo = z.infer<typeof ShopInfo>;
 export type CanonicalEvent = z.infer<typeof CanonicalEvent>;
 export type RefEvent = Extract<CanonicalEvent, { type: "ref" }>;
 export type EventType = CanonicalEvent["type"];

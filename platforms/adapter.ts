@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { CanonicalEvent, RefEvent } from "../core/events.ts";
+import type { CanonicalEvent, RefEvent, ShopInfo } from "../core/events.ts";
 import type { Logger } from "../core/log.ts";
 
 /**
@@ -45,6 +45,8 @@ export interface PlatformApi {
   ordersModifiedSince(since: Date, receivedAt: string): AsyncIterable<CanonicalEvent[]>;
   /** Turns webhooks the platform disabled after failed deliveries back on; how many it turned on. */
   reactivateHooks(): Promise<number>;
+  /** The shop's currency and time zone, from the platform's store settings. */
+  shopInfo(): Promise<Omit<ShopInfo, "updatedAt">>;
 }
 
 export interface PlatformApiModule<Env extends z.ZodType = z.ZodType> {

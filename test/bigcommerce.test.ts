@@ -225,6 +225,26 @@ describe("stock", () => {
   });
 });
 
+describe("the shop", () => {
+  it("is described by the catch-up from the store information endpoint", async () => {
+    const nc = await connect({ servers: stack.natsUrl });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const msg = await eventually(() =>
+        jsm.streams.getMessage("EVENTS", { last_by_subj: "evt.bigcommerce.abc123def.shop" }),
+      );
+      const event = msg!.json<Record<string, unknown>>();
+      expect(event).toMatchObject({
+        shop: "abc123def",
+        shopInfo: { currency: "USD", timeZone: "America/Chicago", utcOffsetMinutes: -360 },
+      });
+      expect(JSON.stringify(event)).not.toContain(BC_PII.email); // the merchant's own details stay out too
+    } finally {
+      await nc.close();
+    }
+  });
+});
+
 describe("authentication", () => {
   const callback = JSON.stringify({
     created_at: 1764000000,

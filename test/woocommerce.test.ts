@@ -1,7 +1,10 @@
 import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { subjectToken } from "../core/events.ts";
 import { sqlString } from "../core/questdb.ts";
 import { phpJson } from "../platforms/woocommerce/fake/php-json.ts";
 import { FakeWooCommerce, WOO_PII, type WooOrderSpec } from "../platforms/woocommerce/fake/store.ts";
@@ -390,6 +393,26 @@ describe("a webhook WooCommerce disabled", () => {
     expect(lines.dataset[0]![2]).toBe(1);
     const refunds = await stack.db.exec(`SELECT count() FROM refunds WHERE platform = 'woocommerce'`);
     expect(refunds.dataset[0]![0]).toBe(1);
+  });
+});
+
+describe("the shop", () => {
+  it("is described by the catch-up: currency from WooCommerce, zone from WordPress", async () => {
+    const nc = await connect({ servers: stack.natsUrl });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const msg = await eventually(() =>
+        jsm.streams.getMessage("EVENTS", { last_by_subj: `evt.woocommerce.${subjectToken(shop)}.shop` }),
+      );
+      expect(msg!.json()).toMatchObject({
+        platform: "woocommerce",
+        shop,
+        type: "shop",
+        shopInfo: { currency: "USD", timeZone: "Europe/London", utcOffsetMinutes: 0 },
+      });
+    } finally {
+      await nc.close();
+    }
   });
 });
 

@@ -15,7 +15,15 @@ import {
 } from "../adapter.ts";
 import { BigCommerceClient } from "./client.ts";
 import { normaliseOrder, normaliseRefund, productInventory, variantInventory } from "./normalise.ts";
-import { BcCallback, BcCatalogProduct, BcOrder, BcOrderProduct, BcRefund, BcVariant } from "./payload.ts";
+import {
+  BcCallback,
+  BcCatalogProduct,
+  BcOrder,
+  BcOrderProduct,
+  BcRefund,
+  BcStore,
+  BcVariant,
+} from "./payload.ts";
 
 export const PLATFORM = "bigcommerce";
 /** The custom header we ask BigCommerce to send with every callback (set in the hook's `headers`). */
@@ -201,6 +209,17 @@ export function bigCommerceApi(
           ref: { resource: "order", id: String(order.id), action: "catch-up", observedAt: receivedAt },
         }));
       }
+    },
+    async shopInfo() {
+      const { json } = await client.get("/v2/store");
+      const [store] = parseAll(BcStore, [json], "store information");
+      return {
+        currency: store!.currency.toUpperCase(),
+        timeZone: store!.timezone.name || null,
+        // `raw_offset` is in seconds, without daylight saving.
+        utcOffsetMinutes:
+          store!.timezone.raw_offset === undefined ? null : Math.round(store!.timezone.raw_offset / 60),
+      };
     },
     async reactivateHooks() {
       const { json } = await client.get("/v3/hooks");

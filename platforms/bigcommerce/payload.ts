@@ -85,6 +85,15 @@ export const BcVariant = z.object({
   inventory_level: z.number().int(),
 });
 
+/** `GET /v2/store`: only the currency and zone are read (the rest names the merchant). */
+export const BcStore = z.object({
+  currency: z.string().regex(/^[A-Za-z]{3}$/),
+  timezone: z.object({
+    name: z.string().min(1).nullable().optional(),
+    raw_offset: z.number().int().optional(),
+  }),
+});
+
 export type BcCallback = z.infer<typeof BcCallback>;
 export type BcOrder = z.infer<typeof BcOrder>;
 export type BcOrderProduct = z.infer<typeof BcOrderProduct>;

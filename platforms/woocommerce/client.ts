@@ -8,12 +8,14 @@ import { WooOrder } from "./payload.ts";
  * the store's REST API key over HTTP Basic, which WooCommerce accepts over HTTPS.
  */
 export class WooClient {
+  private readonly site: string;
   private readonly base: string;
   private readonly auth: string;
   private readonly log: Logger;
 
   constructor(siteUrl: string, consumerKey: string, consumerSecret: string, log: Logger) {
-    this.base = `${siteUrl.replace(/\/+$/, "")}/wp-json/wc/v3`;
+    this.site = siteUrl.replace(/\/+$/, "");
+    this.base = `${this.site}/wp-json/wc/v3`;
     this.auth = `Basic ${Buffer.from(`${consumerKey}:${consumerSecret}`).toString("base64")}`;
     this.log = log;
   }
@@ -68,6 +70,25 @@ export class WooClient {
       }
       yield orders;
     }
+  }
+
+  /**
+   * The store's currency (`GET /wc/v3/data/currencies/current`) and zone: WordPress's REST index
+   * (`/wp-json`) names it in `timezone_string`, or gives only `gmt_offset` (hours) for "UTC+5:30" settings.
+   */
+  async shopInfo(): Promise<{ currency: string; timeZone: string | null; utcOffsetMinutes: number | null }> {
+    const response = await fetch(`${this.site}/wp-json/`, { signal: AbortSignal.timeout(30_000) });
+    if (!response.ok) throw new Error(`WordPress GET /wp-json answered ${response.status}`);
+    const index = (await response.json()) as { timezone_string?: string; gmt_offset?: number | string };
+    const { json } = await this.request("GET", "/data/currencies/current");
+    const code = (json as { code?: string } | null)?.code;
+    if (!code || !/^[A-Za-z]{3}$/.test(code)) throw new Error("WooCommerce did not name its currency");
+    const offsetHours = Number(index.gmt_offset ?? Number.NaN);
+    return {
+      currency: code.toUpperCase(),
+      timeZone: index.timezone_string || null,
+      utcOffsetMinutes: Number.isFinite(offsetHours) ? Math.round(offsetHours * 60) : null,
+    };
   }
 
   /** Sets every webhook WooCommerce disabled (status `disabled`, after failed deliveries) back to active. */

@@ -147,6 +147,7 @@ const api: PlatformApiModule<typeof apiEnv> = {
         }
       },
       reactivateHooks: () => client.reactivateDisabledHooks(),
+      shopInfo: () => client.shopInfo(),
     };
   },
 };

@@ -175,6 +175,15 @@ describe("the catch-up client", () => {
       ]);
       expect(await client.reactivateDisabledHooks()).toBe(1);
       expect(woo.hooks[0]!.status).toBe("active");
+      expect(await client.shopInfo()).toEqual({
+        currency: "USD",
+        timeZone: "Europe/London",
+        utcOffsetMinutes: 0,
+      });
+      woo.timezoneString = ""; // WordPress set to "UTC+5:30": no zone name, only the offset
+      woo.gmtOffset = "5.5";
+      woo.currency = "INR";
+      expect(await client.shopInfo()).toEqual({ currency: "INR", timeZone: null, utcOffsetMinutes: 330 });
       const wrongKey = new WooClient(woo.siteUrl, "ck_wrong", "cs_wrong", createLogger("test", "silent"));
       await expect(wrongKey.reactivateDisabledHooks()).rejects.toThrow(/401/);
     } finally {

@@ -1,5 +1,6 @@
 import type { KV } from "@nats-io/kv";
-import { subjectToken } from "../../core/events.ts";
+import { createHash } from "node:crypto";
+import { subjectToken, type CanonicalEvent } from "../../core/events.ts";
 import type { Logger } from "../../core/log.ts";
 import type { PlatformApi } from "../../platforms/adapter.ts";
 import type { Publish } from "../../ingest/publish.ts";
@@ -15,7 +16,8 @@ export interface CatchUpOptions {
 }
 
 /**
- * One catch-up for one shop: turn disabled webhooks back on, then publish every order modified since
+ * One catch-up for one shop: publish its currency and time zone, turn disabled webhooks back on,
+ * then publish every order modified since
  * the last catch-up began. Webhook and catch-up produce the same event ids for the same order state,
  * and every write downstream is an upsert, so an order seen both ways is still one order.
  */
@@ -29,6 +31,18 @@ export async function catchUp(
   const since = stored ? new Date(Date.parse(stored) - overlap) : new Date(Date.now() - options.lookbackMs);
   const startedAt = new Date().toISOString();
 
+  const info = await api.shopInfo();
+  const shopEvent: CanonicalEvent = {
+    v: 1,
+    platform: api.platform,
+    shop: api.shop,
+    type: "shop",
+    // One message per distinct setting, however many rounds see it.
+    eventId: `shop:${createHash("sha256").update(JSON.stringify(info)).digest("base64url").slice(0, 16)}`,
+    receivedAt: startedAt,
+    shopInfo: { ...info, updatedAt: startedAt },
+  };
+  await options.publish([shopEvent]);
   const reactivated = await api.reactivateHooks();
   let events = 0;
   for await (const page of api.ordersModifiedSince(since, startedAt)) {

@@ -466,6 +466,32 @@ export class FakeBigCommerce {
       );
       return reply(200, { data, meta: { pagination: { total: data.length } } }, headers);
     }
+    if (req.method === "GET" && path === "/v2/store") {
+      return reply(
+        200,
+        {
+          id: this.storeHash,
+          domain: "tote.example",
+          name: "Tote Test Store",
+          first_name: BC_PII.firstName,
+          last_name: BC_PII.lastName,
+          admin_email: BC_PII.email,
+          order_email: BC_PII.email,
+          address: BC_PII.address,
+          phone: BC_PII.phone,
+          currency: "USD",
+          currency_symbol: "$",
+          timezone: {
+            name: "America/Chicago",
+            raw_offset: -21600,
+            dst_offset: -18000,
+            dst_correction: true,
+            date_format: { display: "jS M Y" },
+          },
+        },
+        headers,
+      );
+    }
     if (req.method === "GET" && path === "/v3/hooks") {
       return reply(
         200,

@@ -102,6 +102,10 @@ export class FakeWooCommerce {
   readonly hooks: Hook[] = [];
   /** Every delivery attempt and its answer, for tests to read. */
   readonly deliveries: { hookId: number; topic: string; status: number }[] = [];
+  /** Settings → General: the store currency, and WordPress's time zone (an IANA name, or "" and an offset). */
+  currency = "USD";
+  timezoneString = "Europe/London";
+  gmtOffset: number | string = 0;
   private readonly server: Server;
   private nextHookId = 1;
   private nextRefundId = 9000;
@@ -324,6 +328,17 @@ export class FakeWooCommerce {
     const url = new URL(req.url ?? "/", this.siteUrl);
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (url.pathname === "/wp-json/" || url.pathname === "/wp-json") {
+      // WordPress's REST index is public and names the site's zone (or only its offset).
+      return this.send(res, 200, {
+        name: "Woo Test Shop",
+        url: this.siteUrl,
+        home: this.siteUrl,
+        gmt_offset: this.gmtOffset,
+        timezone_string: this.timezoneString,
+        namespaces: ["wp/v2", "wc/v3"],
+      });
+    }
     if (!url.pathname.startsWith("/wp-json/wc/v3/")) return this.send(res, 404, { code: "rest_no_route" });
     if (!this.authorised(req)) {
       return this.send(res, 401, {
@@ -350,6 +365,9 @@ export class FakeWooCommerce {
         "x-wp-total": String(matching.length),
         "x-wp-totalpages": String(Math.max(1, Math.ceil(matching.length / perPage))),
       });
+    }
+    if (req.method === "GET" && path === "/data/currencies/current") {
+      return this.send(res, 200, { code: this.currency, name: "Store currency", symbol: "$" });
     }
     if (req.method === "GET" && path === "/webhooks") {
       const status = url.searchParams.get("status");
