@@ -170,3 +170,22 @@ describe("the rate-limited client", () => {
     }
   });
 });
+
+describe("configuration", () => {
+  it("makes processors name BIGCOMMERCE_ACCESS_TOKEN when webhooks are set up without it", async () => {
+    const { loadApis } = await import("../../processors/fetchers/index.ts");
+    const env = {
+      BIGCOMMERCE_STORE_HASH: "abc123",
+      BIGCOMMERCE_WEBHOOK_SECRET: "sixteen-chars-secret",
+      CUSTOMER_HASH_KEY: "k".repeat(32),
+    };
+    expect(() => loadApis(env, { customerHashKey: env.CUSTOMER_HASH_KEY, log })).toThrow(
+      /BIGCOMMERCE_ACCESS_TOKEN/,
+    );
+    const apis = loadApis(
+      { ...env, BIGCOMMERCE_ACCESS_TOKEN: "t" },
+      { customerHashKey: env.CUSTOMER_HASH_KEY, log },
+    );
+    expect(apis.map((api) => [api.platform, api.shop])).toEqual([["bigcommerce", "abc123"]]);
+  });
+});

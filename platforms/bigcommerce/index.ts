@@ -234,7 +234,9 @@ export function bigCommerceApi(
 
 const api: PlatformApiModule<typeof apiEnv> = {
   env: apiEnv,
-  configuredBy: ["BIGCOMMERCE_ACCESS_TOKEN"],
+  // BigCommerce webhooks are only pointers: a store set up for webhooks without a token could never
+  // resolve one, so processors refuse to start without BIGCOMMERCE_ACCESS_TOKEN then.
+  configuredBy: ["BIGCOMMERCE_ACCESS_TOKEN", "BIGCOMMERCE_WEBHOOK_SECRET"],
   create: (config, shared) => bigCommerceApi(config, shared),
 };
 
