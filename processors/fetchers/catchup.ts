@@ -31,19 +31,34 @@ export async function catchUp(
   const since = stored ? new Date(Date.parse(stored) - overlap) : new Date(Date.now() - options.lookbackMs);
   const startedAt = new Date().toISOString();
 
-  const info = await api.shopInfo();
-  const shopEvent: CanonicalEvent = {
-    v: 1,
-    platform: api.platform,
-    shop: api.shop,
-    type: "shop",
-    // One message per distinct setting, however many rounds see it.
-    eventId: `shop:${createHash("sha256").update(JSON.stringify(info)).digest("base64url").slice(0, 16)}`,
-    receivedAt: startedAt,
-    shopInfo: { ...info, updatedAt: startedAt },
+  // Shop settings and hook repair are worth having but must not stop the orders from being caught
+  // up (a read-only key can't re-enable hooks): each is tried, and a failure is logged with its reason.
+  const attempt = async <T>(what: string, run: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await run();
+    } catch (err) {
+      options.log.warn(
+        { platform: api.platform, shop: api.shop, err: String(err) },
+        `catch-up could not ${what}`,
+      );
+      return undefined;
+    }
   };
-  await options.publish([shopEvent]);
-  const reactivated = await api.reactivateHooks();
+  const info = await attempt("read the shop's settings", () => api.shopInfo());
+  if (info) {
+    const shopEvent: CanonicalEvent = {
+      v: 1,
+      platform: api.platform,
+      shop: api.shop,
+      type: "shop",
+      // One message per distinct setting, however many rounds see it.
+      eventId: `shop:${createHash("sha256").update(JSON.stringify(info)).digest("base64url").slice(0, 16)}`,
+      receivedAt: startedAt,
+      shopInfo: { ...info, updatedAt: startedAt },
+    };
+    await options.publish([shopEvent]);
+  }
+  const reactivated = (await attempt("re-enable disabled webhooks", () => api.reactivateHooks())) ?? 0;
   let events = 0;
   for await (const page of api.ordersModifiedSince(since, startedAt)) {
     if (!page.length) continue;

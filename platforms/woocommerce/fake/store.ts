@@ -105,6 +105,8 @@ export class FakeWooCommerce {
   /** Settings → General: the store currency, and WordPress's time zone (an IANA name, or "" and an offset). */
   currency = "USD";
   timezoneString = "Europe/London";
+  /** A REST key created with "Read" permission: WooCommerce refuses it every write. */
+  readOnlyKey = false;
   gmtOffset: number | string = 0;
   private readonly server: Server;
   private nextHookId = 1;
@@ -377,6 +379,13 @@ export class FakeWooCommerce {
         200,
         list.map((h) => ({ id: h.id, status: h.status, topic: h.topic, delivery_url: h.deliveryUrl })),
       );
+    }
+    if (this.readOnlyKey && req.method !== "GET") {
+      return this.send(res, 401, {
+        code: "woocommerce_rest_cannot_edit",
+        message: "Sorry, you are not allowed to edit this resource.",
+        data: { status: 401 },
+      });
     }
     const hookMatch = /^\/webhooks\/(\d+)$/.exec(path);
     if (hookMatch && (req.method === "PUT" || req.method === "POST")) {
