@@ -5,7 +5,10 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sqlString } from "../core/questdb.ts";
+import { createLogger } from "../core/log.ts";
+import { BigCommerceClient } from "../platforms/bigcommerce/client.ts";
 import { BC_PII, FakeBigCommerce } from "../platforms/bigcommerce/fake/store.ts";
+import { ensureHooks } from "../platforms/bigcommerce/index.ts";
 import { phpJson } from "../platforms/woocommerce/fake/php-json.ts";
 import { eventually } from "./support/eventually.ts";
 import { startTestStack } from "./support/stack.ts";
@@ -242,6 +245,28 @@ describe("the shop", () => {
     } finally {
       await nc.close();
     }
+  });
+});
+
+describe("creating our hooks", () => {
+  it("adds the missing scopes with the secret header, is idempotent, and updates a rotated secret", async () => {
+    const client = new BigCommerceClient({
+      apiUrl: bc.apiUrl,
+      storeHash: bc.storeHash,
+      accessToken: bc.accessToken,
+      log: createLogger("test", "silent"),
+    });
+    expect(await ensureHooks(client, hookUrl, SECRET)).toEqual({
+      created: ["store/order/updated", "store/order/archived"],
+      updated: [],
+    });
+    expect(await ensureHooks(client, hookUrl, SECRET)).toEqual({ created: [], updated: [] });
+    const rotated = await ensureHooks(client, hookUrl, `${SECRET}-next`, ["store/order/archived"]);
+    expect(rotated).toEqual({ created: [], updated: ["store/order/archived"] });
+    expect(bc.hooks.find((h) => h.scope === "store/order/archived")!.headers).toEqual({
+      "X-Webhook-Secret": `${SECRET}-next`,
+    });
+    await ensureHooks(client, hookUrl, SECRET, ["store/order/archived"]); // back, for the tests below
   });
 });
 

@@ -222,14 +222,66 @@ export function bigCommerceApi(
       };
     },
     async reactivateHooks() {
+      // `/v3/hooks` lists the hooks of this API account only; the destination check keeps it to ingest's.
       const { json } = await client.get("/v3/hooks");
-      const hooks = ((json as { data?: { id: number; is_active: boolean }[] } | null)?.data ?? []).filter(
-        (hook) => !hook.is_active,
+      const hooks = ((json as { data?: BcHook[] } | null)?.data ?? []).filter(
+        (hook) => !hook.is_active && isOurs(hook.destination),
       );
       for (const hook of hooks) await client.request("PUT", `/v3/hooks/${hook.id}`, { is_active: true });
       return hooks.length;
     },
   };
+}
+
+interface BcHook {
+  id: number;
+  scope: string;
+  destination: string;
+  is_active: boolean;
+  headers?: Record<string, string> | null;
+}
+
+/** The scopes MetricsDash consumes. */
+export const BC_SCOPES = [
+  "store/order/created",
+  "store/order/updated",
+  "store/order/statusUpdated",
+  "store/order/archived",
+  "store/order/refund/created",
+  "store/product/inventory/updated",
+  "store/sku/inventory/updated",
+] as const;
+
+function isOurs(destination: string | undefined): boolean {
+  return destination !== undefined && /\/webhooks\/bigcommerce\/?(\?|$)/.test(destination);
+}
+
+/**
+ * Creates our hooks for the scopes that lack one (`POST /v3/hooks`), each sending the secret back in
+ * `X-Webhook-Secret`; a hook of ours whose secret header is out of date gets the current one.
+ */
+export async function ensureHooks(
+  client: BigCommerceClient,
+  destination: string,
+  secret: string,
+  scopes: readonly string[] = BC_SCOPES,
+): Promise<{ created: string[]; updated: string[] }> {
+  const { json } = await client.get("/v3/hooks");
+  const existing = (json as { data?: BcHook[] } | null)?.data ?? [];
+  const created: string[] = [];
+  const updated: string[] = [];
+  const headers = { "X-Webhook-Secret": secret };
+  for (const scope of scopes) {
+    const hook = existing.find((h) => h.scope === scope && h.destination === destination);
+    if (!hook) {
+      await client.request("POST", "/v3/hooks", { scope, destination, is_active: true, headers });
+      created.push(scope);
+    } else if (hook.headers?.["X-Webhook-Secret"] !== secret) {
+      await client.request("PUT", `/v3/hooks/${hook.id}`, { headers, is_active: true });
+      updated.push(scope);
+    }
+  }
+  return { created, updated };
 }
 
 const api: PlatformApiModule<typeof apiEnv> = {

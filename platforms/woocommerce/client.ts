@@ -91,11 +91,47 @@ export class WooClient {
     };
   }
 
-  /** Sets every webhook WooCommerce disabled (status `disabled`, after failed deliveries) back to active. */
+  /**
+   * Sets our webhooks that WooCommerce disabled (status `disabled`, after failed deliveries) back to
+   * active. Only ours, known by their delivery URL: other integrations' hooks are theirs to fix.
+   */
   async reactivateDisabledHooks(): Promise<number> {
     const { json } = await this.request("GET", "/webhooks?status=disabled&per_page=100");
-    const hooks = Array.isArray(json) ? (json as { id: number | string }[]) : [];
+    const hooks = (
+      Array.isArray(json) ? (json as { id: number | string; delivery_url?: string }[]) : []
+    ).filter((hook) => isOurs(hook.delivery_url));
     for (const hook of hooks) await this.request("PUT", `/webhooks/${hook.id}`, { status: "active" });
     return hooks.length;
   }
+
+  /**
+   * Creates our webhooks for the topics that lack one (`POST /wc/v3/webhooks` with the secret that
+   * signs them). WooCommerce pings the delivery URL while saving, so ingest must already run there.
+   */
+  async ensureWebhooks(deliveryUrl: string, secret: string, topics: readonly string[]): Promise<string[]> {
+    const { json } = await this.request("GET", "/webhooks?per_page=100");
+    const existing = Array.isArray(json)
+      ? (json as { topic: string; delivery_url: string; status: string }[])
+      : [];
+    const created: string[] = [];
+    for (const topic of topics) {
+      if (existing.some((hook) => hook.topic === topic && hook.delivery_url === deliveryUrl)) continue;
+      await this.request("POST", "/webhooks", {
+        name: `MetricsDash ${topic}`,
+        topic,
+        delivery_url: deliveryUrl,
+        secret,
+        status: "active",
+      });
+      created.push(topic);
+    }
+    return created;
+  }
+}
+
+/** The topics MetricsDash consumes. */
+export const WOO_TOPICS = ["order.created", "order.updated", "order.restored", "product.updated"] as const;
+
+function isOurs(deliveryUrl: string | undefined): boolean {
+  return deliveryUrl !== undefined && /\/webhooks\/woocommerce\/?(\?|$)/.test(deliveryUrl);
 }

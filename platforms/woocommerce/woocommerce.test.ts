@@ -152,8 +152,17 @@ describe("the catch-up client", () => {
       woo.hooks.push({
         id: 3,
         topic: "order.created",
-        deliveryUrl: "http://127.0.0.1:9/x",
+        deliveryUrl: "https://metrics.example/webhooks/woocommerce",
         secret: SECRET,
+        status: "disabled",
+        failureCount: 6,
+        timesDisabled: 1,
+      });
+      woo.hooks.push({
+        id: 4,
+        topic: "order.created",
+        deliveryUrl: "https://zapier.example/hooks/1",
+        secret: "x",
         status: "disabled",
         failureCount: 6,
         timesDisabled: 1,
@@ -175,6 +184,7 @@ describe("the catch-up client", () => {
       ]);
       expect(await client.reactivateDisabledHooks()).toBe(1);
       expect(woo.hooks[0]!.status).toBe("active");
+      expect(woo.hooks[1]!.status).toBe("disabled"); // another integration's hook is not ours to touch
       expect(await client.shopInfo()).toEqual({
         currency: "USD",
         timeZone: "Europe/London",

@@ -56,7 +56,7 @@ describe("catch-up", () => {
     woo.hooks.push({
       id: 1,
       topic: "order.created",
-      deliveryUrl: "http://127.0.0.1:9/x",
+      deliveryUrl: "https://metrics.example/webhooks/woocommerce",
       secret: "s",
       status: "disabled",
       failureCount: 6,

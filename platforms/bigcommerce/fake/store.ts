@@ -113,7 +113,12 @@ export class FakeBigCommerce {
 
   static async start(storeHash = "abc123def"): Promise<FakeBigCommerce> {
     const holder: { store?: FakeBigCommerce } = {};
-    const server = createServer((req, res) => void holder.store!.serve(req, res));
+    const server = createServer((req, res) =>
+      holder.store!.serve(req, res).catch((err: unknown) => {
+        res.writeHead(500, { "content-type": "application/json" });
+        res.end(JSON.stringify({ status: 500, title: String(err) }));
+      }),
+    );
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as AddressInfo;
     holder.store = new FakeBigCommerce(server, `http://127.0.0.1:${port}`, storeHash);
@@ -508,10 +513,41 @@ export class FakeBigCommerce {
         headers,
       );
     }
+    if (req.method === "POST" && path === "/v3/hooks") {
+      const input = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as {
+        scope?: string;
+        destination?: string;
+        is_active?: boolean;
+        headers?: Record<string, string>;
+      };
+      if (!input.scope || !input.destination?.startsWith("http")) {
+        return reply(422, { status: 422, title: "scope and destination are required" }, headers);
+      }
+      const hook = this.addHook(input.scope, input.destination, input.headers ?? {});
+      hook.is_active = input.is_active ?? true;
+      return reply(
+        200,
+        {
+          data: {
+            id: hook.id,
+            scope: hook.scope,
+            destination: hook.destination,
+            is_active: hook.is_active,
+            headers: hook.headers,
+          },
+          meta: {},
+        },
+        headers,
+      );
+    }
     if (req.method === "PUT" && (match = /^\/v3\/hooks\/(\d+)$/.exec(path))) {
       const hook = this.hooks.find((h) => h.id === Number(match![1]));
       if (!hook) return reply(404, { status: 404, title: "Webhook not found" }, headers);
-      const change = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as { is_active?: boolean };
+      const change = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as {
+        is_active?: boolean;
+        headers?: Record<string, string>;
+      };
+      if (change.headers) hook.headers = change.headers;
       if (change.is_active !== undefined) {
         hook.is_active = change.is_active;
         hook.failedEventsInARow = 0;

@@ -119,7 +119,12 @@ export class FakeWooCommerce {
 
   static async start(): Promise<FakeWooCommerce> {
     const holder: { store?: FakeWooCommerce } = {};
-    const server = createServer((req, res) => void holder.store!.serve(req, res));
+    const server = createServer((req, res) =>
+      holder.store!.serve(req, res).catch((err: unknown) => {
+        res.writeHead(500, { "content-type": "application/json" });
+        res.end(JSON.stringify({ code: "internal_server_error", message: String(err) }));
+      }),
+    );
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as AddressInfo;
     holder.store = new FakeWooCommerce(server, `http://127.0.0.1:${port}`);
@@ -137,16 +142,22 @@ export class FakeWooCommerce {
     secret: string,
   ): Promise<{ saved: boolean; pingStatus: number }> {
     const id = this.nextHookId++;
-    const response = await fetch(deliveryUrl, {
-      method: "POST",
-      headers: {
-        "content-type": "application/x-www-form-urlencoded",
-        "user-agent": "WooCommerce/9.4 Hookshot",
-      },
-      body: `webhook_id=${id}`,
-    });
-    await response.body?.cancel();
-    const saved = response.status >= 200 && response.status < 300;
+    let status: number;
+    try {
+      const response = await fetch(deliveryUrl, {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          "user-agent": "WooCommerce/9.4 Hookshot",
+        },
+        body: `webhook_id=${id}`,
+      });
+      status = response.status;
+      await response.body?.cancel();
+    } catch {
+      status = 0; // nothing listening: the save fails like any non-2xx answer
+    }
+    const saved = status >= 200 && status < 300;
     if (saved)
       this.hooks.push({
         id,
@@ -157,7 +168,7 @@ export class FakeWooCommerce {
         failureCount: 0,
         timesDisabled: 0,
       });
-    return { saved, pingStatus: response.status };
+    return { saved, pingStatus: status };
   }
 
   hook(topic: string): Hook | undefined {
@@ -385,6 +396,39 @@ export class FakeWooCommerce {
         code: "woocommerce_rest_cannot_edit",
         message: "Sorry, you are not allowed to edit this resource.",
         data: { status: 401 },
+      });
+    }
+    if (req.method === "POST" && path === "/webhooks") {
+      const input = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as {
+        topic?: string;
+        delivery_url?: string;
+        secret?: string;
+        status?: Hook["status"];
+      };
+      if (!input.topic || !input.delivery_url) {
+        return this.send(res, 400, {
+          code: "rest_missing_callback_param",
+          message: "Missing parameter(s): topic, delivery_url",
+        });
+      }
+      // Saving an active hook pings the delivery URL first, as the admin screen does.
+      const { saved, pingStatus } = await this.addWebhook(
+        input.topic,
+        input.delivery_url,
+        input.secret ?? "",
+      );
+      if (!saved) {
+        return this.send(res, 400, {
+          code: "woocommerce_rest_webhook_ping_failed",
+          message: `Error: Delivery URL returned response code: ${pingStatus}`,
+        });
+      }
+      const hook = this.hooks.at(-1)!;
+      return this.send(res, 201, {
+        id: hook.id,
+        topic: hook.topic,
+        delivery_url: hook.deliveryUrl,
+        status: hook.status,
       });
     }
     const hookMatch = /^\/webhooks\/(\d+)$/.exec(path);
