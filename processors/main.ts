@@ -37,7 +37,6 @@ const consumers = [
 
 // Platform APIs off the webhook path: BigCommerce's thin webhooks, WooCommerce refunds, catch-up.
 const fetchers = await startFetchers({
-  nc,
   js,
   jsm,
   sender: await db.sender(),

@@ -1,6 +1,5 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
-import type { NatsConnection } from "@nats-io/transport-node";
 import type { Sender } from "@questdb/nodejs-client";
 import { ConfigError, loadConfig, type ProcessorsConfig } from "../../core/config.ts";
 import type { Logger } from "../../core/log.ts";
@@ -41,7 +40,6 @@ export function loadApis(
  * refs (BigCommerce's thin webhooks, WooCommerce refunds) and the periodic catch-up per shop.
  */
 export async function startFetchers(options: {
-  nc: NatsConnection;
   js: JetStreamClient;
   jsm: JetStreamManager;
   sender: Sender;
