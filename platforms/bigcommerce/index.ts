@@ -76,9 +76,8 @@ function createAdapter(config: z.infer<typeof env>): PlatformAdapter {
       }
       const resource = refResource(callback);
       if (!resource || !callback.data) return { kind: "ignore", reason: `scope ${callback.scope}` };
-      const observedAt = callback.created_at
-        ? new Date(callback.created_at * 1000).toISOString()
-        : delivery.receivedAt;
+      // `created_at` is documented as the hook's creation date, so it can't date the change: our receipt does.
+      const observedAt = delivery.receivedAt;
       const event: CanonicalEvent = {
         v: 1,
         platform: PLATFORM,
