@@ -5,6 +5,7 @@ import { connectNats, ensureStreams } from "../core/nats.ts";
 import { QuestDb, walApplied } from "../core/questdb.ts";
 import { onShutdown } from "../core/shutdown.ts";
 import { startConsumer } from "./consumer.ts";
+import { startFetchers } from "./fetchers/index.ts";
 import { ordersHandler } from "./orders/handler.ts";
 import { ORDER_TABLES, ensureTables } from "./orders/schema.ts";
 
@@ -38,7 +39,18 @@ const consumers = [
   }),
 ];
 
+// Platform APIs off the webhook path: BigCommerce's thin webhooks, WooCommerce refunds, catch-up.
+const fetchers = await startFetchers({
+  js,
+  jsm,
+  sender: await db.sender(),
+  config,
+  env: process.env,
+  log,
+});
+
 onShutdown(log, async () => {
+  await fetchers.stop();
   await Promise.all(consumers.map((c) => c.stop()));
   await nc.drain();
 });
