@@ -1,4 +1,7 @@
+import { jetstream } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventSubject, type CanonicalEvent } from "../core/events.ts";
 import { sqlString } from "../core/questdb.ts";
 import { inventoryLevelPayload, productPayload } from "../platforms/shopify/fake/inventory-payloads.ts";
 import {
@@ -244,5 +247,35 @@ describe("inventory forecasts from the pipeline", () => {
       expandMacros(STOCKOUT_ETA_TABLE, { ...vars, shop: "All" }),
     );
     expect(all.length).toBeGreaterThanOrEqual(eta.length);
+  });
+
+  it("takes the SKU a platform names in its stock event (BigCommerce does) over the item map", async () => {
+    const nc = await connect({ servers: stack.natsUrl });
+    try {
+      const event: CanonicalEvent = {
+        v: 1,
+        platform: "bigcommerce",
+        shop: "abc123",
+        eventId: "stock-test-1",
+        receivedAt: new Date().toISOString(),
+        type: "inventory_level",
+        inventoryLevel: {
+          inventoryItemId: "variant:77",
+          locationId: "default",
+          sku: "BC-KETTLE",
+          available: 12,
+          updatedAt: at(1),
+        },
+      };
+      await jetstream(nc).publish(eventSubject(event), JSON.stringify(event), { msgID: event.eventId });
+    } finally {
+      await nc.close();
+    }
+    await eventually(async () => {
+      const rows = await stack.db.rows<{ sku: string; available: number }>(
+        "SELECT sku, available FROM stockout_forecast WHERE shop = 'abc123' LATEST ON ts PARTITION BY sku",
+      );
+      expect(rows).toEqual([{ sku: "BC-KETTLE", available: 12 }]);
+    });
   });
 });

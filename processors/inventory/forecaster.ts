@@ -78,23 +78,25 @@ export class Forecaster {
     const { db, sender, settings } = this.options;
     const where = `platform = ${sqlString(platform)} AND shop = ${sqlString(shop)}`;
     const items = await loadItemSkus(db, platform, shop);
-    // For a few dirty SKUs, only their items' reports: the shop's whole history is the slow part.
-    let wanted: string[] | undefined;
+    // For a few dirty SKUs, only their reports (by mapped item, by the SKU the event named, or the
+    // item an item:<id> key stands for): the shop's whole report history is the slow part.
+    let filter = "";
     if (only) {
-      wanted = [...items].filter(([, sku]) => only.has(sku)).map(([item]) => item);
+      const wanted = [...items].filter(([, sku]) => only.has(sku)).map(([item]) => item);
       for (const sku of only) if (sku.startsWith("item:")) wanted.push(sku.slice("item:".length));
+      const bySku = `sku IN (${[...only].map(sqlString).join(",")})`;
+      filter = wanted.length
+        ? `AND (inventory_item_id IN (${wanted.map(sqlString).join(",")}) OR ${bySku})`
+        : `AND ${bySku}`;
     }
-    const reports =
-      wanted?.length === 0
-        ? { dataset: [] }
-        : await db.exec<[string, string, number | null, string]>(
-            `SELECT inventory_item_id, location_id, available, updated_at FROM inventory_reports
-             WHERE ${where} ${wanted ? `AND inventory_item_id IN (${wanted.map(sqlString).join(",")})` : ""}
-             LATEST ON updated_at PARTITION BY inventory_item_id, location_id`,
-          );
+    const reports = await db.exec<[string, string, number | null, string, string | null]>(
+      `SELECT inventory_item_id, location_id, available, updated_at, sku FROM inventory_reports
+       WHERE ${where} ${filter} LATEST ON updated_at PARTITION BY inventory_item_id, location_id`,
+    );
     const reportsBySku = new Map<string, StockReport[]>();
-    for (const [item, locationId, available, updatedAt] of reports.dataset) {
-      const sku = items.get(item) ?? unmappedSku(item);
+    for (const [item, locationId, available, updatedAt, reportedSku] of reports.dataset) {
+      // A platform that names the SKU in its stock event (BigCommerce, WooCommerce) is taken at its word.
+      const sku = reportedSku ?? items.get(item) ?? unmappedSku(item);
       if (only && !only.has(sku)) continue;
       const list = reportsBySku.get(sku) ?? [];
       list.push({ inventoryItemId: item, locationId, available, at: Date.parse(updatedAt) });

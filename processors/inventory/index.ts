@@ -38,6 +38,7 @@ export async function startInventory(deps: {
     batchMaxMessages: config.BATCH_MAX_MESSAGES,
     batchMaxWaitMs: config.BATCH_MAX_WAIT_MS,
     maxDeliveries: config.MAX_DELIVERIES,
+    ackWaitMs: config.ACK_WAIT_MS,
   });
   const forecaster = runForecaster(
     new Forecaster({
