@@ -1,5 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import { EVENTS_STREAM } from "../core/nats.ts";
 import { QuestDb } from "../core/questdb.ts";
 import { startNatsServer, type NatsServer } from "./nats-server.ts";
 import { nodeService, type NodeService } from "./node-service.ts";
@@ -94,6 +97,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   await ingest.start();
   const db = new QuestDb(questdbUrl);
   await waitFor("QuestDB tables", () => tablesExist(db), 30_000);
+  // The tables exist before the processors' consumers do: a test that stops NATS right away would
+  // otherwise catch the processors half started (and they exit, as they should on a broken start).
+  await consumersExist(natsUrl, PROCESSOR_CONSUMERS);
 
   let alerting: NodeService | undefined;
   let alertingUrl: string | undefined;
@@ -147,5 +153,31 @@ async function tablesExist(db: QuestDb): Promise<boolean> {
     return result.dataset[0]?.[0] === 1;
   } catch {
     return false;
+  }
+}
+
+/** The durable consumers processors/main.ts creates before it is fully up. */
+const PROCESSOR_CONSUMERS = ["orders", "inventory"];
+
+async function consumersExist(natsUrl: string, names: string[]): Promise<void> {
+  const nc = await connect({ servers: natsUrl.split(",") });
+  try {
+    const jsm = await jetstreamManager(nc);
+    await waitFor(
+      `processor consumers ${names.join(", ")}`,
+      async () => {
+        for (const name of names) {
+          try {
+            await jsm.consumers.info(EVENTS_STREAM, name);
+          } catch {
+            return false;
+          }
+        }
+        return true;
+      },
+      30_000,
+    );
+  } finally {
+    await nc.close();
   }
 }
