@@ -78,8 +78,12 @@ describe("NATS restart", () => {
     const batch = specs(60);
     const sending = (async () => {
       let refused = 0;
-      for (const [i, spec] of batch.entries())
+      for (const [i, spec] of batch.entries()) {
         refused += await deliverUntilAccepted("orders/create", spec, `nats-${i}`);
+        // Paced so the batch outlasts the 150 ms before NATS stops: on an idle machine 60 deliveries
+        // could all be accepted first, and then nothing would be refused.
+        await new Promise((r) => setTimeout(r, 5));
+      }
       return refused;
     })();
     await new Promise((r) => setTimeout(r, 150));
