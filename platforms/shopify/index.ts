@@ -19,6 +19,9 @@ const env = z.object({
 
 const ORDER_TOPICS = new Set(["orders/create", "orders/updated", "orders/paid", "orders/cancelled"]);
 
+/** Every topic this adapter turns into events: the connect flow subscribes a shop to exactly these. */
+export const CONSUMED_TOPICS = [...ORDER_TOPICS, "refunds/create", "inventory_levels/update"];
+
 function parse<S extends z.ZodType>(schema: S, body: unknown, topic: string): z.infer<S> {
   const result = schema.safeParse(body);
   if (!result.success) throw InvalidPayload.fromZod(result.error, `shopify ${topic}`);
