@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { customerKey } from "../core/identity.ts";
+import { parseJsonExact } from "../core/json.ts";
 import type { Logger } from "../core/log.ts";
 import type { QuestDb } from "../core/questdb.ts";
 import { hmacSha256Matches } from "../core/signature.ts";
@@ -178,7 +179,7 @@ export function createConnectApp(options: ConnectAppOptions): Hono {
         return c.json({ error: { code: "invalid_payload", message: "missing X-Shopify-Shop-Domain" } }, 400);
       let body: { customer?: { id?: string | number } } = {};
       try {
-        body = JSON.parse(raw.toString("utf8")) as typeof body;
+        body = parseJsonExact(raw.toString("utf8")) as typeof body;
       } catch {
         return c.json({ error: { code: "invalid_payload", message: "body is not JSON" } }, 400);
       }
@@ -210,6 +211,10 @@ export function createConnectApp(options: ConnectAppOptions): Hono {
           return c.json({ ok: true });
         }
         case "shop/redact": {
+          log.info(
+            { shop, topic },
+            "shop redaction requested: stopping work, removing tokens, settings and rows",
+          );
           await backfills.stop(shop);
           await Promise.all([store.dropToken(shop), store.dropCheckpoint(shop)]);
           await store.updateShop(shop, { status: "redacted" });

@@ -1,7 +1,7 @@
 import type { CanonicalEvent } from "../core/events.ts";
 import type { Logger } from "../core/log.ts";
 import { runBackfill, type Checkpoint } from "../platforms/shopify/backfill.ts";
-import { AdminClient, ShopifyAuthError } from "../platforms/shopify/client.ts";
+import { AdminClient, ShopifyAuthError, ShopifyGraphqlError } from "../platforms/shopify/client.ts";
 import type { ConnectStore } from "./store.ts";
 
 export interface BackfillSettings {
@@ -127,7 +127,12 @@ export class Backfills {
         return;
       }
       const latest = (await this.store.checkpoint(shop)) ?? checkpoint;
-      await this.fail(latest, (err as Error).message, err instanceof ShopifyAuthError);
+      // A revoked token or a query Shopify will always refuse won't get better by waiting.
+      const permanent =
+        err instanceof ShopifyAuthError ||
+        (err instanceof ShopifyGraphqlError &&
+          err.codes.some((c) => c === "MAX_COST_EXCEEDED" || c === "ACCESS_DENIED"));
+      await this.fail(latest, (err as Error).message, permanent);
     }
   }
 

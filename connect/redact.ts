@@ -6,12 +6,13 @@ import { sqlString, type QuestDb } from "../core/questdb.ts";
  * for every day that holds the shop's rows we rewrite that one partition without them:
  *
  *   1. wait until the table's WAL is applied (the copy must see every committed row),
- *   2. copy the day's other rows aside:  CREATE TABLE t_redact AS (SELECT * FROM t WHERE day AND NOT shop),
- *   3. drop the day:                     ALTER TABLE t DROP PARTITION LIST 'YYYY-MM-DD',
- *   4. put the other rows back:          INSERT INTO t SELECT * FROM t_redact, then DROP TABLE t_redact.
+ *   2. copy those days' other rows aside: CREATE TABLE t_redact AS (SELECT * FROM t WHERE <days> AND NOT shop),
+ *   3. drop those days:                   ALTER TABLE t DROP PARTITION LIST 'YYYY-MM-DD', …,
+ *   4. put the other rows back:           INSERT INTO t SELECT * FROM t_redact, then DROP TABLE t_redact.
  *
  * Steps 3 and 4 go through the WAL in order, so readers see the day either before the drop or with
- * the other shops' rows back. Work is proportional to the shop's days, not the table. The gap: a row
+ * the other shops' rows back. Work is proportional to the rows of the shop's days, not the table, and
+ * takes five statements per table however many days. The gap: a row
  * of another shop written to the same day between steps 2 and 3 is lost from QuestDB (it stays in
  * JetStream for 7 days and comes back on a replay). Shopify sends shop/redact 48 h after an uninstall,
  * so the rewritten days are mostly old ones that see few writes; run redactions off-peak if that
@@ -80,13 +81,13 @@ async function redactNow(
       `SELECT DISTINCT to_str(created_at, 'yyyy-MM-dd') FROM ${table} WHERE ${ours}`,
     );
     const days = dayRows.dataset.map((r) => r[0]).sort();
-    const aside = `${table}_redact`;
-    for (const day of days) {
+    if (days.length) {
+      // All the shop's days in one pass: four statements per table whatever the number of days.
+      const aside = `${table}_redact`;
+      const inDays = days.map((day) => `created_at IN ${sqlString(day)}`).join(" OR ");
       await db.exec(`DROP TABLE IF EXISTS ${aside}`);
-      await db.exec(
-        `CREATE TABLE ${aside} AS (SELECT * FROM ${table} WHERE created_at IN ${sqlString(day)} AND NOT (${ours}))`,
-      );
-      await db.exec(`ALTER TABLE ${table} DROP PARTITION LIST ${sqlString(day)}`);
+      await db.exec(`CREATE TABLE ${aside} AS (SELECT * FROM ${table} WHERE (${inDays}) AND NOT (${ours}))`);
+      await db.exec(`ALTER TABLE ${table} DROP PARTITION LIST ${days.map(sqlString).join(", ")}`);
       await db.exec(`INSERT INTO ${table} SELECT * FROM ${aside}`);
       await db.exec(`DROP TABLE ${aside}`);
     }

@@ -12,6 +12,7 @@ import {
   GqlLineItem,
   GqlOrder,
   INVENTORY_PAGE_QUERY,
+  INVENTORY_PAGE_SIZE,
   InventoryPage,
   ORDER_LINES_QUERY,
   ORDERS_COUNT_QUERY,
@@ -280,7 +281,7 @@ export async function runBackfill(start: Checkpoint, deps: BackfillDeps): Promis
     for (;;) {
       const { inventoryItems } = await deps.client.request(
         INVENTORY_PAGE_QUERY,
-        { first: 50, after: cp.inventory.cursor },
+        { first: INVENTORY_PAGE_SIZE, after: cp.inventory.cursor },
         InventoryPage,
       );
       const now = new Date().toISOString();

@@ -4,6 +4,9 @@ import { createLogger } from "../../core/log.ts";
 import { AdminClient, ShopifyAuthError, ShopifyGraphqlError } from "./client.ts";
 import { FakeShopify } from "./fake/server.ts";
 import { generateShop } from "./fake/store.ts";
+import { parse } from "graphql";
+import { queryCost } from "./fake/schema.ts";
+import * as documents from "./graphql.ts";
 import { ORDERS_PAGE_QUERY, OrdersPage } from "./graphql.ts";
 
 const log = createLogger("test", "silent");
@@ -61,6 +64,32 @@ describe("the fake's query cost (documented rules, computed by hand)", () => {
     // 2 + 3 × (1 + 2 + 2 × 1) = 17.
     const answer = await raw(token, COST_QUERY, { first: 10 });
     expect(answer.extensions.cost).toMatchObject({ requestedQueryCost: 82, actualQueryCost: 17 });
+  });
+
+  it("prices every query the connect flow sends within the 1,000-point single-query limit", () => {
+    const vars = {
+      first: 10,
+      id: "gid://shopify/Order/1",
+      query: "",
+      topic: "ORDERS_CREATE",
+      uri: "https://x",
+    };
+    const priced = Object.entries(documents)
+      .filter(([name, value]) => typeof value === "string" && /_(QUERY|MUTATION)$/.test(name))
+      .map(
+        ([name, doc]) =>
+          [
+            name,
+            queryCost(parse(doc as string), {
+              ...vars,
+              first: name.startsWith("INVENTORY") ? documents.INVENTORY_PAGE_SIZE : 10,
+            }),
+          ] as const,
+      );
+    expect(priced.length).toBeGreaterThanOrEqual(8);
+    for (const [name, cost] of priced) expect(cost, name).toBeLessThanOrEqual(1000);
+    // Hand-computed in graphql.ts: 2 + 84 × 10 and 2 + 33 × 25.
+    expect(Object.fromEntries(priced)).toMatchObject({ ORDERS_PAGE_QUERY: 842, INVENTORY_PAGE_QUERY: 827 });
   });
 
   it("refuses a single query over 1,000 points and a page over 250", async () => {

@@ -80,6 +80,9 @@ query BulkStatus($id: ID!) {
   }
 }`;
 
+/** Requested cost: 2 + N × (1 item + levels 2 + 10 × (1 level + location 1 + quantities 1)) = 2 + 33 N. */
+export const INVENTORY_PAGE_SIZE = 25;
+
 export const INVENTORY_PAGE_QUERY = `
 query BackfillInventory($first: Int!, $after: String) {
   inventoryItems(first: $first, after: $after) {

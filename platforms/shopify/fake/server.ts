@@ -115,6 +115,8 @@ export class FakeShopify {
     bulkOperations: 0,
     webhooksDelivered: 0,
   };
+  /** GraphQL requests per shop, so a test can see a shop's work stop. */
+  readonly requestsByShop = new Map<string, number>();
   /** Fault injection: the next N GraphQL requests get 429 with `Retry-After`. */
   retryAfterNext = 0;
   retryAfterSeconds = 1;
@@ -208,6 +210,8 @@ export class FakeShopify {
         "x-shopify-triggered-at": new Date().toISOString(),
       },
       body,
+      // Shopify gives an endpoint 5 s before it counts the delivery as failed.
+      signal: AbortSignal.timeout(5000),
     });
     this.stats.webhooksDelivered++;
     return { status: response.status, body: await response.text() };
@@ -245,12 +249,12 @@ export class FakeShopify {
   async compliance(
     topic: "customers/data_request" | "customers/redact" | "shop/redact",
     shopDomain: string,
-    opts: { signature?: string } = {},
+    opts: { signature?: string; customerId?: bigint } = {},
   ) {
     if (!this.options.complianceUri) throw new Error("fake Shopify has no complianceUri");
     const base = { shop_id: 548380009, shop_domain: shopDomain };
     const customer = {
-      id: 115310627314723954n.toString(),
+      id: (opts.customerId ?? 115310627314723954n).toString(),
       email: "jane.doe.pii@example.com",
       phone: "+15555550123",
     };
@@ -260,7 +264,8 @@ export class FakeShopify {
         : topic === "customers/redact"
           ? { ...base, customer, orders_to_redact: [299938, 280263] }
           : { ...base, customer, orders_requested: [299938], data_request: { id: 9999 } };
-    const body = JSON.stringify(payload);
+    // Ids as bare JSON integers, as Shopify sends them (above 2^53 they need an exact parse).
+    const body = JSON.stringify(payload).replace(/"id":"(\d+)"/g, '"id":$1');
     const response = await fetch(this.options.complianceUri, {
       method: "POST",
       headers: {
@@ -359,6 +364,7 @@ export class FakeShopify {
           401,
         );
       this.stats.requests++;
+      this.requestsByShop.set(shop.data.domain, (this.requestsByShop.get(shop.data.domain) ?? 0) + 1);
       if (this.retryAfterNext > 0) {
         this.retryAfterNext--;
         this.stats.retryAfterSent++;
@@ -369,6 +375,9 @@ export class FakeShopify {
         query: string;
         variables?: Record<string, unknown>;
       };
+      if (typeof variables !== "object" || variables === null || Array.isArray(variables)) {
+        return c.json({ errors: [{ message: "Variables must be an object" }] }, 400);
+      }
       let document: DocumentNode;
       try {
         document = parse(query);
