@@ -141,19 +141,30 @@ export function createConnectApp(options: ConnectAppOptions): Hono {
     const shop = c.req.param("shop");
     const [record, cp] = await Promise.all([store.shop(shop), store.checkpoint(shop)]);
     if (!record || !cp) return c.json({ error: `${shop} is not connected` }, 404);
-    const done = cp.phase === "done";
+    const visibleOrders = await visible(shop);
+    // 100 % means "in your dashboard", not "sent": wait until QuestDB answers with every backfilled
+    // order (it may hold more, from live webhooks). If QuestDB can't be asked, trust the backfill.
+    const written = visibleOrders === null || visibleOrders >= cp.orders.published;
+    const done = cp.phase === "done" && written;
+    const described =
+      cp.phase === "done" && !written
+        ? {
+            summary: "Writing the last orders to your dashboard",
+            detail: `${visibleOrders} of ${cp.orders.published} orders visible`,
+          }
+        : describe(cp);
     return c.json({
       shop,
       status: record.status,
       currency: record.currency,
       timezone: record.timezone,
-      phase: cp.phase,
       mode: cp.mode,
-      percent: Math.floor(progressOf(cp) * 100),
-      ...describe(cp),
+      phase: cp.phase === "done" && !written ? "writing" : cp.phase,
+      percent: done ? 100 : Math.min(99, Math.floor(progressOf(cp) * 100)),
+      ...described,
       orders: cp.orders,
       inventory: cp.inventory,
-      visibleOrders: await visible(shop),
+      visibleOrders,
       startedAt: cp.startedAt,
       finishedAt: cp.finishedAt,
       error: cp.phase === "failed" ? cp.error : null,

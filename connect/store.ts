@@ -34,16 +34,17 @@ export class ConnectStore {
   private readonly tokens: KV;
   private readonly shops: KV;
   private readonly checkpoints: KV;
-  private readonly encryptionKey: Buffer;
+  private readonly encryptionKey: Buffer | undefined;
 
-  private constructor(tokens: KV, shops: KV, checkpoints: KV, encryptionKey: Buffer) {
+  private constructor(tokens: KV, shops: KV, checkpoints: KV, encryptionKey: Buffer | undefined) {
     this.tokens = tokens;
     this.shops = shops;
     this.checkpoints = checkpoints;
     this.encryptionKey = encryptionKey;
   }
 
-  static async open(nc: NatsConnection, encryptionKey: Buffer): Promise<ConnectStore> {
+  /** Without a key the store reads settings and progress (the CLI) but no tokens. */
+  static async open(nc: NatsConnection, encryptionKey?: Buffer): Promise<ConnectStore> {
     const kvm = new Kvm(jetstream(nc));
     const [tokens, shops, checkpoints] = await Promise.all([
       kvm.create("shop_tokens", { history: 1 }),
@@ -53,14 +54,19 @@ export class ConnectStore {
     return new ConnectStore(tokens, shops, checkpoints, encryptionKey);
   }
 
+  private get sealingKey(): Buffer {
+    if (!this.encryptionKey) throw new Error("this store was opened without TOKEN_ENCRYPTION_KEY");
+    return this.encryptionKey;
+  }
+
   async putToken(shop: string, token: string): Promise<void> {
-    await this.tokens.put(key(shop), seal(this.encryptionKey, token, shop));
+    await this.tokens.put(key(shop), seal(this.sealingKey, token, shop));
   }
 
   async token(shop: string): Promise<string | null> {
     const entry = await this.tokens.get(key(shop));
     if (!entry || entry.operation !== "PUT" || entry.value.length === 0) return null;
-    return open(this.encryptionKey, decode(entry.value), shop);
+    return open(this.sealingKey, decode(entry.value), shop);
   }
 
   /** Purge, not delete: no revision of the sealed token stays behind. */
@@ -117,6 +123,16 @@ export class ConnectStore {
       if (!entry || entry.operation !== "PUT" || entry.value.length === 0) continue;
       const cp = Checkpoint.parse(JSON.parse(decode(entry.value)));
       if (cp.phase === "orders" || cp.phase === "inventory") found.push(cp);
+    }
+    return found;
+  }
+
+  async listShops(): Promise<ShopRecord[]> {
+    const found: ShopRecord[] = [];
+    for await (const k of await this.shops.keys()) {
+      const entry = await this.shops.get(k);
+      if (entry && entry.operation === "PUT" && entry.value.length)
+        found.push(ShopRecord.parse(JSON.parse(decode(entry.value))));
     }
     return found;
   }

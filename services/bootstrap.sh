@@ -56,6 +56,11 @@ md_ensure_questdb() {
   export QUESTDB_VERSION
 }
 
+md_ensure_chromium() {
+  # Only the browser test needs it (test/connect-browser.test.ts); CHROMIUM_PATH points elsewhere.
+  [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || md_apt_install chromium
+}
+
 md_bootstrap() {
   local started=$SECONDS
   md_ensure_node && md_ensure_deps && md_ensure_nats && md_ensure_questdb || return 1
