@@ -25,12 +25,14 @@ const stack = await startStack({
       ilp: env("QUESTDB_ILP_PORT", 9009),
     },
     ingest: env("INGEST_PORT", 8080),
+    connect: env("CONNECT_PORT", 8081),
   },
 });
 
 log.info(
   {
     ingest: stack.ingestUrl,
+    connect: stack.connectUrl ?? "off (set SHOPIFY_API_KEY to connect stores)",
     nats: `${stack.natsUrl}${stack.nats ? "" : " (already running)"}`,
     questdb: `${stack.questdbUrl}${stack.questdb ? "" : " (already running)"}`,
   },
