@@ -59,7 +59,7 @@ function describe(cp: Checkpoint): { summary: string; detail: string } {
       )
         return {
           summary: "Shopify is exporting your recent orders",
-          detail: `${fmt(cp.orders.exported)} of ${fmt(cp.orders.total)} orders exported`,
+          detail: `${fmt(cp.orders.exported)} of ${fmt(cp.orders.total)} orders exported${cp.orders.previewed ? `; the newest ${fmt(cp.orders.previewed)} are already in your dashboard` : ""}`,
         };
       return {
         summary: "Loading your recent orders",

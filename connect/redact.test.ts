@@ -35,20 +35,20 @@ beforeAll(async () => {
     ...values(GONE, DAYS[2]!, 2),
     ...DAYS.flatMap((d) => values(KEPT, d, 4)),
   ];
-  for (const r of rows) {
-    await db.exec(
-      `INSERT INTO orders (created_at, platform, shop, order_id, total_minor, customer_key, status, currency, updated_at)
-       VALUES ('${r.at}', 'shopify', '${r.shop}', '${r.id}', 1000, 'key-${r.shop}', 'sale', 'USD', '${r.at}')`,
-    );
-    await db.exec(
-      `INSERT INTO order_lines (created_at, platform, shop, order_id, line_id, sku, quantity, total_minor)
-       VALUES ('${r.at}', 'shopify', '${r.shop}', '${r.id}', '${r.id}-1', 'SKU', 1, 1000)`,
-    );
-    await db.exec(
-      `INSERT INTO refunds (created_at, platform, shop, refund_id, order_id, amount_minor)
-       VALUES ('${r.at}', 'shopify', '${r.shop}', 'r-${r.id}', '${r.id}', 100)`,
-    );
-  }
+  // One multi-row INSERT per table: each statement is a WAL commit.
+  const many = (f: (r: (typeof rows)[number]) => string) => rows.map(f).join(", ");
+  await db.exec(
+    `INSERT INTO orders (created_at, platform, shop, order_id, total_minor, customer_key, status, currency, updated_at)
+     VALUES ${many((r) => `('${r.at}', 'shopify', '${r.shop}', '${r.id}', 1000, 'key-${r.shop}', 'sale', 'USD', '${r.at}')`)}`,
+  );
+  await db.exec(
+    `INSERT INTO order_lines (created_at, platform, shop, order_id, line_id, sku, quantity, total_minor)
+     VALUES ${many((r) => `('${r.at}', 'shopify', '${r.shop}', '${r.id}', '${r.id}-1', 'SKU', 1, 1000)`)}`,
+  );
+  await db.exec(
+    `INSERT INTO refunds (created_at, platform, shop, refund_id, order_id, amount_minor)
+     VALUES ${many((r) => `('${r.at}', 'shopify', '${r.shop}', 'r-${r.id}', '${r.id}', 100)`)}`,
+  );
   await eventually(async () => expect(await count("refunds", KEPT)).toBe(12));
 }, 60_000);
 afterAll(() => server?.stop());

@@ -91,15 +91,6 @@ describe("connecting a store in the browser", () => {
       cli.stderr.on("data", (chunk: Buffer) => (cliOutput += chunk.toString()));
       const cliExit = new Promise<number | null>((resolve) => cli.once("exit", resolve));
 
-      // Crash the connect service mid-backfill (SIGKILL), then start it again.
-      const before = await waitForProgress(stack.connectUrl!, SHOP, (p) => p.percent >= 20, TIMEOUT);
-      expect(before.phase).not.toBe("done");
-      const bulkOps = fake.stats.bulkOperations;
-      await stack.connect!.kill();
-      const killedAt = Date.now();
-      await stack.connect!.start();
-      const restarted = Date.now();
-
       let firstVisible: number | undefined;
       const watcher = (async () => {
         for (;;) {
@@ -109,6 +100,15 @@ describe("connecting a store in the browser", () => {
           await new Promise((r) => setTimeout(r, 100));
         }
       })();
+
+      // Crash the connect service mid-backfill (SIGKILL), then start it again.
+      const before = await waitForProgress(stack.connectUrl!, SHOP, (p) => p.percent >= 20, TIMEOUT);
+      expect(before.phase).not.toBe("done");
+      const bulkOps = fake.stats.bulkOperations;
+      await stack.connect!.kill();
+      const killedAt = Date.now();
+      await stack.connect!.start();
+      const restarted = Date.now();
 
       const link = page.locator("#dashboard-link");
       await link.waitFor({ state: "visible", timeout: TIMEOUT });

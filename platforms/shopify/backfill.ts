@@ -17,6 +17,7 @@ import {
   ORDER_LINES_QUERY,
   ORDERS_COUNT_QUERY,
   ORDERS_PAGE_QUERY,
+  ORDERS_PAGE_QUERY_NEWEST,
   OrderLinesPage,
   OrdersCount,
   OrdersPage,
@@ -48,6 +49,9 @@ export const Checkpoint = z.object({
     /** Bulk: the operation, how far Shopify's export got, and how many root objects we published. */
     bulkId: z.string().nullable().default(null),
     exported: z.number().int().default(0),
+    /** The newest orders, paged ahead of the bulk export so the dashboard shows today within seconds. */
+    previewed: z.number().int().default(0),
+    previewDone: z.boolean().default(false),
   }),
   inventory: z.object({
     items: z.number().int().default(0),
@@ -103,6 +107,8 @@ export interface BackfillDeps {
   signal: AbortSignal;
   pageSize: number;
   pollMs: number;
+  /** Pages of newest orders published before a bulk export (default 5). */
+  previewPages?: number;
   /** How many events go to JetStream per acknowledged batch (and per checkpoint). */
   batchSize?: number;
   fetch?: typeof fetch;
@@ -167,6 +173,7 @@ export async function runBackfill(start: Checkpoint, deps: BackfillDeps): Promis
     await save((c) => (c.orders.total = ordersCount?.count ?? null));
   }
 
+  if (cp.phase === "orders" && cp.mode === "bulk" && !cp.orders.previewDone) await previewNewest();
   if (cp.phase === "orders" && cp.mode === "bulk") {
     const fellBack = await bulkOrders();
     if (fellBack)
@@ -243,6 +250,48 @@ export async function runBackfill(start: Checkpoint, deps: BackfillDeps): Promis
     return false;
   }
 
+  /**
+   * A bulk export shows nothing until Shopify finishes it (minutes for a big shop). The newest
+   * `previewPages` pages go first, newest first, so today's figures appear at once; the export
+   * brings the same orders again later and they land on the same rows.
+   */
+  async function previewNewest(): Promise<void> {
+    let cursor: string | null = null;
+    for (let page = 0; page < (deps.previewPages ?? 5); page++) {
+      const { orders }: z.infer<typeof OrdersPage> = await deps.client.request(
+        ORDERS_PAGE_QUERY_NEWEST,
+        { first: deps.pageSize, after: cursor, query: search },
+        OrdersPage,
+      );
+      const events = await pageEvents(orders.nodes);
+      if (events.length) await deps.publish(events);
+      await save((c) => (c.orders.previewed += events.length));
+      if (!orders.pageInfo.hasNextPage) break;
+      cursor = orders.pageInfo.endCursor;
+    }
+    await save((c) => (c.orders.previewDone = true));
+  }
+
+  async function pageEvents(nodes: z.infer<typeof OrdersPage>["orders"]["nodes"]): Promise<CanonicalEvent[]> {
+    const events: CanonicalEvent[] = [];
+    for (const order of nodes) {
+      const lines = [...order.lineItems.nodes];
+      let page = order.lineItems.pageInfo;
+      while (page.hasNextPage) {
+        const more = await deps.client.request(
+          ORDER_LINES_QUERY,
+          { id: order.id, after: page.endCursor },
+          OrderLinesPage,
+        );
+        if (!more.order) break;
+        lines.push(...more.order.lineItems.nodes);
+        page = more.order.lineItems.pageInfo;
+      }
+      events.push(orderEvent(order, lines));
+    }
+    return events;
+  }
+
   async function paginatedOrders(): Promise<void> {
     for (;;) {
       const { orders } = await deps.client.request(
@@ -250,22 +299,7 @@ export async function runBackfill(start: Checkpoint, deps: BackfillDeps): Promis
         { first: deps.pageSize, after: cp.orders.cursor, query: search },
         OrdersPage,
       );
-      const events: CanonicalEvent[] = [];
-      for (const order of orders.nodes) {
-        const lines = [...order.lineItems.nodes];
-        let page = order.lineItems.pageInfo;
-        while (page.hasNextPage) {
-          const more = await deps.client.request(
-            ORDER_LINES_QUERY,
-            { id: order.id, after: page.endCursor },
-            OrderLinesPage,
-          );
-          if (!more.order) break;
-          lines.push(...more.order.lineItems.nodes);
-          page = more.order.lineItems.pageInfo;
-        }
-        events.push(orderEvent(order, lines));
-      }
+      const events = await pageEvents(orders.nodes);
       if (events.length) await deps.publish(events);
       const next = orders.pageInfo.endCursor;
       await save((c) => {

@@ -43,6 +43,12 @@ query BackfillOrders($first: Int!, $after: String, $query: String!) {
   }
 }`;
 
+/** The same page, newest first: the preview a bulk export is preceded by. */
+export const ORDERS_PAGE_QUERY_NEWEST = ORDERS_PAGE_QUERY.replace(
+  "sortKey: CREATED_AT",
+  "sortKey: CREATED_AT, reverse: true",
+);
+
 export const ORDER_LINES_QUERY = `
 query OrderLines($id: ID!, $after: String) {
   order(id: $id) {
