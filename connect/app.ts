@@ -1,10 +1,13 @@
-import { Hono } from "hono";
+import { createHmac } from "node:crypto";
+import { Hono, type Context } from "hono";
+import { getCookie } from "hono/cookie";
 import { bodyLimit } from "hono/body-limit";
 import { customerKey } from "../core/identity.ts";
 import { parseJsonExact } from "../core/json.ts";
 import type { Logger } from "../core/log.ts";
 import type { QuestDb } from "../core/questdb.ts";
-import { hmacSha256Matches } from "../core/signature.ts";
+import { hmacSha256Matches, secretMatches } from "../core/signature.ts";
+import { subjectToken } from "../core/events.ts";
 import { progressOf, type Checkpoint } from "../platforms/shopify/backfill.ts";
 import { PLATFORM } from "../platforms/shopify/index.ts";
 import { CALLBACK_PATH, InstallError, type OAuth } from "../platforms/shopify/oauth.ts";
@@ -82,8 +85,24 @@ function describe(cp: Checkpoint): { summary: string; detail: string } {
   }
 }
 
+/**
+ * A shop's status page shows its order counts, so only the browser that connected it may read it:
+ * the callback leaves an HMAC of the shop (keyed with the app secret) in a cookie scoped to its page.
+ */
+function statusAccess(apiSecret: string) {
+  const name = (shop: string) => `md_status_${subjectToken(shop)}`;
+  const value = (shop: string) =>
+    createHmac("sha256", apiSecret).update(`status\u0000${shop}`).digest("base64url");
+  return {
+    cookie: (shop: string) =>
+      `${name(shop)}=${value(shop)}; Path=/status/${encodeURIComponent(shop)}; HttpOnly; SameSite=Lax; Max-Age=2592000`,
+    allowed: (c: Context, shop: string) => secretMatches(value(shop), getCookie(c, name(shop))),
+  };
+}
+
 export function createConnectApp(options: ConnectAppOptions): Hono {
   const { oauth, store, backfills, db, log } = options;
+  const access = statusAccess(options.apiSecret);
   const app = new Hono();
   const visible = visibleCounter(db);
   const deps: InstallDeps = { ...options.install, store, backfills, log };
@@ -128,12 +147,14 @@ export function createConnectApp(options: ConnectAppOptions): Hono {
     }
     const headers = new Headers(granted.headers);
     headers.set("location", `/status/${encodeURIComponent(granted.shop)}`);
+    headers.append("set-cookie", access.cookie(granted.shop));
     return new Response(null, { status: 302, headers });
   });
 
   app.get("/status/:shop", async (c) => {
     const shop = c.req.param("shop");
     if (!(await store.shop(shop))) return c.html(notFoundPage(shop), 404);
+    if (!access.allowed(c, shop)) return c.html(problemPage("not_yours", shop), PROBLEMS.not_yours.status);
     return c.html(statusPage(shop));
   });
 
@@ -141,6 +162,8 @@ export function createConnectApp(options: ConnectAppOptions): Hono {
     const shop = c.req.param("shop");
     const [record, cp] = await Promise.all([store.shop(shop), store.checkpoint(shop)]);
     if (!record || !cp) return c.json({ error: `${shop} is not connected` }, 404);
+    if (!access.allowed(c, shop))
+      return c.json({ error: "open the status page from the browser that connected the store" }, 403);
     const visibleOrders = await visible(shop);
     // 100 % means "in your dashboard", not "sent": wait until QuestDB answers with every backfilled
     // order (it may hold more, from live webhooks). If QuestDB can't be asked, trust the backfill.

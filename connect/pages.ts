@@ -55,7 +55,7 @@ export function connectPage({ shop = "", error }: { shop?: string; error?: strin
 }
 
 export const PROBLEMS: Record<
-  InstallProblem | "setup_failed",
+  InstallProblem | "setup_failed" | "not_yours",
   { title: string; text: string; status: 400 | 403 | 502 }
 > = {
   bad_domain: {
@@ -82,6 +82,11 @@ export const PROBLEMS: Record<
     title: "Shopify didn't grant access this time",
     text: "Your approval went through but Shopify didn't hand over access. Wait a minute and start again.",
     status: 502,
+  },
+  not_yours: {
+    title: "Open this from the browser that connected the store",
+    text: "A store's progress is only shown in the browser that connected it. Connect again from this browser to see it; nothing will be loaded twice.",
+    status: 403,
   },
   setup_failed: {
     title: "Connected, but set-up didn't finish",

@@ -5,7 +5,13 @@ import { sqlString } from "../core/questdb.ts";
 import { FakeShopify } from "../platforms/shopify/fake/server.ts";
 import { expectedTotals, generateShop } from "../platforms/shopify/fake/store.ts";
 import { eventually } from "./support/eventually.ts";
-import { BROWSER_UA, progress, TEST_CONNECT_ENV, waitForProgress } from "./support/shopify-connect.ts";
+import {
+  BROWSER_UA,
+  progress,
+  TEST_CONNECT_ENV,
+  useStatusCookies,
+  waitForProgress,
+} from "./support/shopify-connect.ts";
 import { startTestStack, TEST_SECRETS } from "./support/stack.ts";
 
 /**
@@ -81,6 +87,9 @@ describe("connecting a store in the browser", () => {
       await page.click("#install");
       await page.waitForURL(`**/status/${SHOP}`);
       const landed = Date.now();
+      const cookies = await context.cookies(`${stack.connectUrl}/status/${SHOP}/progress`);
+      expect(cookies.map((c) => c.name)).toContain(`md_status_e2e-store_2emyshopify_2ecom`);
+      useStatusCookies(SHOP, cookies.map((c) => `${c.name}=${c.value}`).join("; "));
 
       // The CLI progress bar follows the same checkpoint from another process.
       const cli = spawn(process.execPath, ["connect/cli.ts", "progress", SHOP], {

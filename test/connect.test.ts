@@ -123,6 +123,11 @@ describe("connecting a shop (bulk export)", () => {
     }
     const p = await progress(connectUrl, BULK);
     expect(p).toMatchObject({ currency: "EUR", timezone: "Europe/Berlin" });
+    // Another browser (no cookie from the callback) sees neither the page nor the figures.
+    expect((await fetch(`${connectUrl}/status/${BULK}/progress`)).status).toBe(403);
+    const page = await fetch(`${connectUrl}/status/${BULK}`);
+    expect(page.status).toBe(403);
+    expect(await page.text()).toContain("browser that connected");
     expect(fake.shop(BULK).scopes).toBe("read_orders,read_products,read_inventory");
   });
 

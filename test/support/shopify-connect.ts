@@ -84,6 +84,8 @@ export async function connectShop(
   const callback = new URL(approved.headers.get("location")!);
   opts.tamper?.(callback, jar);
   const done = await get(callback.toString(), jar);
+  const shop = callback.searchParams.get("shop");
+  if (done.status === 302 && shop) statusCookies.set(shop, jar.header());
   return { status: done.status, location: done.headers.get("location"), body: await done.text() };
 }
 
@@ -100,8 +102,18 @@ export interface Progress {
   error: string | null;
 }
 
+/** The cookies of the "browser" that connected each shop: only it may read the shop's progress. */
+const statusCookies = new Map<string, string>();
+
+/** For a real browser's cookies (the Chromium test): the helper then reads progress as that browser. */
+export function useStatusCookies(shop: string, cookieHeader: string): void {
+  statusCookies.set(shop, cookieHeader);
+}
+
 export async function progress(connectUrl: string, shop: string): Promise<Progress> {
-  const response = await fetch(`${connectUrl}/status/${shop}/progress`);
+  const response = await fetch(`${connectUrl}/status/${shop}/progress`, {
+    headers: { cookie: statusCookies.get(shop) ?? "" },
+  });
   if (!response.ok) throw new Error(`progress of ${shop}: HTTP ${response.status}`);
   return (await response.json()) as Progress;
 }
