@@ -5,7 +5,7 @@ import { bodyLimit } from "hono/body-limit";
 import { customerKey } from "../core/identity.ts";
 import { parseJsonExact } from "../core/json.ts";
 import type { Logger } from "../core/log.ts";
-import type { QuestDb } from "../core/questdb.ts";
+import { sqlString, type QuestDb } from "../core/questdb.ts";
 import { hmacSha256Matches, secretMatches } from "../core/signature.ts";
 import { subjectToken } from "../core/events.ts";
 import { progressOf, type Checkpoint } from "../platforms/shopify/backfill.ts";
@@ -39,7 +39,7 @@ function visibleCounter(db: QuestDb) {
     let count: number | null;
     try {
       const result = await db.exec<[number]>(
-        `SELECT count() FROM orders WHERE platform = 'shopify' AND shop = '${shop.replaceAll("'", "''")}'`,
+        `SELECT count() FROM orders WHERE platform = 'shopify' AND shop = ${sqlString(shop)}`,
         { timeoutMs: 2000 },
       );
       count = result.dataset[0]?.[0] ?? 0;

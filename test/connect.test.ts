@@ -240,6 +240,13 @@ describe("uninstall and privacy", () => {
       `SELECT count() FROM orders WHERE ${where} AND customer_key IS NOT NULL`,
     );
     expect(keyed.dataset[0]![0]).toBe(ordersOfCustomer.length);
+    const allKeyed = async () =>
+      (
+        await stack.db.exec<[number]>(
+          `SELECT count() FROM orders WHERE shop = ${sqlString(BULK)} AND customer_key IS NOT NULL`,
+        )
+      ).dataset[0]![0];
+    const keyedBefore = await allKeyed();
     expect(
       (await fake.compliance("customers/redact", BULK, { customerId: withCustomer.customerId! })).status,
     ).toBe(200);
@@ -249,7 +256,8 @@ describe("uninstall and privacy", () => {
       );
       expect(left.dataset[0]![0]).toBe(0);
     });
-    // The sales figures stay.
+    // Only that customer's key went; the sales figures stay.
+    expect(await allKeyed()).toBe(keyedBefore - ordersOfCustomer.length);
     expect((await questdbTotals(BULK)).orders).toBe(ORDERS + 1);
   });
 
