@@ -8,6 +8,7 @@ import { startConsumer } from "./consumer.ts";
 import { startFetchers } from "./fetchers/index.ts";
 import { ordersHandler } from "./orders/handler.ts";
 import { ORDER_TABLES, ensureTables } from "./orders/schema.ts";
+import { startSales } from "./sales/index.ts";
 
 const log = createLogger("processors");
 const config = loadConfig(processorsEnv);
@@ -37,6 +38,7 @@ const consumers = [
     maxDeliveries: config.MAX_DELIVERIES,
     ackWaitMs: config.ACK_WAIT_MS,
   }),
+  await startSales({ db, js, jsm, log, config }),
 ];
 
 // Platform APIs off the webhook path: BigCommerce's thin webhooks, WooCommerce refunds, catch-up.

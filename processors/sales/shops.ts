@@ -1,0 +1,106 @@
+import type { Sender } from "@questdb/nodejs-client";
+import { currencyExponent } from "../../core/money.ts";
+import { type QuestDb, toMicros } from "../../core/questdb.ts";
+import type { SalesConfig } from "./config.ts";
+import { SHOP_ROW_TIMESTAMP } from "./schema.ts";
+
+export interface ShopSettings {
+  platform: string | null;
+  shop: string;
+  timezone: string;
+  currency: string | null;
+  /** Where the zone came from: `config` (SHOP_TIMEZONES), `default`, or `connect` (the connect flow). */
+  source: string;
+}
+
+/**
+ * The `shops` table: each shop's IANA zone and currency, one row per shop. Dashboards read it to
+ * count "today" from the store's own midnight. Precedence: SHOP_TIMEZONES (written at every start)
+ * over what the connect flow learned over DEFAULT_SHOP_TIMEZONE (written only for a shop nobody
+ * described yet, when its first event arrives).
+ */
+export class ShopDirectory {
+  private readonly db: QuestDb;
+  private readonly config: SalesConfig;
+  private readonly known = new Map<string, ShopSettings>();
+
+  constructor(db: QuestDb, config: SalesConfig) {
+    this.db = db;
+    this.config = config;
+  }
+
+  /** Loads what is stored and writes the configured zones. */
+  async init(sender: Sender): Promise<void> {
+    const rows = await this.db.rows<{
+      platform: string | null;
+      shop: string;
+      timezone: string;
+      currency: string | null;
+      source: string;
+    }>("SELECT platform, shop, timezone, currency, source FROM shops");
+    for (const row of rows) this.known.set(row.shop, row);
+    const configured: ShopSettings[] = [];
+    for (const [shop, timezone] of Object.entries(this.config.SHOP_TIMEZONES)) {
+      const stored = this.known.get(shop);
+      if (stored?.timezone === timezone && stored.source === "config") continue;
+      const settings = {
+        platform: stored?.platform ?? null,
+        shop,
+        timezone,
+        currency: stored?.currency ?? null,
+        source: "config",
+      };
+      await this.write(sender, settings);
+      configured.push(settings);
+    }
+    await sender.flush();
+    this.remember(configured);
+  }
+
+  get(shop: string): ShopSettings | undefined {
+    return this.known.get(shop);
+  }
+
+  /**
+   * Writes rows for shops seen for the first time (or first seen with a currency). The caller flushes,
+   * then calls `remember` with the result, so a failed write is tried again with the batch.
+   */
+  async observe(
+    sender: Sender,
+    shops: { platform: string; shop: string; currency: string }[],
+  ): Promise<ShopSettings[]> {
+    const written: ShopSettings[] = [];
+    for (const { platform, shop, currency } of shops) {
+      const stored = this.known.get(shop);
+      if (stored && stored.currency && stored.platform) continue;
+      const configured = this.config.SHOP_TIMEZONES[shop];
+      const settings = {
+        platform,
+        shop,
+        currency: stored?.currency ?? currency,
+        timezone: stored?.timezone ?? configured ?? this.config.DEFAULT_SHOP_TIMEZONE,
+        source: stored?.source ?? (configured ? "config" : "default"),
+      };
+      await this.write(sender, settings);
+      written.push(settings);
+    }
+    return written;
+  }
+
+  remember(settings: ShopSettings[]): void {
+    for (const s of settings) this.known.set(s.shop, s);
+  }
+
+  private async write(sender: Sender, settings: ShopSettings): Promise<void> {
+    const row = sender.table("shops").symbol("shop", settings.shop).symbol("source", settings.source);
+    if (settings.platform) row.symbol("platform", settings.platform);
+    if (settings.currency) {
+      row.symbol("currency", settings.currency);
+      row.intColumn("minor_per_unit", 10 ** currencyExponent(settings.currency));
+    }
+    await row
+      .stringColumn("timezone", settings.timezone)
+      .timestampColumn("updated_at", BigInt(Date.now()) * 1000n, "us")
+      .at(toMicros(SHOP_ROW_TIMESTAMP), "us");
+  }
+}
