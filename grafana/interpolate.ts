@@ -130,7 +130,8 @@ export function sampleByInterval(intervalMs: number): string {
   const hours = Math.floor(intervalMs / 3_600_000);
   const seconds = Math.floor(intervalMs / 1000);
   if (hours > 0) {
-    if (hours >= 24 && intervalMs % 3_600_000 === 0) return `${hours / 24}d`;
+    // Integer division, as the plugin's Go code does: 36 h becomes "1d".
+    if (hours >= 24 && intervalMs % 3_600_000 === 0) return `${Math.floor(hours / 24)}d`;
     return `${hours}h`;
   }
   if (seconds > 0) return `${seconds}s`;

@@ -20,8 +20,10 @@ export const salesEnv = z.object({
   /** JSON object: shop (as the platform names it, e.g. `acme.myshopify.com`) → IANA zone. */
   SHOP_TIMEZONES: z
     .string()
-    .default("{}")
+    .optional()
+    // Empty counts as unset: docker compose passes `${SHOP_TIMEZONES:-}` through as "".
     .transform((text, ctx) => {
+      if (!text?.trim()) return {};
       try {
         return JSON.parse(text) as unknown;
       } catch (err) {
@@ -31,7 +33,7 @@ export const salesEnv = z.object({
     })
     .pipe(z.record(z.string().min(1), zone)),
   /** The zone of a shop nobody configured yet. */
-  DEFAULT_SHOP_TIMEZONE: zone.default("UTC"),
+  DEFAULT_SHOP_TIMEZONE: z.preprocess((v) => (v === "" ? undefined : v), zone.default("UTC")),
 });
 
 export type SalesConfig = z.infer<typeof salesEnv>;

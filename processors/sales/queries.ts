@@ -77,7 +77,7 @@ export type MetricName = keyof typeof METRICS;
 
 /** Relative change as a fraction; NULL when the base is zero or missing. */
 function change(now: string, base: string): string {
-  return `CASE WHEN ${base} <> 0 THEN (${now} - ${base}) / abs(${base}) END`;
+  return `CASE WHEN ${base} <> 0 THEN (cast(${now} AS double) - ${base}) / abs(${base}) END`;
 }
 
 /** Today's value of a metric with its change against the same time yesterday and last week. */
