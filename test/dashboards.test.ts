@@ -62,9 +62,17 @@ describe("generated dashboards", () => {
     ({ file }) => JSON.parse(readFileSync(`${DASHBOARD_DIR}/${file}`, "utf8")) as Dashboard,
   );
 
-  it("have unique uids and titles", () => {
+  it("have unique uids and titles, and unique panel ids within each", () => {
     expect(new Set(all.map((d) => d.uid)).size).toBe(all.length);
     expect(new Set(all.map((d) => d.title)).size).toBe(all.length);
+    for (const d of all) {
+      const ids = (d.panels ?? []).map((p) => (p as Panel).id);
+      expect(
+        ids.every((id) => Number.isInteger(id) && id! > 0),
+        d.title,
+      ).toBe(true);
+      expect(new Set(ids).size, d.title).toBe(ids.length);
+    }
   });
 
   it.each(all.map((d) => [d.title, d] as const))(

@@ -139,6 +139,7 @@ beforeAll(async () => {
   const half = (list: Delivery[], first: boolean) =>
     list.slice(first ? 0 : list.length >> 1, first ? list.length >> 1 : undefined);
 
+  const started = performance.now();
   await Promise.all(perShop.map(({ sender, deliveries }) => deliverAll(sender, half(deliveries, true))));
   // A crash mid-stream: whatever was written but not acked is redelivered after the restart.
   await stack.processors.kill();
@@ -158,6 +159,9 @@ beforeAll(async () => {
     stack.ingestUrl,
     TEST_SECRETS.SHOPIFY_API_SECRET,
     "tokyo.myshopify.com",
+  );
+  console.log(
+    `delivered ${perShop.reduce((n, s) => n + s.deliveries.length, 0)} webhooks (+ late copies) in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
   await deliverAll(stranger, [
     {

@@ -48,8 +48,11 @@ export function salesHandler(db: QuestDb, shops: ShopDirectory, log: Logger): Ba
       const { platform, shop } = group[0]!;
       const minutes = new Set(group.map((f) => minuteOf(f.at)));
       // A cancellation (or an order turning out to be a test) changes whether its refunds count.
-      const orderIds = group.filter((f) => f.kind === "order" || f.kind === "cancel").map((f) => f.id);
-      for (const refund of await factsByOrder(db, platform, shop, ["refund"], orderIds)) {
+      const orderFacts = group.filter((f) => f.kind === "order");
+      const since = Math.min(...orderFacts.map((f) => Date.parse(f.at)));
+      const orderIds = orderFacts.map((f) => f.id);
+      // Refunds come after their order was created, which bounds the scan.
+      for (const refund of await factsByOrder(db, platform, shop, ["refund"], orderIds, since)) {
         minutes.add(Math.floor(refund.at / 60_000) * 60_000);
       }
       const computed = await recompute(db, platform, shop, minutes);
@@ -114,6 +117,7 @@ async function factsByOrder(
   shop: string,
   kinds: FactKind[],
   orderIds: string[],
+  since?: number,
 ): Promise<StoredFact[]> {
   const found: StoredFact[] = [];
   const unique = [...new Set(orderIds)];
@@ -124,7 +128,8 @@ async function factsByOrder(
         db,
         `platform = ${sqlString(platform)} AND shop = ${sqlString(shop)}
          AND kind IN (${kinds.map(sqlString).join(",")})
-         AND order_id IN (${chunk.map(sqlString).join(",")})`,
+         AND order_id IN (${chunk.map(sqlString).join(",")})
+         ${since === undefined ? "" : `AND ts >= ${sqlString(new Date(since).toISOString())}`}`,
       )),
     );
   }
@@ -140,9 +145,13 @@ async function dropStale(db: QuestDb, facts: SalesFact[]): Promise<SalesFact[]> 
     for (let i = 0; i < group.length; i += CHUNK) {
       const chunk = group.slice(i, i + CHUNK);
       const incoming = new Map(chunk.map((f) => [f.id, Date.parse(f.updatedAt)]));
+      // An order's fact sits at its creation time, which never changes: that bounds the scan.
+      const times = chunk.map((f) => Date.parse(f.at));
       const stored = await db.exec<[string, string]>(
         `SELECT id, updated_at FROM sales_facts
          WHERE platform = ${sqlString(platform)} AND shop = ${sqlString(shop)} AND kind = 'order'
+           AND ts BETWEEN ${sqlString(new Date(Math.min(...times)).toISOString())}
+                      AND ${sqlString(new Date(Math.max(...times)).toISOString())}
            AND id IN (${chunk.map((f) => sqlString(f.id)).join(",")})`,
       );
       for (const [id, updatedAt] of stored.dataset) {
