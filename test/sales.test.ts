@@ -12,6 +12,7 @@ import {
   VARIABLE_QUERIES,
   type MetricName,
 } from "../processors/sales/queries.ts";
+import { writeShopRow } from "../processors/sales/shops.ts";
 import { eventually } from "./support/eventually.ts";
 import { orderPayload, refundPayload, ShopifyWebhookSender } from "./support/shopify-webhooks.ts";
 import { startTestStack, TEST_SECRETS } from "./support/stack.ts";
@@ -277,6 +278,43 @@ describe("sales_1m", () => {
         source: "default",
       },
     ]);
+  });
+
+  it("keeps a zone the connect flow wrote when the shop's first event arrives later", async () => {
+    const sender = await stack.db.sender();
+    await writeShopRow(sender, {
+      platform: "shopify",
+      shop: "lisbon.myshopify.com",
+      timezone: "Europe/Lisbon",
+      currency: null,
+      source: "connect",
+    });
+    await sender.flush();
+    await sender.close();
+    await eventually(async () =>
+      expect(await stack.db.rows("SELECT shop FROM shops WHERE shop = 'lisbon.myshopify.com'")).toHaveLength(
+        1,
+      ),
+    );
+    const lisbon = new ShopifyWebhookSender(
+      stack.ingestUrl,
+      TEST_SECRETS.SHOPIFY_API_SECRET,
+      "lisbon.myshopify.com",
+    );
+    await deliverAll(lisbon, [
+      {
+        topic: "checkouts/create",
+        payload: checkoutPayload({ id: 2n, createdMs: TO, totalCents: 1000 }, "EUR"),
+        eventId: "k-pt",
+      },
+    ]);
+    await eventually(async () =>
+      expect(
+        await stack.db.rows(
+          "SELECT timezone, currency, source FROM shops WHERE shop = 'lisbon.myshopify.com' AND currency = 'EUR'",
+        ),
+      ).toEqual([{ timezone: "Europe/Lisbon", currency: "EUR", source: "connect" }]),
+    );
   });
 });
 

@@ -1,6 +1,6 @@
 import type { Sender } from "@questdb/nodejs-client";
 import { currencyExponent } from "../../core/money.ts";
-import { type QuestDb, toMicros } from "../../core/questdb.ts";
+import { type QuestDb, sqlString, toMicros } from "../../core/questdb.ts";
 import type { SalesConfig } from "./config.ts";
 import { SHOP_ROW_TIMESTAMP } from "./schema.ts";
 
@@ -31,14 +31,7 @@ export class ShopDirectory {
 
   /** Loads what is stored and writes the configured zones. */
   async init(sender: Sender): Promise<void> {
-    const rows = await this.db.rows<{
-      platform: string | null;
-      shop: string;
-      timezone: string;
-      currency: string | null;
-      source: string;
-    }>("SELECT platform, shop, timezone, currency, source FROM shops");
-    for (const row of rows) this.known.set(row.shop, row);
+    await this.load();
     const configured: ShopSettings[] = [];
     for (const [shop, timezone] of Object.entries(this.config.SHOP_TIMEZONES)) {
       const stored = this.known.get(shop);
@@ -70,9 +63,12 @@ export class ShopDirectory {
     shops: { platform: string; shop: string; currency: string }[],
   ): Promise<ShopSettings[]> {
     const written: ShopSettings[] = [];
+    // Another service (the connect flow) may have described a shop since we loaded the table.
+    const unknown = shops.filter(({ shop }) => !this.complete(shop)).map(({ shop }) => shop);
+    if (unknown.length) await this.load(`WHERE shop IN (${unknown.map(sqlString).join(",")})`);
     for (const { platform, shop, currency } of shops) {
       const stored = this.known.get(shop);
-      if (stored && stored.currency && stored.platform) continue;
+      if (this.complete(shop)) continue;
       const configured = this.config.SHOP_TIMEZONES[shop];
       const settings = {
         platform,
@@ -91,16 +87,41 @@ export class ShopDirectory {
     for (const s of settings) this.known.set(s.shop, s);
   }
 
-  private async write(sender: Sender, settings: ShopSettings): Promise<void> {
-    const row = sender.table("shops").symbol("shop", settings.shop).symbol("source", settings.source);
-    if (settings.platform) row.symbol("platform", settings.platform);
-    if (settings.currency) {
-      row.symbol("currency", settings.currency);
-      row.intColumn("minor_per_unit", 10 ** currencyExponent(settings.currency));
-    }
-    await row
-      .stringColumn("timezone", settings.timezone)
-      .timestampColumn("updated_at", BigInt(Date.now()) * 1000n, "us")
-      .at(toMicros(SHOP_ROW_TIMESTAMP), "us");
+  private complete(shop: string): boolean {
+    const stored = this.known.get(shop);
+    return Boolean(stored?.currency && stored.platform);
   }
+
+  private async load(where = ""): Promise<void> {
+    const rows = await this.db.rows<{
+      platform: string | null;
+      shop: string;
+      timezone: string;
+      currency: string | null;
+      source: string;
+    }>(`SELECT platform, shop, timezone, currency, source FROM shops ${where}`);
+    for (const row of rows) this.known.set(row.shop, row);
+  }
+
+  private async write(sender: Sender, settings: ShopSettings): Promise<void> {
+    await writeShopRow(sender, settings);
+  }
+}
+
+/**
+ * One shop's row in `shops`, replacing the previous one. The connect flow calls this with
+ * `source: "connect"` once it has read the shop's IANA zone and currency from the platform; the
+ * caller flushes the sender.
+ */
+export async function writeShopRow(sender: Sender, settings: ShopSettings): Promise<void> {
+  const row = sender.table("shops").symbol("shop", settings.shop).symbol("source", settings.source);
+  if (settings.platform) row.symbol("platform", settings.platform);
+  if (settings.currency) {
+    row.symbol("currency", settings.currency);
+    row.intColumn("minor_per_unit", 10 ** currencyExponent(settings.currency));
+  }
+  await row
+    .stringColumn("timezone", settings.timezone)
+    .timestampColumn("updated_at", BigInt(Date.now()) * 1000n, "us")
+    .at(toMicros(SHOP_ROW_TIMESTAMP), "us");
 }
