@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Dashboard, Panel } from "@grafana/grafana-foundation-sdk/dashboard";
 import { sqlString } from "../core/questdb.ts";
@@ -127,7 +128,16 @@ async function deliverAll(sender: ShopifyWebhookSender, deliveries: Delivery[], 
   expect(failures).toEqual([]);
 }
 
+/** Grafana reads as QuestDB's read-only PG user, as docker-compose.yml sets it up. */
+const READONLY = { user: "grafana", password: "grafana-readonly-test-password" };
+
 beforeAll(async () => {
+  // The QuestDB child inherits this process's environment (this file runs in its own worker).
+  Object.assign(process.env, {
+    QDB_PG_READONLY_USER_ENABLED: "true",
+    QDB_PG_READONLY_USER: READONLY.user,
+    QDB_PG_READONLY_PASSWORD: READONLY.password,
+  });
   stack = await startTestStack({
     SHOP_TIMEZONES: JSON.stringify(Object.fromEntries(SHOPS.map((s) => [s.shop, s.tz]))),
     DEFAULT_SHOP_TIMEZONE: "Asia/Tokyo",
@@ -503,4 +513,99 @@ describe.each(DASHBOARDS.map((d) => [d.file, d] as const))("dashboard %s", (_fil
       }
     },
   );
+});
+
+// ---- the same SQL over the PostgreSQL wire, the way the plugin connects ----
+
+const psqlPath = ["/usr/bin/psql", "/usr/local/bin/psql"].find((p) => {
+  try {
+    execFileSync(p, ["--version"]);
+    return true;
+  } catch {
+    return false;
+  }
+});
+
+/** psql's unaligned output next to /exec's JSON: timestamps and numbers written the same way. */
+function normalise(value: unknown): string {
+  if (value === null || value === undefined || value === "∅") return "∅";
+  const text = String(value);
+  const ts = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}\.\d{6})Z?$/.exec(text);
+  if (ts) return `${ts[1]}T${ts[2]}Z`;
+  const n = Number(text);
+  return text !== "" && Number.isFinite(n) ? String(Math.round(n * 1e9) / 1e9) : text;
+}
+
+describe.skipIf(!psqlPath)("over QuestDB's PG wire, as the read-only user the data source logs in as", () => {
+  it("every panel's SQL returns what /exec returns", async () => {
+    const { build } = DASHBOARDS.find((d) => d.file === "live-sales.json")!;
+    const nowMs = NOWS[2]!;
+    const port = stack.questdb!.ports.pg;
+    for (const t of traffic) {
+      const l = local(nowMs, t.shop.tz);
+      const base = {
+        from: new Date(localToUtc(l.date, 0, t.shop.tz)),
+        to: new Date(nowMs),
+        maxDataPoints: 1000,
+      };
+      const variables = await resolveVariables(t.shop.shop, base);
+      for (const target of targetsOf(build())) {
+        const sql = renderQuery(target.rawSql, {
+          ...base,
+          maxDataPoints: target.panel.maxDataPoints ?? base.maxDataPoints,
+          minInterval: target.panel.interval,
+          variables,
+        });
+        const overHttp = (await stack.db.exec(sql)).dataset.map((row) => row.map(normalise).join("|"));
+        const overPg = execFileSync(
+          psqlPath!,
+          [
+            "-h",
+            "127.0.0.1",
+            "-p",
+            String(port),
+            "-U",
+            READONLY.user,
+            "-d",
+            "qdb",
+            "-X",
+            "-A",
+            "-t",
+            "-F",
+            "|",
+            "-P",
+            "null=∅",
+            "-c",
+            sql,
+          ],
+          { env: { ...process.env, PGPASSWORD: READONLY.password }, encoding: "utf8" },
+        )
+          .split("\n")
+          .filter((line) => line !== "")
+          .map((line) => line.split("|").map(normalise).join("|"));
+        expect(overPg, `${target.panel.title} ${target.refId}`).toEqual(overHttp);
+        expect(overHttp.length, `${target.panel.title} ${target.refId} returns rows`).toBeGreaterThan(0);
+      }
+    }
+    // And the data source cannot change anything.
+    expect(() =>
+      execFileSync(
+        psqlPath!,
+        [
+          "-h",
+          "127.0.0.1",
+          "-p",
+          String(port),
+          "-U",
+          READONLY.user,
+          "-d",
+          "qdb",
+          "-X",
+          "-c",
+          "DROP TABLE sales_1m",
+        ],
+        { env: { ...process.env, PGPASSWORD: READONLY.password }, encoding: "utf8", stdio: "pipe" },
+      ),
+    ).toThrow(/permission denied/i);
+  });
 });
