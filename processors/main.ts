@@ -8,7 +8,7 @@ import { startConsumer } from "./consumer.ts";
 import { startFetchers } from "./fetchers/index.ts";
 import { ordersHandler } from "./orders/handler.ts";
 import { ORDER_TABLES, ensureTables } from "./orders/schema.ts";
-import { startSales } from "./sales/index.ts";
+import { prepareSales } from "./sales/index.ts";
 
 const log = createLogger("processors");
 const config = loadConfig(processorsEnv);
@@ -18,6 +18,7 @@ await ensureTables(db, ORDER_TABLES);
 // The stale-update guard reads stored versions: let QuestDB apply what a previous run committed first.
 if (!(await walApplied(db, ["orders"])))
   log.warn("QuestDB still applying earlier writes; stale-update checks may miss them");
+const sales = await prepareSales({ db, log, config });
 log.info({ questdb: config.QUESTDB_HTTP_URL }, "tables ready");
 
 const nc = await connectNats(config.NATS_URL, "metricsdash-processors", log);
@@ -38,7 +39,7 @@ const consumers = [
     maxDeliveries: config.MAX_DELIVERIES,
     ackWaitMs: config.ACK_WAIT_MS,
   }),
-  await startSales({ db, js, jsm, log, config }),
+  await sales.start({ js, jsm }),
 ];
 
 // Platform APIs off the webhook path: BigCommerce's thin webhooks, WooCommerce refunds, catch-up.

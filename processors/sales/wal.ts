@@ -3,7 +3,9 @@ import { QuestDbError, sqlString, type QuestDb } from "../../core/questdb.ts";
 /**
  * Waits until every transaction committed to a WAL table so far is applied and visible to queries.
  * An ILP flush returns once the rows are in the WAL, a few milliseconds before a SELECT sees them;
- * windows are recomputed by reading facts back, so they must see the batch just written.
+ * windows are recomputed by reading facts back, so they must see the batch just written. Unlike
+ * core's `walApplied` (a start-up check), this runs on every batch: it polls from 2 ms up, waits
+ * only for the transactions committed so far, and fails the batch (to be retried) on a timeout.
  */
 export async function waitForWalApplied(
   db: QuestDb,
