@@ -43,20 +43,25 @@ export function salesHandler(db: QuestDb, shops: ShopDirectory, log: Logger): Ba
     shops.remember(observed);
     await waitForWalApplied(db, "sales_facts");
 
+    // Shops are independent: read them back side by side, then write every window in one request.
+    const recomputed = await Promise.all(
+      [...groupBy(facts, (f) => `${f.platform}\u0000${f.shop}`).values()].map(async (group) => {
+        const { platform, shop } = group[0]!;
+        const minutes = new Set(group.map((f) => minuteOf(f.at)));
+        // A cancellation (or an order turning out to be a test) changes whether its refunds count.
+        const orderFacts = group.filter((f) => f.kind === "order");
+        const since = Math.min(...orderFacts.map((f) => Date.parse(f.at)));
+        const orderIds = orderFacts.map((f) => f.id);
+        // Refunds come after their order was created, which bounds the scan.
+        for (const refund of await factsByOrder(db, platform, shop, ["refund"], orderIds, since)) {
+          minutes.add(Math.floor(refund.at / 60_000) * 60_000);
+        }
+        const currency = shops.get(shop)?.currency ?? group[0]!.currency;
+        return { platform, shop, currency, windows: await recompute(db, platform, shop, minutes) };
+      }),
+    );
     let windows = 0;
-    for (const group of groupBy(facts, (f) => `${f.platform}\u0000${f.shop}`).values()) {
-      const { platform, shop } = group[0]!;
-      const minutes = new Set(group.map((f) => minuteOf(f.at)));
-      // A cancellation (or an order turning out to be a test) changes whether its refunds count.
-      const orderFacts = group.filter((f) => f.kind === "order");
-      const since = Math.min(...orderFacts.map((f) => Date.parse(f.at)));
-      const orderIds = orderFacts.map((f) => f.id);
-      // Refunds come after their order was created, which bounds the scan.
-      for (const refund of await factsByOrder(db, platform, shop, ["refund"], orderIds, since)) {
-        minutes.add(Math.floor(refund.at / 60_000) * 60_000);
-      }
-      const computed = await recompute(db, platform, shop, minutes);
-      const currency = shops.get(shop)?.currency ?? group[0]!.currency;
+    for (const { platform, shop, currency, windows: computed } of recomputed) {
       for (const window of computed) await writeWindow(sender, platform, shop, currency, window);
       windows += computed.length;
     }
@@ -138,12 +143,16 @@ async function factsByOrder(
 
 /** Order states older than the stored one are dropped: the stored state is newer and stays. */
 async function dropStale(db: QuestDb, facts: SalesFact[]): Promise<SalesFact[]> {
-  const stale = new Set<string>();
   const orders = facts.filter((f) => f.kind === "order");
-  for (const group of groupBy(orders, (f) => `${f.platform}\u0000${f.shop}`).values()) {
-    const { platform, shop } = group[0]!;
-    for (let i = 0; i < group.length; i += CHUNK) {
-      const chunk = group.slice(i, i + CHUNK);
+  const chunks = [...groupBy(orders, (f) => `${f.platform}\u0000${f.shop}`).values()].flatMap((group) =>
+    Array.from({ length: Math.ceil(group.length / CHUNK) }, (_, i) =>
+      group.slice(i * CHUNK, (i + 1) * CHUNK),
+    ),
+  );
+  const stale = new Set<string>();
+  await Promise.all(
+    chunks.map(async (chunk) => {
+      const { platform, shop } = chunk[0]!;
       const incoming = new Map(chunk.map((f) => [f.id, Date.parse(f.updatedAt)]));
       // An order's fact sits at its creation time, which never changes: that bounds the scan.
       const times = chunk.map((f) => Date.parse(f.at));
@@ -158,8 +167,8 @@ async function dropStale(db: QuestDb, facts: SalesFact[]): Promise<SalesFact[]> 
         if (Date.parse(updatedAt) > (incoming.get(id) ?? Infinity))
           stale.add(`${platform}\u0000${shop}\u0000${id}`);
       }
-    }
-  }
+    }),
+  );
   return facts.filter(
     (f) =>
       !(
