@@ -1,6 +1,9 @@
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Dashboard, Panel } from "@grafana/grafana-foundation-sdk/dashboard";
+import { connect } from "@nats-io/transport-node";
+import { jetstream } from "@nats-io/jetstream";
+import { eventSubject } from "../core/events.ts";
 import { sqlString } from "../core/questdb.ts";
 import { DASHBOARDS } from "../grafana/dashboards.ts";
 import { renderQuery, type QueryContext } from "../grafana/interpolate.ts";
@@ -13,7 +16,7 @@ import {
   VARIABLE_QUERIES,
   type MetricName,
 } from "../processors/sales/queries.ts";
-import { writeShopRow } from "../processors/sales/shops.ts";
+import { ShopDirectory, writeShopRow } from "../processors/sales/shops.ts";
 import { eventually } from "./support/eventually.ts";
 import { orderPayload, refundPayload, ShopifyWebhookSender } from "./support/shopify-webhooks.ts";
 import { startTestStack, TEST_SECRETS } from "./support/stack.ts";
@@ -326,6 +329,73 @@ describe("sales_1m", () => {
         ),
       ).toEqual([{ timezone: "Europe/Lisbon", currency: "EUR", source: "connect" }]),
     );
+  });
+});
+
+describe("shop settings from the platforms", () => {
+  it("takes a shop's zone from its canonical shop event, checked against QuestDB; configuration wins", async () => {
+    const nc = await connect({ servers: stack.natsUrl });
+    try {
+      const js = jetstream(nc);
+      const shopEvent = (platform: string, shop: string, info: Record<string, unknown>) => {
+        const event = {
+          v: 1,
+          platform,
+          shop,
+          eventId: `shop-${shop}`,
+          receivedAt: iso(TO),
+          type: "shop" as const,
+          shopInfo: { updatedAt: iso(TO), ...info },
+        };
+        return js.publish(eventSubject(event), JSON.stringify(event), { msgID: event.eventId });
+      };
+      // WordPress set to a manual offset: no zone name, only minutes east of UTC.
+      await shopEvent("woocommerce", "wp.example", {
+        currency: "INR",
+        timeZone: null,
+        utcOffsetMinutes: 330,
+      });
+      // A name QuestDB reads as UTC (Intl does not): refused, the offset is used instead.
+      await shopEvent("bigcommerce", "bc.example", {
+        currency: "USD",
+        timeZone: "Etc/GMT+5",
+        utcOffsetMinutes: -300,
+      });
+      // A configured shop keeps its configured zone, whatever the platform says.
+      await shopEvent("shopify", "east.myshopify.com", {
+        currency: "USD",
+        timeZone: "America/Chicago",
+        utcOffsetMinutes: null,
+      });
+    } finally {
+      await nc.close();
+    }
+    await eventually(async () =>
+      expect(
+        await stack.db.rows(
+          "SELECT shop, timezone, currency, source FROM shops WHERE shop IN ('wp.example', 'bc.example', 'east.myshopify.com') ORDER BY shop",
+        ),
+      ).toEqual([
+        { shop: "bc.example", timezone: "-05:00", currency: "USD", source: "platform" },
+        { shop: "east.myshopify.com", timezone: "America/New_York", currency: "USD", source: "config" },
+        { shop: "wp.example", timezone: "+05:30", currency: "INR", source: "platform" },
+      ]),
+    );
+  });
+
+  it("refuses to start with a configured zone QuestDB would misread", async () => {
+    const directory = new ShopDirectory(stack.db, {
+      SHOP_TIMEZONES: { "x.myshopify.com": "Etc/GMT-5" },
+      DEFAULT_SHOP_TIMEZONE: "UTC",
+    });
+    const sender = await stack.db.sender();
+    try {
+      await expect(directory.init(sender)).rejects.toThrow(
+        /SHOP_TIMEZONES\.x\.myshopify\.com: QuestDB does not read "Etc\/GMT-5"/,
+      );
+    } finally {
+      await sender.close();
+    }
   });
 });
 

@@ -1,10 +1,13 @@
 import { z } from "zod";
 
-/** True when both the runtime and QuestDB can be expected to know the zone (both use the IANA database). */
+/**
+ * A zone name the runtime knows (IANA, like `Europe/Berlin`, or a fixed offset like `+05:30`).
+ * Whether QuestDB reads it the same way is checked against QuestDB at start-up (zones.ts).
+ */
 export function isIanaZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat("en", { timeZone: zone });
-    return /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/.test(zone);
+    return /^([A-Za-z_]+(\/[A-Za-z0-9_+-]+)*|[+-]\d{2}:\d{2})$/.test(zone);
   } catch {
     return false;
   }

@@ -17,6 +17,7 @@ const CHUNK = 500;
 
 /**
  * Live sales, per batch:
+ * 0. note what `shop` events say of a shop's zone and currency;
  * 1. turn events into facts, drop order states older than what is stored;
  * 2. write the facts (upserts keyed by id) and wait until they are visible;
  * 3. recompute every window a fact of the batch touches (and the windows of refunds whose order was
@@ -26,6 +27,18 @@ const CHUNK = 500;
  */
 export function salesHandler(db: QuestDb, shops: ShopDirectory, log: Logger): BatchHandler {
   return async (events, sender) => {
+    const shopEvents = events.filter((e) => e.type === "shop");
+    if (shopEvents.length) {
+      // Oldest first, so the newest settings of a shop are written last.
+      shopEvents.sort((a, b) => Date.parse(a.shopInfo.updatedAt) - Date.parse(b.shopInfo.updatedAt));
+      const learned = await shops.learn(
+        sender,
+        shopEvents.map((e) => ({ platform: e.platform, shop: e.shop, info: e.shopInfo })),
+        log,
+      );
+      await sender.flush();
+      shops.remember(learned);
+    }
     const all = newestOrderStates(events.flatMap(factsOf));
     if (all.length === 0) return;
     const facts = await dropStale(db, all);
