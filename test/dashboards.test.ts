@@ -3,6 +3,9 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { Dashboard, Panel } from "@grafana/grafana-foundation-sdk/dashboard";
 import { ingestEnv, processorsEnv, loadConfig } from "../core/config.ts";
+import { createLogger } from "../core/log.ts";
+import { loadApis } from "../processors/fetchers/index.ts";
+import { loadAdapters } from "../platforms/load.ts";
 import { DASHBOARDS, renderDashboard } from "../grafana/dashboards.ts";
 import { DASHBOARD_DIR, staleDashboards } from "../grafana/generate.ts";
 import { QUESTDB, QUESTDB_PLUGIN, QUESTDB_PLUGIN_VERSION } from "../grafana/questdb.ts";
@@ -195,7 +198,8 @@ describe("docker-compose.yml", () => {
     expect(env.GF_SECURITY_ADMIN_PASSWORD).toMatch(/^\$\{GRAFANA_ADMIN_PASSWORD:\?/);
     for (const service of Object.values(services)) {
       for (const [name, value] of Object.entries(service.environment ?? {})) {
-        if (/PASSWORD|SECRET|KEY/.test(name)) expect(value, name).toMatch(/^\$\{\w+:\?[^}]*\}$/);
+        // Required (`:?`), or empty unless given (an empty platform secret leaves the platform off).
+        if (/PASSWORD|SECRET|_KEY|TOKEN/.test(name)) expect(value, name).toMatch(/^\$\{\w+(:\?[^}]*|:-)\}$/);
       }
     }
   });
@@ -209,30 +213,75 @@ describe("docker-compose.yml", () => {
       return op === "-" ? (arg ?? "") : "";
     });
   }
+  const resolved = (service: string, env: Record<string, string>) =>
+    Object.fromEntries(
+      Object.entries(services[service]!.environment!).map(([k, v]) => [k, interpolate(String(v), env)]),
+    );
 
-  const userEnv = {
-    SHOPIFY_API_SECRET: "a-shopify-app-secret-0123456789",
-    CUSTOMER_HASH_KEY: "a-customer-hash-key-0123456789abcdef",
-    SHOP_TIMEZONES: '{"acme.myshopify.com":"America/Chicago"}',
+  const common = { CUSTOMER_HASH_KEY: "a-customer-hash-key-0123456789abcdef" };
+  /** What a user puts in .env for each platform (the one-store-by-hand set-up). */
+  const users: Record<string, Record<string, string>> = {
+    shopify: {
+      ...common,
+      SHOPIFY_API_SECRET: "a-shopify-app-secret-0123456789",
+      SHOP_TIMEZONES: '{"acme.myshopify.com":"America/Chicago"}',
+    },
+    woocommerce: {
+      ...common,
+      WOOCOMMERCE_WEBHOOK_SECRET: "a-woocommerce-webhook-secret-0123",
+      WOOCOMMERCE_STORE_URL: "https://woo.example",
+      WOOCOMMERCE_CONSUMER_KEY: "ck_0123456789abcdef0123456789abcdef01234567",
+      WOOCOMMERCE_CONSUMER_SECRET: "cs_0123456789abcdef0123456789abcdef01234567",
+    },
+    bigcommerce: {
+      ...common,
+      BIGCOMMERCE_STORE_HASH: "abc123def4",
+      BIGCOMMERCE_WEBHOOK_SECRET: "a-bigcommerce-hook-secret-0123",
+      BIGCOMMERCE_ACCESS_TOKEN: "an-api-token",
+    },
   };
 
-  it.each([
-    ["ingest", [ingestEnv, ...platforms.map((p) => p.env)]],
-    ["processors", [processorsEnv, salesEnv]],
-  ] as const)("sets only variables %s's config schemas accept, with values they accept", (name, schemas) => {
-    const declared = Object.entries(services[name]!.environment!);
-    const known = new Set(schemas.flatMap((s) => Object.keys((s as unknown as { shape: object }).shape)));
-    for (const [key] of declared)
-      expect(known.has(key), `${name} sets ${key}, which no schema reads`).toBe(true);
-    for (const env of [userEnv, { ...userEnv, SHOP_TIMEZONES: "" }]) {
-      const values = Object.fromEntries(declared.map(([k, v]) => [k, interpolate(String(v), env)]));
-      for (const schema of schemas) expect(() => loadConfig(schema, values)).not.toThrow();
-    }
-    // And the required secrets really are required.
-    if (name === "ingest")
-      expect(() => Object.values(services.ingest!.environment!).map((v) => interpolate(v, {}))).toThrow(
-        /SHOPIFY_API_SECRET|CUSTOMER_HASH_KEY/,
-      );
+  it("sets only variables the services' config schemas read", () => {
+    const keys = (schemas: unknown[]) =>
+      new Set(schemas.flatMap((s) => Object.keys((s as { shape: object }).shape)));
+    // The platforms' loaders also read the variables that switch a platform on (`configuredBy`).
+    const ingestKnown = new Set([
+      ...keys([ingestEnv, ...platforms.map((p) => p.env)]),
+      ...platforms.flatMap((p) => p.configuredBy),
+    ]);
+    const processorsKnown = new Set([
+      ...keys([processorsEnv, salesEnv, ...platforms.flatMap((p) => (p.api ? [p.api.env] : []))]),
+      ...platforms.flatMap((p) => p.api?.configuredBy ?? []),
+    ]);
+    for (const key of Object.keys(services.ingest!.environment!))
+      expect(ingestKnown.has(key), `ingest sets ${key}, which no schema reads`).toBe(true);
+    for (const key of Object.keys(services.processors!.environment!))
+      expect(processorsKnown.has(key), `processors sets ${key}, which no schema reads`).toBe(true);
+  });
+
+  it.each(Object.keys(users))(
+    "starts ingest and processors for a %s store with values their schemas accept",
+    (platform) => {
+      const log = createLogger("compose-test", "silent");
+      const ingest = resolved("ingest", users[platform]!);
+      const config = loadConfig(ingestEnv, ingest);
+      expect(
+        loadAdapters(ingest, { customerHashKey: config.CUSTOMER_HASH_KEY }).map((a) => a.platform),
+      ).toEqual([platform]);
+      const processors = resolved("processors", users[platform]!);
+      const processorsConfig = loadConfig(processorsEnv, processors);
+      loadConfig(salesEnv, processors);
+      const apis = loadApis(processors, { customerHashKey: processorsConfig.CUSTOMER_HASH_KEY, log });
+      expect(apis.length).toBe(platform === "shopify" ? 0 : 1);
+    },
+  );
+
+  it("refuses to start without the secrets it needs", () => {
+    expect(() => resolved("ingest", {})).toThrow(/CUSTOMER_HASH_KEY/);
+    expect(() =>
+      loadAdapters(resolved("ingest", common), { customerHashKey: common.CUSTOMER_HASH_KEY }),
+    ).toThrow(/no platform configured/);
+    expect(() => resolved("grafana", {})).toThrow(/GRAFANA_ADMIN_PASSWORD|QUESTDB_READONLY_PASSWORD/);
   });
 
   it("builds our services with a Node that runs TypeScript, without dev dependencies, as a non-root user", () => {
