@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import type { CanonicalEvent } from "../core/events.ts";
 import type { Logger } from "../core/log.ts";
 import { newCheckpoint } from "../platforms/shopify/backfill.ts";
 import { AdminClient } from "../platforms/shopify/client.ts";
@@ -9,7 +11,7 @@ import {
   WebhookCreated,
   WebhookList,
 } from "../platforms/shopify/graphql.ts";
-import { CONSUMED_TOPICS } from "../platforms/shopify/index.ts";
+import { CONSUMED_TOPICS, PLATFORM } from "../platforms/shopify/index.ts";
 import type { Backfills } from "./backfills.ts";
 import type { ConnectStore, ShopRecord } from "./store.ts";
 
@@ -20,6 +22,8 @@ export const topicEnum = (topic: string) => topic.toUpperCase().replace(/\//g, "
 
 export interface InstallDeps {
   store: ConnectStore;
+  /** The JetStream path webhooks take: the shop's currency and zone go out as a canonical `shop` event. */
+  publish: (events: CanonicalEvent[]) => Promise<unknown>;
   backfills: Backfills;
   log: Logger;
   apiUrl?: string | undefined;
@@ -89,6 +93,20 @@ export async function installShop(
     webhooks: subscribed,
   };
   await deps.store.putShop(record);
+  // Processors keep each shop's zone (sales "today" is the store's today); tell them now, not at the first order.
+  const now = new Date().toISOString();
+  const info = { currency: settings.currencyCode, timeZone: settings.ianaTimezone, utcOffsetMinutes: null };
+  await deps.publish([
+    {
+      v: 1,
+      platform: PLATFORM,
+      shop,
+      type: "shop",
+      eventId: `shop:${createHash("sha256").update(JSON.stringify(info)).digest("base64url").slice(0, 16)}`,
+      receivedAt: now,
+      shopInfo: { ...info, updatedAt: now },
+    },
+  ]);
 
   const checkpoint = await deps.store.checkpoint(shop);
   const unfinished = checkpoint && (checkpoint.phase === "orders" || checkpoint.phase === "inventory");

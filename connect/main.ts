@@ -39,6 +39,7 @@ const app = createConnectApp({
   db: new QuestDb(config.QUESTDB_HTTP_URL),
   log,
   install: {
+    publish,
     apiUrl: config.SHOPIFY_API_URL,
     ingestUrl: config.INGEST_PUBLIC_URL,
     connectUrl: config.CONNECT_PUBLIC_URL,

@@ -19,7 +19,21 @@ import { sqlString, type QuestDb } from "../core/questdb.ts";
  * gap matters. Redactions are serialised per process (one temporary table per table name).
  */
 
-export const SHOP_TABLES = ["orders", "order_lines", "refunds"] as const;
+/** Every table with per-shop rows: its designated timestamp and partitioning (partition names follow it). */
+export const SHOP_TABLES: readonly ShopTable[] = [
+  { table: "orders", ts: "created_at", by: "DAY" },
+  { table: "order_lines", ts: "created_at", by: "DAY" },
+  { table: "refunds", ts: "created_at", by: "DAY" },
+  { table: "sales_facts", ts: "ts", by: "DAY" },
+  { table: "sales_1m", ts: "ts", by: "DAY" },
+  { table: "shops", ts: "ts", by: "YEAR" },
+];
+
+export interface ShopTable {
+  table: string;
+  ts: string;
+  by: "DAY" | "YEAR";
+}
 
 export interface RedactedTable {
   table: string;
@@ -56,7 +70,7 @@ export function redactShop(
   platform: string,
   shop: string,
   log: Logger,
-  tables: readonly string[] = SHOP_TABLES,
+  tables: readonly ShopTable[] = SHOP_TABLES,
 ): Promise<RedactedTable[]> {
   const run = queue.then(() => redactNow(db, platform, shop, log, tables));
   queue = run.catch(() => undefined);
@@ -68,23 +82,23 @@ async function redactNow(
   platform: string,
   shop: string,
   log: Logger,
-  tables: readonly string[],
+  tables: readonly ShopTable[],
 ): Promise<RedactedTable[]> {
   const ours = `platform = ${sqlString(platform)} AND shop = ${sqlString(shop)}`;
   const report: RedactedTable[] = [];
-  for (const table of tables) {
+  for (const { table, ts, by } of tables) {
     if (!(await tableExists(db, table))) continue;
     await waitForWal(db, table);
     const counted = await db.exec<[number]>(`SELECT count() FROM ${table} WHERE ${ours}`);
     const rowsRemoved = counted.dataset[0]?.[0] ?? 0;
     const dayRows = await db.exec<[string]>(
-      `SELECT DISTINCT to_str(created_at, 'yyyy-MM-dd') FROM ${table} WHERE ${ours}`,
+      `SELECT DISTINCT to_str(${ts}, '${by === "DAY" ? "yyyy-MM-dd" : "yyyy"}') FROM ${table} WHERE ${ours}`,
     );
     const days = dayRows.dataset.map((r) => r[0]).sort();
     if (days.length) {
       // All the shop's days in one pass: four statements per table whatever the number of days.
       const aside = `${table}_redact`;
-      const inDays = days.map((day) => `created_at IN ${sqlString(day)}`).join(" OR ");
+      const inDays = days.map((day) => `${ts} IN ${sqlString(day)}`).join(" OR ");
       await db.exec(`DROP TABLE IF EXISTS ${aside}`);
       await db.exec(`CREATE TABLE ${aside} AS (SELECT * FROM ${table} WHERE (${inDays}) AND NOT (${ours}))`);
       await db.exec(`ALTER TABLE ${table} DROP PARTITION LIST ${days.map(sqlString).join(", ")}`);

@@ -129,6 +129,13 @@ describe("connecting a shop (bulk export)", () => {
     expect(page.status).toBe(403);
     expect(await page.text()).toContain("browser that connected");
     expect(fake.shop(BULK).scopes).toBe("read_orders,read_products,read_inventory");
+    // The processors learn the store's zone and currency from the canonical shop event sent at install.
+    await eventually(async () => {
+      const rows = await stack.db.rows(
+        `SELECT timezone, currency FROM shops WHERE shop = ${sqlString(BULK)}`,
+      );
+      expect(rows).toEqual([{ timezone: "Europe/Berlin", currency: "EUR" }]);
+    });
   });
 
   it("keeps the token sealed in NATS KV", async () => {
@@ -276,15 +283,23 @@ describe("uninstall and privacy", () => {
       expect(r.dataset[0]![0]).toBe(1);
     });
     const bulkBefore = await questdbTotals(BULK);
+    for (const table of ["sales_facts", "sales_1m", "shops"]) {
+      const r = await stack.db.exec<[number]>(
+        `SELECT count() FROM ${table} WHERE shop = ${sqlString(PAGED)}`,
+      );
+      expect(r.dataset[0]![0], `${table} held the shop before`).toBeGreaterThan(0);
+    }
 
     expect((await fake.compliance("shop/redact", PAGED)).status).toBe(200);
     await eventually(
       async () => {
         expect(await questdbTotals(PAGED)).toMatchObject({ orders: 0, lines: 0 });
-        const r = await stack.db.exec<[number]>(
-          `SELECT count() FROM refunds WHERE shop = ${sqlString(PAGED)}`,
-        );
-        expect(r.dataset[0]![0]).toBe(0);
+        for (const table of ["refunds", "sales_facts", "sales_1m", "shops"]) {
+          const r = await stack.db.exec<[number]>(
+            `SELECT count() FROM ${table} WHERE shop = ${sqlString(PAGED)}`,
+          );
+          expect(r.dataset[0]![0], table).toBe(0);
+        }
       },
       { timeoutMs: 40_000 },
     );
