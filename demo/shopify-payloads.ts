@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Product } from "./catalogue.ts";
 import { shopifyTime } from "./rhythm.ts";
 
@@ -66,6 +67,11 @@ export function money(cents: number): string {
   const sign = cents < 0 ? "-" : "";
   const abs = Math.abs(cents);
   return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
+}
+
+/** Shopify's tokens are random hex; these are derived from the resource so the store stays reproducible. */
+function hexToken(id: number, salt: number): string {
+  return createHash("md5").update(`${id}:${salt}`).digest("hex");
 }
 
 const set = (cents: number, currency: string) => ({
@@ -178,7 +184,7 @@ export function orderPayload(spec: OrderSpec, ctx: ShopContext): Record<string, 
   const s = spec.shopper;
   const taxRate = lineTotal > 0 ? Math.round((spec.taxCents / lineTotal) * 10000) / 10000 : 0;
   const refunded = spec.refunds.reduce((sum, r) => sum + r.amountCents, 0);
-  const token = (salt: number) => (spec.orderId * 31 + salt).toString(16).padStart(32, "0").slice(-32);
+  const token = (salt: number) => hexToken(spec.orderId, salt);
   return {
     id: spec.orderId,
     admin_graphql_api_id: `gid://shopify/Order/${spec.orderId}`,
@@ -412,7 +418,7 @@ export interface CheckoutSpec {
 
 export function checkoutPayload(spec: CheckoutSpec, ctx: ShopContext): Record<string, unknown> {
   const subtotal = spec.lines.reduce((a, l) => a + l.product.priceCents * l.quantity, 0);
-  const token = spec.checkoutId.toString(16).padStart(32, "0");
+  const token = hexToken(spec.checkoutId, 0);
   return {
     id: spec.checkoutId,
     token,
