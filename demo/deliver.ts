@@ -34,6 +34,8 @@ export interface DeliveryOptions {
   shop: string;
   /** Attempts before giving up on one webhook (Shopify retries for hours; the demo is less patient). */
   attempts?: number;
+  /** Checked before each webhook and each retry: a shutdown stops sending without waiting for the rest. */
+  stopped?: () => boolean;
 }
 
 /**
@@ -46,6 +48,7 @@ export async function deliver(webhook: Webhook, options: DeliveryOptions): Promi
   const attempts = options.attempts ?? 8;
   let last = "";
   for (let attempt = 1; attempt <= attempts; attempt++) {
+    if (attempt > 1 && options.stopped?.()) break;
     try {
       const response = await fetch(options.url, { method: "POST", headers, body });
       await response.body?.cancel();
@@ -64,12 +67,7 @@ export async function deliver(webhook: Webhook, options: DeliveryOptions): Promi
 /** Delivers webhooks with at most `concurrency` in flight; resolves with how many were accepted. */
 export async function deliverAll(
   webhooks: Webhook[],
-  options: DeliveryOptions & {
-    concurrency: number;
-    progress?: (done: number) => void;
-    /** Checked before each webhook: a shutdown stops sending without waiting for the rest. */
-    stopped?: () => boolean;
-  },
+  options: DeliveryOptions & { concurrency: number; progress?: (done: number) => void },
 ): Promise<number> {
   let next = 0;
   let done = 0;

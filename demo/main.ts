@@ -13,11 +13,13 @@ import { DemoStore, type Webhook } from "./store.ts";
  * first a week of history as fast as ingest takes it, then live, in real time.
  */
 const log = createLogger("demo");
+let stopping = false;
 const config = loadConfig(demoEnv);
 const delivery: DeliveryOptions = {
   url: new URL("/webhooks/shopify", config.DEMO_INGEST_URL).href,
   secret: config.SHOPIFY_API_SECRET,
   shop: config.DEMO_SHOP,
+  stopped: () => stopping,
 };
 const wanted = {
   seed: config.DEMO_SEED,
@@ -46,7 +48,6 @@ const plan = planRun(readState(), wanted, config.DEMO_HISTORY_DAYS, Date.now());
 const store = new DemoStore({ ...wanted, start: plan.start, viralAt: plan.viralAt });
 store.advance(plan.sendFrom - 1); // earlier runs sent these: rebuild stock and pending follow-ups only
 
-let stopping = false;
 const inFlight = new Set<Promise<unknown>>();
 onShutdown(log, async () => {
   stopping = true;
@@ -74,7 +75,6 @@ let failed = 0;
 const historySent = deliverAll(history, {
   ...delivery,
   concurrency: config.DEMO_CONCURRENCY,
-  stopped: () => stopping,
   progress: (done) => {
     const now = performance.now();
     if (now - lastLog < 2000 && done < history.length) return;
