@@ -56,6 +56,24 @@ export const processorsEnv = commonEnv.extend({
   BATCH_MAX_WAIT_MS: z.coerce.number().int().positive().default(250),
   /** Deliveries after which a message that fails on its own goes to the dead-letter stream. */
   MAX_DELIVERIES: z.coerce.number().int().min(1).default(5),
+  /** How long JetStream waits for an ack before redelivering (a crashed processor's batch returns after this). */
+  ACK_WAIT_MS: z.coerce.number().int().min(1000).default(15_000),
+  /** Orders fetched from a platform's API (BigCommerce, catch-up) hash customers like ingest does. */
+  CUSTOMER_HASH_KEY: secret("CUSTOMER_HASH_KEY").optional(),
+  /** How often the catch-up asks each platform API for orders the webhooks missed. */
+  CATCHUP_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(5 * 60 * 1000),
+  /** How far back the first catch-up looks (later ones start where the last one began, less the overlap). */
+  CATCHUP_LOOKBACK_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(24 * 60 * 60 * 1000),
+  /** Refs resolved per batch: each costs platform API calls, which must finish within the ack wait. */
+  FETCH_BATCH_MAX: z.coerce.number().int().positive().default(20),
 });
 
 export type CommonConfig = z.infer<typeof commonEnv>;

@@ -87,6 +87,37 @@ export const Product = z.object({
   ),
 });
 
+/**
+ * What a shop is, as its platform's API says: the currency its money is kept in and its time zone,
+ * so "today" and "same time yesterday" can be the store's own. Published by the catch-up for every
+ * shop with API access; a platform that gives only an offset (WordPress "UTC+5:30") leaves `timeZone` null.
+ */
+export const ShopInfo = z.object({
+  currency,
+  /** IANA zone (`Europe/London`). */
+  timeZone: z.string().min(1).max(64).nullable(),
+  /** Minutes east of UTC, when the platform gives an offset rather than (or as well as) a zone. */
+  utcOffsetMinutes: z.number().int().min(-1440).max(1440).nullable(),
+  updatedAt: instant,
+});
+
+/**
+ * A pointer to something the delivery did not carry, resolved off the hot path by the fetchers
+ * (`processors/fetchers/`): BigCommerce's thin webhooks name an order or product by id only, and a
+ * WooCommerce refund seen inside an order has no time of its own, so its first sighting is settled
+ * once. Ingest never calls a platform's API; the fetchers do, within the platform's rate limits.
+ */
+export const Ref = z.object({
+  resource: z.enum(["order", "refund", "product", "sku"]),
+  id,
+  /** The platform's name for what happened (`store/order/created`, `order.updated`). */
+  action: z.string().min(1).max(128),
+  /** When the platform says it happened (or when the delivery saw it). */
+  observedAt: instant,
+  /** A refund the delivery already carried in full, whose time the fetchers settle on first sighting. */
+  refund: Refund.optional(),
+});
+
 const envelope = {
   v: z.literal(EVENT_VERSION),
   platform: z.string().regex(/^[a-z][a-z0-9_-]*$/),
@@ -103,6 +134,8 @@ export const CanonicalEvent = z.discriminatedUnion("type", [
   z.object({ ...envelope, type: z.literal("inventory_level"), inventoryLevel: InventoryLevel }),
   z.object({ ...envelope, type: z.literal("checkout"), checkout: Checkout }),
   z.object({ ...envelope, type: z.literal("product"), product: Product }),
+  z.object({ ...envelope, type: z.literal("ref"), ref: Ref }),
+  z.object({ ...envelope, type: z.literal("shop"), shopInfo: ShopInfo }),
 ]);
 
 export type OrderLine = z.infer<typeof OrderLine>;
@@ -111,7 +144,10 @@ export type Refund = z.infer<typeof Refund>;
 export type InventoryLevel = z.infer<typeof InventoryLevel>;
 export type Checkout = z.infer<typeof Checkout>;
 export type Product = z.infer<typeof Product>;
+export type Ref = z.infer<typeof Ref>;
+export type ShopInfo = z.infer<typeof ShopInfo>;
 export type CanonicalEvent = z.infer<typeof CanonicalEvent>;
+export type RefEvent = Extract<CanonicalEvent, { type: "ref" }>;
 export type EventType = CanonicalEvent["type"];
 export type SalesStatus = z.infer<typeof SalesStatus>;
 

@@ -86,3 +86,28 @@ export function toMicros(iso: string): bigint {
   if (Number.isNaN(ms)) throw new RangeError(`not an instant: ${iso}`);
   return BigInt(ms) * 1000n;
 }
+
+/**
+ * Waits until QuestDB has applied every committed WAL transaction of `tables`, so a reader sees what
+ * an earlier writer (e.g. a processor that crashed after its last flush) already committed.
+ * Returns false when that took longer than `timeoutMs`; a suspended table is an error worth raising.
+ */
+export async function walApplied(
+  db: QuestDb,
+  tables: readonly string[],
+  timeoutMs = 30_000,
+): Promise<boolean> {
+  const names = tables.map(sqlString).join(",");
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const result = await db.exec<[string, boolean, number, number]>(
+      `SELECT name, suspended, writerTxn, sequencerTxn FROM wal_tables() WHERE name IN (${names})`,
+    );
+    const suspended = result.dataset.filter(([, isSuspended]) => isSuspended).map(([name]) => name);
+    if (suspended.length)
+      throw new Error(`QuestDB suspended WAL tables: ${suspended.join(", ")} (see wal_tables())`);
+    if (result.dataset.every(([, , writer, sequencer]) => writer >= sequencer)) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,5 +1,6 @@
 import type { z } from "zod";
-import type { CanonicalEvent } from "../core/events.ts";
+import type { CanonicalEvent, RefEvent, ShopInfo } from "../core/events.ts";
+import type { Logger } from "../core/log.ts";
 
 /**
  * The one interface every platform implements. Ingest knows nothing about Shopify or WooCommerce:
@@ -29,12 +30,40 @@ export interface PlatformAdapter {
   handle(delivery: Delivery): WebhookResult;
 }
 
+/**
+ * A platform's API, used off the hot path by `processors/fetchers`: resolving thin references and
+ * catching up on what webhooks missed (platforms disable hooks that keep failing). Every call honours
+ * the platform's rate limits; what it returns is published through the same dedupe as webhooks.
+ */
+export interface PlatformApi {
+  readonly platform: string;
+  /** The shop this API speaks for, named exactly as the webhooks name it. */
+  readonly shop: string;
+  /** Canonical events for a reference (`[]` when the resource no longer exists). */
+  resolve(ref: RefEvent): Promise<CanonicalEvent[]>;
+  /** Orders modified at or after `since`, page by page, as events (orders, or refs to resolve). */
+  ordersModifiedSince(since: Date, receivedAt: string): AsyncIterable<CanonicalEvent[]>;
+  /** Turns webhooks the platform disabled after failed deliveries back on; how many it turned on. */
+  reactivateHooks(): Promise<number>;
+  /** The shop's currency and time zone, from the platform's store settings. */
+  shopInfo(): Promise<Omit<ShopInfo, "updatedAt">>;
+}
+
+export interface PlatformApiModule<Env extends z.ZodType = z.ZodType> {
+  /** The env variables the API needs; all absent means "no API access", which is not an error. */
+  readonly env: Env;
+  readonly configuredBy: string[];
+  create(env: z.infer<Env>, shared: { customerHashKey: string; log: Logger }): PlatformApi;
+}
+
 export interface PlatformModule<Env extends z.ZodType = z.ZodType> {
   readonly platform: string;
   /** The env variables the adapter reads; all absent means "not configured", which is not an error. */
   readonly env: Env;
   readonly configuredBy: string[];
   create(env: z.infer<Env>, shared: { customerHashKey: string }): PlatformAdapter;
+  /** Present when the platform has an API we read (thin webhooks, catch-up). */
+  readonly api?: PlatformApiModule;
 }
 
 export class InvalidPayload extends Error {

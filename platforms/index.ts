@@ -1,5 +1,7 @@
 import type { PlatformModule } from "./adapter.ts";
+import { bigcommerce } from "./bigcommerce/index.ts";
 import { shopify } from "./shopify/index.ts";
+import { woocommerce } from "./woocommerce/index.ts";
 
 /** Every platform MetricsDash speaks. A new platform is a folder beside `shopify/` and one line here. */
-export const platforms: PlatformModule[] = [shopify];
+export const platforms: PlatformModule[] = [shopify, woocommerce, bigcommerce];

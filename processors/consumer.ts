@@ -25,6 +25,7 @@ export interface ConsumerOptions {
   batchMaxMessages: number;
   batchMaxWaitMs: number;
   maxDeliveries: number;
+  ackWaitMs: number;
   filterSubject?: string;
 }
 
@@ -103,8 +104,9 @@ async function ensureDurable(jsm: JetStreamManager, name: string, options: Consu
     durable_name: name,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
-    // Long enough for a batch to wait behind a slow QuestDB flush without being redelivered meanwhile.
-    ack_wait: nanos(60_000),
+    // After a crash, unacked messages come back after this long. A flush slower than this (QuestDB
+    // struggling) only causes a redelivery, which the idempotent writes absorb.
+    ack_wait: nanos(options.ackWaitMs),
     max_ack_pending: Math.max(20_000, options.batchMaxMessages * 4),
     filter_subject: options.filterSubject ?? "evt.>",
   };

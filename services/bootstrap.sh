@@ -47,13 +47,15 @@ md_ensure_nats() {
 
 md_ensure_questdb() {
   command -v java >/dev/null 2>&1 || md_apt_install openjdk-17-jre-headless
-  local jar="$HOME/.m2/repository/org/questdb/questdb/$QUESTDB_VERSION/questdb-$QUESTDB_VERSION.jar"
+  # Copied out of Maven's repository into our cache: Maven's own location follows Java's user.home,
+  # which need not be $HOME.
+  local jar="$MD_CACHE/questdb-$QUESTDB_VERSION.jar"
   if [ ! -f "$jar" ]; then
     command -v mvn >/dev/null 2>&1 || md_apt_install maven
     md_say "fetching QuestDB $QUESTDB_VERSION from Maven Central"
-    mvn -q -B dependency:get "-Dartifact=org.questdb:questdb:$QUESTDB_VERSION" >&2
+    mvn -q -B dependency:copy "-Dartifact=org.questdb:questdb:$QUESTDB_VERSION" "-DoutputDirectory=$MD_CACHE" >&2
   fi
-  export QUESTDB_VERSION
+  export QUESTDB_VERSION QUESTDB_JAR="$jar"
 }
 
 md_bootstrap() {

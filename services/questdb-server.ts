@@ -23,11 +23,10 @@ export interface QuestDbServer {
   restart(): Promise<void>;
 }
 
-/** Where Maven put the jar (`mvn dependency:get`, run by services/bootstrap.sh); QUESTDB_JAR overrides. */
+/** The jar services/bootstrap.sh fetched (it exports QUESTDB_JAR), else the one in the default cache. */
 export function questDbJar(): string {
-  const jar =
-    process.env.QUESTDB_JAR ??
-    join(homedir(), ".m2/repository/org/questdb/questdb", QUESTDB_VERSION, `questdb-${QUESTDB_VERSION}.jar`);
+  const cache = process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache");
+  const jar = process.env.QUESTDB_JAR ?? join(cache, "metricsdash", `questdb-${QUESTDB_VERSION}.jar`);
   if (!existsSync(jar))
     throw new Error(`QuestDB jar not found at ${jar}: run services/bootstrap.sh (or set QUESTDB_JAR)`);
   return jar;

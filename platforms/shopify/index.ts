@@ -4,8 +4,8 @@ import { customerKey } from "../../core/identity.ts";
 import { parseJsonExact } from "../../core/json.ts";
 import { hmacSha256Matches } from "../../core/signature.ts";
 import { InvalidPayload, type Delivery, type PlatformAdapter, type PlatformModule } from "../adapter.ts";
-import { normaliseInventoryLevel, normaliseOrder, normaliseRefund } from "./normalise.ts";
-import { ShopifyInventoryLevel, ShopifyOrder, ShopifyRefund } from "./payload.ts";
+import { normaliseCheckout, normaliseInventoryLevel, normaliseOrder, normaliseRefund } from "./normalise.ts";
+import { ShopifyCheckout, ShopifyInventoryLevel, ShopifyOrder, ShopifyRefund } from "./payload.ts";
 
 export const PLATFORM = "shopify";
 
@@ -18,6 +18,8 @@ const env = z.object({
 });
 
 const ORDER_TOPICS = new Set(["orders/create", "orders/updated", "orders/paid", "orders/cancelled"]);
+/** Checkout conversion counts checkouts started; `checkouts/update` carries the same resource, later. */
+const CHECKOUT_TOPICS = new Set(["checkouts/create", "checkouts/update"]);
 
 function parse<S extends z.ZodType>(schema: S, body: unknown, topic: string): z.infer<S> {
   const result = schema.safeParse(body);
@@ -56,7 +58,8 @@ function createAdapter(config: z.infer<typeof env>, shared: { customerHashKey: s
         );
 
       const isOrder = ORDER_TOPICS.has(topic);
-      if (!isOrder && topic !== "refunds/create" && topic !== "inventory_levels/update") {
+      const isCheckout = CHECKOUT_TOPICS.has(topic);
+      if (!isOrder && !isCheckout && topic !== "refunds/create" && topic !== "inventory_levels/update") {
         return { kind: "ignore", reason: `topic ${topic}` };
       }
 
@@ -82,6 +85,12 @@ function createAdapter(config: z.infer<typeof env>, shared: { customerHashKey: s
             ...base,
             type: "order",
             order: normaliseOrder(order, (id) => customerKey(shared.customerHashKey, PLATFORM, shop, id)),
+          };
+        } else if (isCheckout) {
+          event = {
+            ...base,
+            type: "checkout",
+            checkout: normaliseCheckout(parse(ShopifyCheckout, body, topic)),
           };
         } else if (topic === "refunds/create") {
           event = { ...base, type: "refund", refund: normaliseRefund(parse(ShopifyRefund, body, topic)) };

@@ -1,0 +1,300 @@
+import { z } from "zod";
+import type { CanonicalEvent, RefEvent } from "../../core/events.ts";
+import { customerKey } from "../../core/identity.ts";
+import { parseJsonExact } from "../../core/json.ts";
+import type { Logger } from "../../core/log.ts";
+import { secretMatches } from "../../core/signature.ts";
+import { orderEventId } from "../event-ids.ts";
+import {
+  InvalidPayload,
+  type Delivery,
+  type PlatformAdapter,
+  type PlatformApi,
+  type PlatformApiModule,
+  type PlatformModule,
+} from "../adapter.ts";
+import { BigCommerceClient } from "./client.ts";
+import { normaliseOrder, normaliseRefund, productInventory, variantInventory } from "./normalise.ts";
+import {
+  BcCallback,
+  BcCatalogProduct,
+  BcOrder,
+  BcOrderProduct,
+  BcRefund,
+  BcStore,
+  BcVariant,
+} from "./payload.ts";
+
+export const PLATFORM = "bigcommerce";
+/** The custom header we ask BigCommerce to send with every callback (set in the hook's `headers`). */
+export const SECRET_HEADER = "x-webhook-secret";
+
+const storeHash = z
+  .string()
+  .regex(/^[a-z0-9]+$/, "BIGCOMMERCE_STORE_HASH must be the store hash (lower-case letters and digits)");
+
+const env = z.object({
+  BIGCOMMERCE_STORE_HASH: storeHash,
+  BIGCOMMERCE_WEBHOOK_SECRET: z.string().min(16, "BIGCOMMERCE_WEBHOOK_SECRET must be at least 16 characters"),
+});
+
+const apiEnv = z.object({
+  BIGCOMMERCE_STORE_HASH: storeHash,
+  BIGCOMMERCE_ACCESS_TOKEN: z.string().min(1, "BIGCOMMERCE_ACCESS_TOKEN is required"),
+  BIGCOMMERCE_API_URL: z.url("BIGCOMMERCE_API_URL must be a URL").default("https://api.bigcommerce.com"),
+});
+
+function refResource(callback: BcCallback): RefEvent["ref"]["resource"] | null {
+  if (!callback.data) return null;
+  if (callback.scope.startsWith("store/order/") && !callback.scope.startsWith("store/order/message"))
+    return "order";
+  if (callback.scope.startsWith("store/product/inventory/")) return "product";
+  if (callback.scope.startsWith("store/sku/inventory/")) return "sku";
+  return null;
+}
+
+function createAdapter(config: z.infer<typeof env>): PlatformAdapter {
+  return {
+    platform: PLATFORM,
+
+    verify: (delivery) => secretMatches(config.BIGCOMMERCE_WEBHOOK_SECRET, delivery.header(SECRET_HEADER)),
+
+    /** Thin in, thin out: a `ref` for the fetchers. Ingest never calls BigCommerce. */
+    handle(delivery: Delivery) {
+      let body: unknown;
+      try {
+        body = parseJsonExact(delivery.rawBody.toString("utf8"));
+      } catch (err) {
+        throw new InvalidPayload(`body is not valid JSON: ${(err as Error).message}`);
+      }
+      const parsed = BcCallback.safeParse(body);
+      if (!parsed.success) throw InvalidPayload.fromZod(parsed.error, "bigcommerce callback");
+      const callback = parsed.data;
+      const shop = callback.producer.slice("stores/".length).toLowerCase();
+      if (shop !== config.BIGCOMMERCE_STORE_HASH) {
+        throw new InvalidPayload(`callback from store ${shop}, not the configured store`, "producer");
+      }
+      const resource = refResource(callback);
+      if (!resource || !callback.data) return { kind: "ignore", reason: `scope ${callback.scope}` };
+      // `created_at` is documented as the hook's creation date, so it can't date the change: our receipt does.
+      const observedAt = delivery.receivedAt;
+      const event: CanonicalEvent = {
+        v: 1,
+        platform: PLATFORM,
+        shop,
+        type: "ref",
+        // BigCommerce repeats `hash` on every delivery of one event; `created_at` tells two events with equal data apart.
+        eventId: `${callback.scope}:${callback.hash}${callback.created_at ? `:${callback.created_at}` : ""}`,
+        receivedAt: delivery.receivedAt,
+        ref: {
+          resource,
+          id:
+            resource === "sku" ? (callback.data.inventory?.variant_id ?? callback.data.id) : callback.data.id,
+          action: callback.scope,
+          observedAt,
+        },
+      };
+      return { kind: "publish", events: [event] };
+    },
+  };
+}
+
+function parseAll<S extends z.ZodType>(schema: S, items: unknown[], what: string): z.infer<S>[] {
+  return items.map((item) => {
+    const parsed = schema.safeParse(item);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new Error(`BigCommerce ${what}: ${issue?.path.join(".")}: ${issue?.message}`);
+    }
+    return parsed.data;
+  });
+}
+
+/** The fetcher side: full orders (with products and refunds) and stock, asked of BigCommerce's API. */
+export function bigCommerceApi(
+  config: z.infer<typeof apiEnv>,
+  shared: { customerHashKey: string; log: Logger },
+  client = new BigCommerceClient({
+    apiUrl: config.BIGCOMMERCE_API_URL,
+    storeHash: config.BIGCOMMERCE_STORE_HASH,
+    accessToken: config.BIGCOMMERCE_ACCESS_TOKEN,
+    log: shared.log,
+  }),
+): PlatformApi & { client: BigCommerceClient } {
+  const shop = config.BIGCOMMERCE_STORE_HASH;
+
+  async function orderEvents(orderId: string, receivedAt: string): Promise<CanonicalEvent[]> {
+    const { json, status } = await client.get(`/v2/orders/${orderId}`);
+    if (status === 404 || !json) return [];
+    const [order] = parseAll(BcOrder, [json], `order ${orderId}`);
+    const products: BcOrderProduct[] = [];
+    for await (const page of client.pages(`/v2/orders/${orderId}/products`)) {
+      products.push(...parseAll(BcOrderProduct, page, `order ${orderId} products`));
+    }
+    const refunds = await client.get(`/v3/orders/${orderId}/payment_actions/refunds`);
+    const refundList = parseAll(
+      BcRefund,
+      ((refunds.json as { data?: unknown[] } | null)?.data ?? []) as unknown[],
+      `order ${orderId} refunds`,
+    );
+    const canonical = normaliseOrder(order!, products, (id) =>
+      customerKey(shared.customerHashKey, PLATFORM, shop, id),
+    );
+    const base = { v: 1 as const, platform: PLATFORM, shop, receivedAt };
+    return [
+      {
+        ...base,
+        type: "order",
+        eventId: orderEventId(canonical),
+        order: canonical,
+      },
+      ...refundList.map((refund): CanonicalEvent => ({
+        ...base,
+        type: "refund",
+        eventId: `refund:${refund.id}`,
+        refund: normaliseRefund(refund, canonical.currency, products),
+      })),
+    ];
+  }
+
+  async function stockEvents(ref: RefEvent): Promise<CanonicalEvent[]> {
+    const at = ref.ref.observedAt;
+    let levels;
+    if (ref.ref.resource === "product") {
+      const { json } = await client.get(`/v3/catalog/products/${ref.ref.id}`);
+      const data = (json as { data?: unknown } | null)?.data;
+      if (!data) return [];
+      const [product] = parseAll(BcCatalogProduct, [data], `product ${ref.ref.id}`);
+      levels = productInventory(product!, at);
+    } else {
+      const { json } = await client.get(`/v3/catalog/variants?id:in=${ref.ref.id}`);
+      const data = ((json as { data?: unknown[] } | null)?.data ?? []) as unknown[];
+      levels = parseAll(BcVariant, data, `variant ${ref.ref.id}`).map((variant) =>
+        variantInventory(variant, at),
+      );
+    }
+    return levels.map((level) => ({
+      v: 1 as const,
+      platform: PLATFORM,
+      shop,
+      type: "inventory_level" as const,
+      eventId: `stock:${level.inventoryItemId}:${level.updatedAt}:${level.available}`,
+      receivedAt: ref.receivedAt,
+      inventoryLevel: level,
+    }));
+  }
+
+  return {
+    platform: PLATFORM,
+    shop,
+    client,
+    async resolve(ref) {
+      if (ref.ref.resource === "order") return orderEvents(ref.ref.id, ref.receivedAt);
+      if (ref.ref.resource === "product" || ref.ref.resource === "sku") return stockEvents(ref);
+      throw new Error(`bigcommerce cannot resolve a ${ref.ref.resource} ref`);
+    },
+    async *ordersModifiedSince(since, receivedAt) {
+      const min = encodeURIComponent(since.toISOString().replace(/\.\d{3}Z$/, "Z"));
+      for await (const page of client.pages(`/v2/orders?min_date_modified=${min}&sort=date_modified:asc`)) {
+        const orders = page as { id: number | string; date_modified?: string }[];
+        // Refs, not orders: the fetcher gets each one whole (products, refunds) at its own pace.
+        yield orders.map((order): CanonicalEvent => ({
+          v: 1,
+          platform: PLATFORM,
+          shop,
+          type: "ref",
+          eventId: `catch-up:${order.id}:${order.date_modified ?? ""}`,
+          receivedAt,
+          ref: { resource: "order", id: String(order.id), action: "catch-up", observedAt: receivedAt },
+        }));
+      }
+    },
+    async shopInfo() {
+      const { json } = await client.get("/v2/store");
+      const [store] = parseAll(BcStore, [json], "store information");
+      return {
+        currency: store!.currency.toUpperCase(),
+        timeZone: store!.timezone.name || null,
+        // `raw_offset` is in seconds, without daylight saving.
+        utcOffsetMinutes:
+          store!.timezone.raw_offset === undefined ? null : Math.round(store!.timezone.raw_offset / 60),
+      };
+    },
+    async reactivateHooks() {
+      // `/v3/hooks` lists the hooks of this API account only; the destination check keeps it to ingest's.
+      const { json } = await client.get("/v3/hooks");
+      const hooks = ((json as { data?: BcHook[] } | null)?.data ?? []).filter(
+        (hook) => !hook.is_active && isOurs(hook.destination),
+      );
+      for (const hook of hooks) await client.request("PUT", `/v3/hooks/${hook.id}`, { is_active: true });
+      return hooks.length;
+    },
+  };
+}
+
+interface BcHook {
+  id: number;
+  scope: string;
+  destination: string;
+  is_active: boolean;
+  headers?: Record<string, string> | null;
+}
+
+/** The scopes MetricsDash consumes. */
+export const BC_SCOPES = [
+  "store/order/created",
+  "store/order/updated",
+  "store/order/statusUpdated",
+  "store/order/archived",
+  "store/order/refund/created",
+  "store/product/inventory/updated",
+  "store/sku/inventory/updated",
+] as const;
+
+function isOurs(destination: string | undefined): boolean {
+  return destination !== undefined && /\/webhooks\/bigcommerce\/?(\?|$)/.test(destination);
+}
+
+/**
+ * Creates our hooks for the scopes that lack one (`POST /v3/hooks`), each sending the secret back in
+ * `X-Webhook-Secret`; a hook of ours whose secret header is out of date gets the current one.
+ */
+export async function ensureHooks(
+  client: BigCommerceClient,
+  destination: string,
+  secret: string,
+  scopes: readonly string[] = BC_SCOPES,
+): Promise<{ created: string[]; updated: string[] }> {
+  const { json } = await client.get("/v3/hooks");
+  const existing = (json as { data?: BcHook[] } | null)?.data ?? [];
+  const created: string[] = [];
+  const updated: string[] = [];
+  const headers = { "X-Webhook-Secret": secret };
+  for (const scope of scopes) {
+    const hook = existing.find((h) => h.scope === scope && h.destination === destination);
+    if (!hook) {
+      await client.request("POST", "/v3/hooks", { scope, destination, is_active: true, headers });
+      created.push(scope);
+    } else if (hook.headers?.["X-Webhook-Secret"] !== secret) {
+      await client.request("PUT", `/v3/hooks/${hook.id}`, { headers, is_active: true });
+      updated.push(scope);
+    }
+  }
+  return { created, updated };
+}
+
+const api: PlatformApiModule<typeof apiEnv> = {
+  env: apiEnv,
+  // BigCommerce webhooks are only pointers: a store set up for webhooks without a token could never
+  // resolve one, so processors refuse to start without BIGCOMMERCE_ACCESS_TOKEN then.
+  configuredBy: ["BIGCOMMERCE_ACCESS_TOKEN", "BIGCOMMERCE_WEBHOOK_SECRET"],
+  create: (config, shared) => bigCommerceApi(config, shared),
+};
+
+export const bigcommerce: PlatformModule<typeof env> = {
+  platform: PLATFORM,
+  env,
+  configuredBy: ["BIGCOMMERCE_WEBHOOK_SECRET"],
+  create: createAdapter,
+  api,
+};

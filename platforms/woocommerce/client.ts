@@ -1,0 +1,137 @@
+import { parseJsonExact } from "../../core/json.ts";
+import type { Logger } from "../../core/log.ts";
+import { WooOrder } from "./payload.ts";
+
+/**
+ * The WooCommerce REST API v3 calls the catch-up makes: orders modified since a time (paged by
+ * `X-WP-TotalPages`) and webhooks WooCommerce disabled after failed deliveries. Authenticates with
+ * the store's REST API key over HTTP Basic, which WooCommerce accepts over HTTPS.
+ */
+export class WooClient {
+  private readonly site: string;
+  private readonly base: string;
+  private readonly auth: string;
+  private readonly log: Logger;
+
+  constructor(siteUrl: string, consumerKey: string, consumerSecret: string, log: Logger) {
+    this.site = siteUrl.replace(/\/+$/, "");
+    this.base = `${this.site}/wp-json/wc/v3`;
+    this.auth = `Basic ${Buffer.from(`${consumerKey}:${consumerSecret}`).toString("base64")}`;
+    this.log = log;
+  }
+
+  private async request(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ json: unknown; headers: Headers }> {
+    const response = await fetch(`${this.base}${path}`, {
+      method,
+      headers: {
+        authorization: this.auth,
+        accept: "application/json",
+        ...(body ? { "content-type": "application/json" } : {}),
+      },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await response.text();
+    if (!response.ok) {
+      // WooCommerce's error bodies name the problem (`woocommerce_rest_cannot_view`); they hold no customer data.
+      throw new Error(`WooCommerce ${method} ${path} answered ${response.status}: ${text.slice(0, 200)}`);
+    }
+    return { json: text ? parseJsonExact(text) : null, headers: response.headers };
+  }
+
+  /** Orders modified at or after `since` (GMT), oldest first, one page at a time. */
+  async *ordersModifiedSince(since: Date, perPage = 100): AsyncIterable<WooOrder[]> {
+    const after = since.toISOString().replace(/\.\d{3}Z$/, "");
+    for (let page = 1, totalPages = 1; page <= totalPages; page++) {
+      const query = new URLSearchParams({
+        modified_after: after,
+        dates_are_gmt: "true",
+        orderby: "modified",
+        order: "asc",
+        per_page: String(perPage),
+        page: String(page),
+      });
+      const { json, headers } = await this.request("GET", `/orders?${query}`);
+      totalPages = Number(headers.get("x-wp-totalpages") ?? "1") || 1;
+      if (!Array.isArray(json)) throw new Error("WooCommerce GET /orders did not answer a list");
+      const orders: WooOrder[] = [];
+      for (const item of json) {
+        const parsed = WooOrder.safeParse(item);
+        if (parsed.success) orders.push(parsed.data);
+        else
+          this.log.warn(
+            { platform: "woocommerce", problem: parsed.error.issues[0]?.message },
+            "order skipped by catch-up",
+          );
+      }
+      yield orders;
+    }
+  }
+
+  /**
+   * The store's currency (`GET /wc/v3/data/currencies/current`) and zone: WordPress's REST index
+   * (`/wp-json`) names it in `timezone_string`, or gives only `gmt_offset` (hours) for "UTC+5:30" settings.
+   */
+  async shopInfo(): Promise<{ currency: string; timeZone: string | null; utcOffsetMinutes: number | null }> {
+    const response = await fetch(`${this.site}/wp-json/`, { signal: AbortSignal.timeout(30_000) });
+    if (!response.ok) throw new Error(`WordPress GET /wp-json answered ${response.status}`);
+    const index = (await response.json()) as { timezone_string?: string; gmt_offset?: number | string };
+    const { json } = await this.request("GET", "/data/currencies/current");
+    const code = (json as { code?: string } | null)?.code;
+    if (!code || !/^[A-Za-z]{3}$/.test(code)) throw new Error("WooCommerce did not name its currency");
+    const offsetHours = Number(index.gmt_offset ?? Number.NaN);
+    return {
+      currency: code.toUpperCase(),
+      timeZone: index.timezone_string || null,
+      utcOffsetMinutes: Number.isFinite(offsetHours) ? Math.round(offsetHours * 60) : null,
+    };
+  }
+
+  /**
+   * Sets our webhooks that WooCommerce disabled (status `disabled`, after failed deliveries) back to
+   * active. Only ours, known by their delivery URL: other integrations' hooks are theirs to fix.
+   */
+  async reactivateDisabledHooks(): Promise<number> {
+    const { json } = await this.request("GET", "/webhooks?status=disabled&per_page=100");
+    const hooks = (
+      Array.isArray(json) ? (json as { id: number | string; delivery_url?: string }[]) : []
+    ).filter((hook) => isOurs(hook.delivery_url));
+    for (const hook of hooks) await this.request("PUT", `/webhooks/${hook.id}`, { status: "active" });
+    return hooks.length;
+  }
+
+  /**
+   * Creates our webhooks for the topics that lack one (`POST /wc/v3/webhooks` with the secret that
+   * signs them). WooCommerce pings the delivery URL while saving, so ingest must already run there.
+   */
+  async ensureWebhooks(deliveryUrl: string, secret: string, topics: readonly string[]): Promise<string[]> {
+    const { json } = await this.request("GET", "/webhooks?per_page=100");
+    const existing = Array.isArray(json)
+      ? (json as { topic: string; delivery_url: string; status: string }[])
+      : [];
+    const created: string[] = [];
+    for (const topic of topics) {
+      if (existing.some((hook) => hook.topic === topic && hook.delivery_url === deliveryUrl)) continue;
+      await this.request("POST", "/webhooks", {
+        name: `MetricsDash ${topic}`,
+        topic,
+        delivery_url: deliveryUrl,
+        secret,
+        status: "active",
+      });
+      created.push(topic);
+    }
+    return created;
+  }
+}
+
+/** The topics MetricsDash consumes. */
+export const WOO_TOPICS = ["order.created", "order.updated", "order.restored", "product.updated"] as const;
+
+function isOurs(deliveryUrl: string | undefined): boolean {
+  return deliveryUrl !== undefined && /\/webhooks\/woocommerce\/?(\?|$)/.test(deliveryUrl);
+}

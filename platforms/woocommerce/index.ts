@@ -1,0 +1,161 @@
+import { z } from "zod";
+import type { CanonicalEvent } from "../../core/events.ts";
+import { parseJsonExact } from "../../core/json.ts";
+import { hmacSha256Matches } from "../../core/signature.ts";
+import {
+  InvalidPayload,
+  type Delivery,
+  type PlatformAdapter,
+  type PlatformApiModule,
+  type PlatformModule,
+} from "../adapter.ts";
+import { WooClient } from "./client.ts";
+import { orderEvents, PLATFORM } from "./events.ts";
+import { normaliseInventory, wooShop } from "./normalise.ts";
+import { WooOrder, WooProduct } from "./payload.ts";
+
+export { PLATFORM } from "./events.ts";
+
+const env = z.object({
+  /** The secret typed into WooCommerce → Settings → Advanced → Webhooks (or set when we create the hook). */
+  WOOCOMMERCE_WEBHOOK_SECRET: z.string().min(16, "WOOCOMMERCE_WEBHOOK_SECRET must be at least 16 characters"),
+});
+
+const apiEnv = z.object({
+  /** The site's address, as in X-WC-Webhook-Source (`https://shop.example/`). */
+  WOOCOMMERCE_STORE_URL: z.url("WOOCOMMERCE_STORE_URL must be the site's URL"),
+  /** A REST API key with read access (WooCommerce → Settings → Advanced → REST API); write to re-enable hooks. */
+  WOOCOMMERCE_CONSUMER_KEY: z
+    .string()
+    .min(1, "WOOCOMMERCE_CONSUMER_KEY is required with WOOCOMMERCE_STORE_URL"),
+  WOOCOMMERCE_CONSUMER_SECRET: z
+    .string()
+    .min(1, "WOOCOMMERCE_CONSUMER_SECRET is required with WOOCOMMERCE_STORE_URL"),
+});
+
+const ORDER_TOPICS = new Set(["order.created", "order.updated", "order.restored"]);
+const PRODUCT_TOPICS = new Set(["product.created", "product.updated", "product.restored"]);
+/** What WooCommerce posts, unsigned and form-encoded, when a webhook is saved: it keeps the hook only on a 2xx. */
+const PING = /^webhook_id=\d+$/;
+
+function isPing(delivery: Delivery): boolean {
+  const type = (delivery.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  return type === "application/x-www-form-urlencoded" && PING.test(delivery.rawBody.toString("latin1"));
+}
+
+function parse<S extends z.ZodType>(schema: S, body: unknown, topic: string): z.infer<S> {
+  const result = schema.safeParse(body);
+  if (!result.success) throw InvalidPayload.fromZod(result.error, `woocommerce ${topic}`);
+  return result.data;
+}
+
+function createAdapter(config: z.infer<typeof env>, shared: { customerHashKey: string }): PlatformAdapter {
+  return {
+    platform: PLATFORM,
+    contentTypes: ["application/json", "application/x-www-form-urlencoded"],
+
+    // The signature covers the bytes as PHP wrote them (`\/` escapes and all): never re-serialise first.
+    verify: (delivery) =>
+      isPing(delivery) ||
+      hmacSha256Matches(
+        config.WOOCOMMERCE_WEBHOOK_SECRET,
+        delivery.rawBody,
+        delivery.header("x-wc-webhook-signature"),
+        "base64",
+      ),
+
+    handle(delivery: Delivery) {
+      if (isPing(delivery)) return { kind: "ignore", reason: "ping" };
+      const topic = delivery.header("x-wc-webhook-topic");
+      const source = delivery.header("x-wc-webhook-source");
+      if (!topic) throw new InvalidPayload("missing X-WC-Webhook-Topic header", "X-WC-Webhook-Topic");
+      let shop: string;
+      try {
+        shop = wooShop(source ?? "");
+      } catch {
+        throw new InvalidPayload("missing or malformed X-WC-Webhook-Source header", "X-WC-Webhook-Source");
+      }
+      if (!ORDER_TOPICS.has(topic) && !PRODUCT_TOPICS.has(topic))
+        return { kind: "ignore", reason: `topic ${topic}` };
+
+      let body: unknown;
+      try {
+        body = parseJsonExact(delivery.rawBody.toString("utf8"));
+      } catch (err) {
+        throw new InvalidPayload(`body is not valid JSON: ${(err as Error).message}`);
+      }
+      try {
+        if (ORDER_TOPICS.has(topic)) {
+          const order = parse(WooOrder, body, topic);
+          const events = orderEvents(order, {
+            shop,
+            receivedAt: delivery.receivedAt,
+            action: topic,
+            customerHashKey: shared.customerHashKey,
+          });
+          return { kind: "publish", events };
+        }
+        const product = parse(WooProduct, body, topic);
+        const level = normaliseInventory(product, delivery.receivedAt);
+        if (!level) return { kind: "ignore", reason: "stock not managed" };
+        const event: CanonicalEvent = {
+          v: 1,
+          platform: PLATFORM,
+          shop,
+          type: "inventory_level",
+          eventId: `stock:${level.inventoryItemId}:${level.updatedAt}:${level.available}`,
+          receivedAt: delivery.receivedAt,
+          inventoryLevel: level,
+        };
+        return { kind: "publish", events: [event] };
+      } catch (err) {
+        if (err instanceof InvalidPayload) throw err;
+        throw new InvalidPayload(`woocommerce ${topic}: ${(err as Error).message}`);
+      }
+    },
+  };
+}
+
+const api: PlatformApiModule<typeof apiEnv> = {
+  env: apiEnv,
+  configuredBy: ["WOOCOMMERCE_STORE_URL", "WOOCOMMERCE_CONSUMER_KEY", "WOOCOMMERCE_CONSUMER_SECRET"],
+  create(config, shared) {
+    const client = new WooClient(
+      config.WOOCOMMERCE_STORE_URL,
+      config.WOOCOMMERCE_CONSUMER_KEY,
+      config.WOOCOMMERCE_CONSUMER_SECRET,
+      shared.log,
+    );
+    const shop = wooShop(config.WOOCOMMERCE_STORE_URL);
+    return {
+      platform: PLATFORM,
+      shop,
+      // WooCommerce deliveries carry whole objects; the only refs are refunds, which carry themselves.
+      resolve: async (ref) => {
+        throw new Error(`woocommerce has nothing to fetch for a ${ref.ref.resource} ref without its data`);
+      },
+      async *ordersModifiedSince(since, receivedAt) {
+        for await (const orders of client.ordersModifiedSince(since)) {
+          yield orders.flatMap((order) =>
+            orderEvents(order, {
+              shop,
+              receivedAt,
+              action: "catch-up",
+              customerHashKey: shared.customerHashKey,
+            }),
+          );
+        }
+      },
+      reactivateHooks: () => client.reactivateDisabledHooks(),
+      shopInfo: () => client.shopInfo(),
+    };
+  },
+};
+
+export const woocommerce: PlatformModule<typeof env> = {
+  platform: PLATFORM,
+  env,
+  configuredBy: ["WOOCOMMERCE_WEBHOOK_SECRET"],
+  create: createAdapter,
+  api,
+};

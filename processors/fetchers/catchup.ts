@@ -1,0 +1,110 @@
+import type { KV } from "@nats-io/kv";
+import { createHash } from "node:crypto";
+import { subjectToken, type CanonicalEvent } from "../../core/events.ts";
+import type { Logger } from "../../core/log.ts";
+import type { PlatformApi } from "../../platforms/adapter.ts";
+import type { Publish } from "../../ingest/publish.ts";
+
+export interface CatchUpOptions {
+  /** Where each shop's last catch-up start is kept, so a restart resumes instead of starting over. */
+  watermarks: KV;
+  publish: Publish;
+  log: Logger;
+  lookbackMs: number;
+  /** Re-read this much before the last start: platform clocks and ours differ a little. */
+  overlapMs?: number;
+}
+
+/**
+ * One catch-up for one shop: publish its currency and time zone, turn disabled webhooks back on,
+ * then publish every order modified since
+ * the last catch-up began. Webhook and catch-up produce the same event ids for the same order state,
+ * and every write downstream is an upsert, so an order seen both ways is still one order.
+ */
+export async function catchUp(
+  api: PlatformApi,
+  options: CatchUpOptions,
+): Promise<{ events: number; reactivated: number }> {
+  const key = `${subjectToken(api.platform)}.${subjectToken(api.shop)}`;
+  const stored = (await options.watermarks.get(key))?.string();
+  const overlap = options.overlapMs ?? 5 * 60 * 1000;
+  const since = stored ? new Date(Date.parse(stored) - overlap) : new Date(Date.now() - options.lookbackMs);
+  const startedAt = new Date().toISOString();
+
+  // Shop settings and hook repair are worth having but must not stop the orders from being caught
+  // up (a read-only key can't re-enable hooks): each is tried, and a failure is logged with its reason.
+  const attempt = async <T>(what: string, run: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await run();
+    } catch (err) {
+      options.log.warn(
+        { platform: api.platform, shop: api.shop, err: String(err) },
+        `catch-up could not ${what}`,
+      );
+      return undefined;
+    }
+  };
+  const info = await attempt("read the shop's settings", () => api.shopInfo());
+  if (info) {
+    const shopEvent: CanonicalEvent = {
+      v: 1,
+      platform: api.platform,
+      shop: api.shop,
+      type: "shop",
+      // One message per distinct setting, however many rounds see it.
+      eventId: `shop:${createHash("sha256").update(JSON.stringify(info)).digest("base64url").slice(0, 16)}`,
+      receivedAt: startedAt,
+      shopInfo: { ...info, updatedAt: startedAt },
+    };
+    await options.publish([shopEvent]);
+  }
+  const reactivated = (await attempt("re-enable disabled webhooks", () => api.reactivateHooks())) ?? 0;
+  let events = 0;
+  for await (const page of api.ordersModifiedSince(since, startedAt)) {
+    if (!page.length) continue;
+    await options.publish(page);
+    events += page.length;
+  }
+  await options.watermarks.put(key, startedAt);
+  options.log.info(
+    { platform: api.platform, shop: api.shop, since: since.toISOString(), events, reactivated },
+    "catch-up done",
+  );
+  return { events, reactivated };
+}
+
+/** Runs `catchUp` for every shop now and then every `intervalMs`; a failure is logged and retried next round. */
+export function startCatchUpLoop(
+  apis: PlatformApi[],
+  options: CatchUpOptions & { intervalMs: number },
+): { stop(): Promise<void> } {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let running = Promise.resolve();
+
+  const round = async () => {
+    for (const api of apis) {
+      if (stopped) return;
+      try {
+        await catchUp(api, options);
+      } catch (err) {
+        options.log.error({ platform: api.platform, shop: api.shop, err: String(err) }, "catch-up failed");
+      }
+    }
+  };
+  const schedule = (delay: number) => {
+    timer = setTimeout(() => {
+      running = round().then(() => {
+        if (!stopped) schedule(options.intervalMs);
+      });
+    }, delay);
+  };
+  if (apis.length) schedule(0);
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import type { Sender } from "@questdb/nodejs-client";
+import { ConfigError, loadConfig, type ProcessorsConfig } from "../../core/config.ts";
+import type { Logger } from "../../core/log.ts";
+import { jetStreamPublisher } from "../../ingest/publish.ts";
+import type { PlatformApi, PlatformModule } from "../../platforms/adapter.ts";
+import { platforms } from "../../platforms/index.ts";
+import { startConsumer, type RunningConsumer } from "../consumer.ts";
+import { startCatchUpLoop } from "./catchup.ts";
+import { RefundTimes } from "./refund-times.ts";
+import { apiKey, refsHandler } from "./refs.ts";
+
+const DAY = 24 * 60 * 60 * 1000;
+
+/** The platform APIs whose variables are set (a platform with some but not all of them is an error). */
+export function loadApis(
+  env: Record<string, string | undefined>,
+  shared: { customerHashKey: string | undefined; log: Logger },
+  modules: PlatformModule[] = platforms,
+): PlatformApi[] {
+  const configured = modules.filter((module) =>
+    module.api?.configuredBy.some((name) => env[name] !== undefined && env[name] !== ""),
+  );
+  if (configured.length && !shared.customerHashKey) {
+    throw new ConfigError([
+      "CUSTOMER_HASH_KEY: required when a platform API is configured (orders are fetched)",
+    ]);
+  }
+  return configured.map((module) =>
+    module.api!.create(loadConfig(module.api!.env, env), {
+      customerHashKey: shared.customerHashKey as string,
+      log: shared.log,
+    }),
+  );
+}
+
+/**
+ * Everything that talks to platform APIs, off the webhook path: the `fetchers` consumer resolving
+ * refs (BigCommerce's thin webhooks, WooCommerce refunds) and the periodic catch-up per shop.
+ */
+export async function startFetchers(options: {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  sender: Sender;
+  config: ProcessorsConfig;
+  env: Record<string, string | undefined>;
+  log: Logger;
+}): Promise<{ stop(): Promise<void> }> {
+  const { js, jsm, config, log } = options;
+  const apis = loadApis(options.env, { customerHashKey: config.CUSTOMER_HASH_KEY, log });
+  const kvm = new Kvm(js);
+  const refundTimes = new RefundTimes(await kvm.create("refund_first_seen", { history: 1, ttl: 120 * DAY }));
+  const watermarks = await kvm.create("catchup_watermarks", { history: 1 });
+  const publish = jetStreamPublisher(js, 10_000);
+
+  const consumer: RunningConsumer = await startConsumer({
+    name: "fetchers",
+    js,
+    jsm,
+    sender: options.sender,
+    handle: refsHandler({
+      apis: new Map(apis.map((api) => [apiKey(api.platform, api.shop), api])),
+      refundTimes,
+      publish,
+      log,
+    }),
+    log,
+    batchMaxMessages: config.FETCH_BATCH_MAX,
+    batchMaxWaitMs: config.BATCH_MAX_WAIT_MS,
+    maxDeliveries: config.MAX_DELIVERIES,
+    // A batch of refs waits on platform rate limits; give it longer than a QuestDB write needs.
+    ackWaitMs: Math.max(config.ACK_WAIT_MS, 60_000),
+    filterSubject: "evt.*.*.ref",
+  });
+  const loop = startCatchUpLoop(apis, {
+    watermarks,
+    publish,
+    log,
+    lookbackMs: config.CATCHUP_LOOKBACK_MS,
+    intervalMs: config.CATCHUP_INTERVAL_MS,
+  });
+  log.info({ apis: apis.map((api) => `${api.platform}:${api.shop}`) }, "fetchers started");
+  return {
+    async stop() {
+      await loop.stop();
+      await consumer.stop();
+    },
+  };
+}
