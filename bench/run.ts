@@ -174,8 +174,11 @@ async function drainBacklog(count: number) {
   const rss = new ServiceSampler();
   let drainedAt: number;
   for (;;) {
-    const info = await jsm.consumers.info(EVENTS_STREAM, "orders");
-    if (info.num_pending === 0 && info.num_ack_pending === 0) {
+    // Every durable consumer of the stream (orders, and whatever else processors/main.ts runs).
+    let left = 0;
+    for await (const info of jsm.consumers.list(EVENTS_STREAM))
+      left += info.num_pending + info.num_ack_pending;
+    if (left === 0) {
       drainedAt = now();
       break;
     }
