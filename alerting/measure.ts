@@ -7,7 +7,7 @@ import { spanWeeksAgo, wallClock, zonedInstant } from "./zoned.ts";
 
 /**
  * What each kind of rule looks at, read from QuestDB: the inventory processor's forecasts for stock
- * rules; the `orders` (and `checkouts`) facts for sales rules, so they depend on no aggregate table.
+ * rules; the `orders` facts (and the sales processor's checkout facts) for sales rules, not `sales_1m`.
  */
 
 type Of<K extends Rule["kind"]> = Extract<Rule, { kind: K }>;
@@ -296,15 +296,12 @@ async function conversionDrop(db: QuestDb, rule: Of<"conversion_drop">, now: num
   const spans = [spanWeeksAgo(rule.timeZone, now, 0), spanWeeksAgo(rule.timeZone, now, 1)];
   const orders = await revenueBySpan(db, spans);
   const cols = spans
-    .map(
-      (s, i) =>
-        `sum(CASE WHEN created_at >= ${iso(s.from)} AND created_at < ${iso(s.to)} THEN 1 ELSE 0 END) c${i}`,
-    )
+    .map((s, i) => `sum(CASE WHEN ts >= ${iso(s.from)} AND ts < ${iso(s.to)} THEN 1 ELSE 0 END) c${i}`)
     .join(", ");
-  // `checkouts` holds one row per checkout started (the sales processor writes it from checkouts/create).
+  // The sales processor files one `checkout` fact per checkout started, at its start (sales_facts).
   const checkouts = await db.exec<[string, string, number, number]>(
-    `SELECT platform, shop, ${cols} FROM checkouts
-     WHERE created_at >= ${iso(spans[1]!.from)} AND created_at < ${iso(now)} GROUP BY platform, shop`,
+    `SELECT platform, shop, ${cols} FROM sales_facts
+     WHERE kind = 'checkout' AND ts >= ${iso(spans[1]!.from)} AND ts < ${iso(now)} GROUP BY platform, shop`,
   );
   const started = new Map(
     checkouts.dataset.map(([p, s, c0, c1]) => [`${p}\u0000${s}`, [Number(c0), Number(c1)] as const]),

@@ -76,6 +76,41 @@ export const processorsEnv = commonEnv.extend({
   FETCH_BATCH_MAX: z.coerce.number().int().positive().default(20),
 });
 
+/** A 256-bit key given as base64 (44 characters) or hex (64): AES-256-GCM for tokens at rest. */
+const aesKey = (name: string) =>
+  z.string().refine((value) => {
+    const bytes = /^[0-9a-f]{64}$/i.test(value) ? 32 : Buffer.from(value, "base64").length;
+    return bytes === 32;
+  }, `${name} must be 32 bytes, as base64 or 64 hex digits (openssl rand -base64 32)`);
+
+/** The connect service: Shopify OAuth install, webhook subscriptions, backfill, uninstall and privacy. */
+export const connectEnv = commonEnv.extend({
+  CONNECT_HOST: z.string().default("127.0.0.1"),
+  CONNECT_PORT: port.default(8081),
+  /** Where browsers and Shopify reach this service: the OAuth redirect and app/uninstalled go here. */
+  CONNECT_PUBLIC_URL: z.url().default("http://127.0.0.1:8081"),
+  /** Where Shopify delivers the order and inventory webhooks (ingest). */
+  INGEST_PUBLIC_URL: z.url().default("http://127.0.0.1:8080"),
+  SHOPIFY_API_KEY: z.string().min(1, "SHOPIFY_API_KEY (the app's client id) is required"),
+  SHOPIFY_API_SECRET: secret("SHOPIFY_API_SECRET"),
+  /** Replaces `https://{shop}` for every Shopify call (a fake, a proxy); must contain `{shop}`. */
+  SHOPIFY_API_URL: z
+    .string()
+    .regex(/^https?:\/\/.*\{shop\}/, "SHOPIFY_API_URL must be an http(s) URL containing {shop}")
+    .optional(),
+  TOKEN_ENCRYPTION_KEY: aesKey("TOKEN_ENCRYPTION_KEY"),
+  CUSTOMER_HASH_KEY: secret("CUSTOMER_HASH_KEY"),
+  /** The dashboard a connected shop lands on; `{shop}` is replaced by the domain. */
+  DASHBOARD_URL: z.string().default("http://127.0.0.1:3000/d/metricsdash-sales/sales?var-shop={shop}"),
+  BACKFILL_DAYS: z.coerce.number().int().min(1).max(3650).default(60),
+  /** `bulk` exports orders with a bulk operation; `paginated` pages through them under the cost limit. */
+  BACKFILL_MODE: z.enum(["bulk", "paginated"]).default("bulk"),
+  BACKFILL_PAGE_SIZE: z.coerce.number().int().min(1).max(11).default(10),
+  BACKFILL_POLL_MS: z.coerce.number().int().positive().default(1000),
+  PUBLISH_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+});
+
+export type ConnectConfig = z.infer<typeof connectEnv>;
 export type CommonConfig = z.infer<typeof commonEnv>;
 export type IngestConfig = z.infer<typeof ingestEnv>;
 export type ProcessorsConfig = z.infer<typeof processorsEnv>;

@@ -10,6 +10,8 @@ const REDACT = [
   "*.WOOCOMMERCE_WEBHOOK_SECRET",
   "*.BIGCOMMERCE_ACCESS_TOKEN",
   "*.BIGCOMMERCE_WEBHOOK_SECRET",
+  "*.TOKEN_ENCRYPTION_KEY",
+  "*.accessToken",
   "*.WOOCOMMERCE_CONSUMER_SECRET",
   'headers["x-shopify-hmac-sha256"]',
   'headers["x-wc-webhook-signature"]',

@@ -53,23 +53,30 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
   let pending: JsMsg[] = [];
   let timer: NodeJS.Timeout | undefined;
   let chain = Promise.resolve();
+  let queued = false;
 
+  // Group commit: a batch is taken from `pending` when the write before it has finished, not when
+  // its timer fired, so messages that arrive while QuestDB is busy join the next write instead of
+  // queueing up as many small ones. Under load that means fewer, larger ILP requests and WAL
+  // commits (QuestDB's CPU per row falls with commit size); when idle nothing changes.
   const flush = () => {
     clearTimeout(timer);
     timer = undefined;
-    const batch = pending;
-    pending = [];
-    if (batch.length) {
-      chain = chain
-        .then(() => settle(batch, options))
-        .catch((err: unknown) => {
-          // Unsettled messages come back after ack_wait; nothing is lost, but say why they will.
-          options.log.error(
-            { consumer: name, messages: batch.length, err: String(err) },
-            "batch left unsettled, will be redelivered",
-          );
-        });
-    }
+    if (queued) return chain;
+    queued = true;
+    chain = chain.then(async () => {
+      queued = false;
+      const batch = pending;
+      pending = [];
+      if (!batch.length) return;
+      await settle(batch, options).catch((err: unknown) => {
+        // Unsettled messages come back after ack_wait; nothing is lost, but say why they will.
+        options.log.error(
+          { consumer: name, messages: batch.length, err: String(err) },
+          "batch left unsettled, will be redelivered",
+        );
+      });
+    });
     return chain;
   };
 

@@ -9,6 +9,7 @@ import { startFetchers } from "./fetchers/index.ts";
 import { startInventory } from "./inventory/index.ts";
 import { ordersHandler } from "./orders/handler.ts";
 import { ORDER_TABLES, ensureTables } from "./orders/schema.ts";
+import { prepareSales } from "./sales/index.ts";
 
 const log = createLogger("processors");
 const config = loadConfig(processorsEnv);
@@ -18,6 +19,7 @@ await ensureTables(db, ORDER_TABLES);
 // The stale-update guard reads stored versions: let QuestDB apply what a previous run committed first.
 if (!(await walApplied(db, ["orders"])))
   log.warn("QuestDB still applying earlier writes; stale-update checks may miss them");
+const sales = await prepareSales({ db, log, config });
 log.info({ questdb: config.QUESTDB_HTTP_URL }, "tables ready");
 
 const nc = await connectNats(config.NATS_URL, "metricsdash-processors", log);
@@ -38,6 +40,7 @@ const consumers = [
     maxDeliveries: config.MAX_DELIVERIES,
     ackWaitMs: config.ACK_WAIT_MS,
   }),
+  await sales.start({ js, jsm }),
   await startInventory({ db, js, jsm, log, config }),
 ];
 

@@ -59,9 +59,8 @@ md_ensure_questdb() {
 }
 
 md_ensure_chromium() {
-  # Only the settings-page test needs a browser (headless Chromium driven by playwright-core).
-  local bin="${CHROMIUM_PATH:-/usr/bin/chromium}"
-  [ -x "$bin" ] || md_apt_install chromium
+  # Only the browser test needs it (test/connect-browser.test.ts, test/alerting-ui.test.ts); CHROMIUM_PATH points elsewhere.
+  [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || md_apt_install chromium
 }
 
 md_bootstrap() {

@@ -1,15 +1,24 @@
 import { createServer, connect as tcpConnect } from "node:net";
 
-/** A port nothing listens on right now (the OS picks it), for services started by tests and benchmarks. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A port nothing listens on right now, for services started by tests and benchmarks. Chosen below
+ * Linux's ephemeral range (32768+): a port the OS hands out for `listen(0)` is also one it hands to
+ * outgoing connections, which can take it between our check and the server's bind.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await bindable(port)) return port;
+  }
+  throw new Error("no free port found in 20000-31999 after 50 tries");
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
   });
 }
 

@@ -15,7 +15,13 @@ export interface StackOptions {
   /** Extra environment for our services (secrets, batch sizes…). */
   env: Record<string, string>;
   /** Fixed ports (the start command) or free ones (tests, benchmarks). */
-  ports?: { nats?: number; questdb?: Partial<QuestDbPorts>; ingest?: number; alerting?: number };
+  ports?: {
+    nats?: number;
+    questdb?: Partial<QuestDbPorts>;
+    ingest?: number;
+    connect?: number;
+    alerting?: number;
+  };
   /** Also run the alerting worker (the start command does; pipeline tests don't need it). */
   alerting?: boolean;
   /** Use servers already answering on the fixed ports instead of starting our own. */
@@ -34,6 +40,9 @@ export interface Stack {
   readonly questdb: QuestDbServer | undefined;
   readonly ingest: NodeService;
   readonly processors: NodeService;
+  /** The Shopify connect service, started when SHOPIFY_API_KEY is set. */
+  readonly connect: NodeService | undefined;
+  readonly connectUrl: string | undefined;
   readonly alerting: NodeService | undefined;
   readonly alertingUrl: string | undefined;
   readonly env: NodeJS.ProcessEnv;
@@ -118,6 +127,29 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await alerting.start();
   }
 
+  let connect: NodeService | undefined;
+  let connectUrl: string | undefined;
+  if (env.SHOPIFY_API_KEY) {
+    const connectPort = fixed.connect ?? (await freePort());
+    connectUrl = `http://127.0.0.1:${connectPort}`;
+    const url = connectUrl;
+    connect = nodeService(
+      "connect",
+      "connect/main.ts",
+      {
+        ...env,
+        CONNECT_PORT: String(connectPort),
+        CONNECT_PUBLIC_URL: env.CONNECT_PUBLIC_URL ?? connectUrl,
+        INGEST_PUBLIC_URL: env.INGEST_PUBLIC_URL ?? ingestUrl,
+      },
+      {
+        output: output("connect"),
+        ready: () => waitFor("connect /readyz", () => httpOk(`${url}/readyz`), 30_000),
+      },
+    );
+    await connect.start();
+  }
+
   return {
     natsUrl,
     questdbUrl,
@@ -127,11 +159,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     questdb,
     ingest,
     processors,
+    connect,
+    connectUrl,
     alerting,
     alertingUrl,
     env,
     async stop() {
-      await Promise.all([ingest.stop(), processors.stop(), alerting?.stop()]);
+      await Promise.all([ingest.stop(), processors.stop(), connect?.stop(), alerting?.stop()]);
       await Promise.all([nats?.stop(), questdb?.stop()]);
     },
   };

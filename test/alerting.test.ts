@@ -116,12 +116,18 @@ async function writeOrders(shop: string, orders: Order[]): Promise<void> {
 }
 
 async function writeCheckouts(shop: string, times: number[]): Promise<void> {
+  // As the sales processor files a checkout started: one `checkout` fact at its start.
   for (const t of times) {
     await stack.sender
-      .table("checkouts")
+      .table("sales_facts")
       .symbol("platform", "shopify")
       .symbol("shop", shop)
-      .stringColumn("checkout_id", `c-${++orderSeq}`)
+      .symbol("kind", "checkout")
+      .stringColumn("id", `c-${++orderSeq}`)
+      .symbol("currency", "USD")
+      .intColumn("amount_minor", 0)
+      .intColumn("items", 0)
+      .booleanColumn("test", false)
       .at(BigInt(t) * 1000n, "us");
   }
   await stack.sender.flush();
@@ -438,7 +444,7 @@ describe("each rule fires once and resolves once across a noisy crossing", () =>
       [...at(last, 10), ...at(today, 9)].map((t) => order(t, 2000)),
     );
     await visible("orders", shop, 19);
-    await visible("checkouts", shop, 40);
+    await visible("sales_facts", shop, 40);
     await putRule({
       id: "conversion",
       name: "Conversion down",

@@ -4,8 +4,20 @@ import { customerKey } from "../../core/identity.ts";
 import { parseJsonExact } from "../../core/json.ts";
 import { hmacSha256Matches } from "../../core/signature.ts";
 import { InvalidPayload, type Delivery, type PlatformAdapter, type PlatformModule } from "../adapter.ts";
-import { normaliseInventoryLevel, normaliseOrder, normaliseProduct, normaliseRefund } from "./normalise.ts";
-import { ShopifyInventoryLevel, ShopifyOrder, ShopifyProduct, ShopifyRefund } from "./payload.ts";
+import {
+  normaliseCheckout,
+  normaliseInventoryLevel,
+  normaliseOrder,
+  normaliseProduct,
+  normaliseRefund,
+} from "./normalise.ts";
+import {
+  ShopifyCheckout,
+  ShopifyInventoryLevel,
+  ShopifyOrder,
+  ShopifyProduct,
+  ShopifyRefund,
+} from "./payload.ts";
 
 export const PLATFORM = "shopify";
 
@@ -18,8 +30,13 @@ const env = z.object({
 });
 
 const ORDER_TOPICS = new Set(["orders/create", "orders/updated", "orders/paid", "orders/cancelled"]);
-/** Other topics we publish; everything else is acknowledged and counted. */
+/** Checkout conversion counts checkouts started; `checkouts/update` carries the same resource, later. */
+const CHECKOUT_TOPICS = new Set(["checkouts/create", "checkouts/update"]);
+/** products/update carries each variant's SKU and inventory item: how stock reports find their SKU. */
 const OTHER_TOPICS = new Set(["refunds/create", "inventory_levels/update", "products/update"]);
+
+/** Every topic this adapter turns into events: the connect flow subscribes a shop to exactly these. */
+export const CONSUMED_TOPICS = [...ORDER_TOPICS, ...OTHER_TOPICS];
 
 function parse<S extends z.ZodType>(schema: S, body: unknown, topic: string): z.infer<S> {
   const result = schema.safeParse(body);
@@ -58,7 +75,8 @@ function createAdapter(config: z.infer<typeof env>, shared: { customerHashKey: s
         );
 
       const isOrder = ORDER_TOPICS.has(topic);
-      if (!isOrder && !OTHER_TOPICS.has(topic)) {
+      const isCheckout = CHECKOUT_TOPICS.has(topic);
+      if (!isOrder && !isCheckout && !OTHER_TOPICS.has(topic)) {
         return { kind: "ignore", reason: `topic ${topic}` };
       }
 
@@ -84,6 +102,12 @@ function createAdapter(config: z.infer<typeof env>, shared: { customerHashKey: s
             ...base,
             type: "order",
             order: normaliseOrder(order, (id) => customerKey(shared.customerHashKey, PLATFORM, shop, id)),
+          };
+        } else if (isCheckout) {
+          event = {
+            ...base,
+            type: "checkout",
+            checkout: normaliseCheckout(parse(ShopifyCheckout, body, topic)),
           };
         } else if (topic === "refunds/create") {
           event = { ...base, type: "refund", refund: normaliseRefund(parse(ShopifyRefund, body, topic)) };

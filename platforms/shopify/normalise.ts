@@ -1,6 +1,12 @@
-import type { InventoryLevel, Order, Product, Refund } from "../../core/events.ts";
+import type { Checkout, InventoryLevel, Order, Product, Refund } from "../../core/events.ts";
 import { toMinorUnits } from "../../core/money.ts";
-import type { ShopifyInventoryLevel, ShopifyOrder, ShopifyProduct, ShopifyRefund } from "./payload.ts";
+import type {
+  ShopifyCheckout,
+  ShopifyInventoryLevel,
+  ShopifyOrder,
+  ShopifyProduct,
+  ShopifyRefund,
+} from "./payload.ts";
 
 type MoneySet = { shop_money: { amount: string; currency_code: string } } | undefined;
 
@@ -118,5 +124,26 @@ export function normaliseProduct(product: ShopifyProduct): Product {
       inventoryItemId: variant.inventory_item_id ?? null,
       priceMinor: null,
     })),
+  };
+}
+
+/**
+ * A started checkout, for checkout conversion (orders / checkouts started). Shopify gives its total only
+ * in the buyer's presentment currency; when that differs from the shop's, the shop-money value is not
+ * in the payload, so it is recorded as 0 rather than mixed currencies (no metric uses checkout value).
+ */
+export function normaliseCheckout(checkout: ShopifyCheckout): Checkout {
+  const currency = checkout.currency.toUpperCase();
+  const presentment = (checkout.presentment_currency ?? currency).toUpperCase();
+  return {
+    checkoutId: checkout.id,
+    createdAt: new Date(checkout.created_at).toISOString(),
+    updatedAt: new Date(checkout.updated_at).toISOString(),
+    currency,
+    totalMinor:
+      presentment === currency && checkout.total_price != null
+        ? toMinorUnits(checkout.total_price, currency)
+        : 0,
+    completedAt: checkout.completed_at ? new Date(checkout.completed_at).toISOString() : null,
   };
 }

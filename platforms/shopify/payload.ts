@@ -87,7 +87,22 @@ export const ShopifyProduct = z.object({
     .default([]),
 });
 
+/**
+ * `checkouts/create` (and `checkouts/update`): the abandoned-checkout resource. Unlike orders it has no
+ * `*_set` money: `currency` is the shop's currency, `total_price` is in `presentment_currency`.
+ */
+export const ShopifyCheckout = z.object({
+  id,
+  created_at: instant,
+  updated_at: instant,
+  completed_at: instant.nullable().optional(),
+  currency: z.string(),
+  presentment_currency: z.string().nullable().optional(),
+  total_price: amount.nullable().optional(),
+});
+
 export type ShopifyOrder = z.infer<typeof ShopifyOrder>;
+export type ShopifyCheckout = z.infer<typeof ShopifyCheckout>;
 export type ShopifyRefund = z.infer<typeof ShopifyRefund>;
 export type ShopifyInventoryLevel = z.infer<typeof ShopifyInventoryLevel>;
 export type ShopifyProduct = z.infer<typeof ShopifyProduct>;

@@ -5,17 +5,13 @@ import type { Sender } from "@questdb/nodejs-client";
 import { QuestDb } from "../../core/questdb.ts";
 import { INVENTORY_TABLES } from "../../processors/inventory/schema.ts";
 import { ensureTables, ORDER_TABLES } from "../../processors/orders/schema.ts";
+import { SALES_TABLES } from "../../processors/sales/schema.ts";
 import { startNatsServer, type NatsServer } from "../../services/nats-server.ts";
 import { nodeService, type NodeService } from "../../services/node-service.ts";
 import { freePort, waitFor } from "../../services/ports.ts";
 import { startQuestDbServer, type QuestDbServer } from "../../services/questdb-server.ts";
 import { startPagerDutyReceiver, type PagerDutyReceiver } from "./pagerduty-receiver.ts";
 import { startSmtpSink } from "./smtp-sink.ts";
-
-/** What the sales processor's `checkouts` table holds for the conversion rule: one row per checkout started. */
-export const CHECKOUTS_TABLE = `CREATE TABLE IF NOT EXISTS checkouts (
-  created_at TIMESTAMP, platform SYMBOL, shop SYMBOL, checkout_id VARCHAR
-) TIMESTAMP(created_at) PARTITION BY DAY WAL DEDUP UPSERT KEYS(created_at, platform, shop, checkout_id)`;
 
 export const ROUTING_KEY = "R0UT1NGKEY0123456789abcdefABCDEF"; // 32 characters, as PagerDuty's are
 
@@ -47,7 +43,7 @@ export async function startAlertingStack(
     freePort(),
   ]);
   const db = new QuestDb(questdb.httpUrl);
-  await ensureTables(db, [...ORDER_TABLES, ...INVENTORY_TABLES, CHECKOUTS_TABLE]);
+  await ensureTables(db, [...ORDER_TABLES, ...INVENTORY_TABLES, ...SALES_TABLES]);
   const rulesFile = join(dir, "rules.json");
   writeFileSync(rulesFile, JSON.stringify(rules, null, 2));
   const apiUrl = `http://127.0.0.1:${port}`;

@@ -1,0 +1,279 @@
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import { fork, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { EVENTS_STREAM } from "../core/nats.ts";
+import { startStack, type Stack } from "../services/stack.ts";
+import { BENCH_HASH_KEY, BENCH_SECRET, OrderWebhooks } from "./corpus.ts";
+import type { LoadMessage, LoadResult, LoadSpec } from "./load.ts";
+import { FreshnessProbe, now, percentiles, ServiceSampler, sleep, waitForRows } from "./measure.ts";
+import { summariseProfiles } from "./profile.ts";
+import { markdownReport } from "./report.ts";
+
+/**
+ * `npm run bench`: brings the pipeline up on free ports (services/stack.ts), measures the baselines,
+ * the pipeline at its maximum and at fixed rates, freshness, memory and a backlog drain, and writes
+ * bench/results/<label>-<time>.json plus a Markdown table. See bench/README section in README.md.
+ */
+const { values: args } = parseArgs({
+  options: {
+    label: { type: "string", default: "run" },
+    seconds: { type: "string", default: "20" },
+    connections: { type: "string", default: "50" },
+    backlog: { type: "string", default: "1000000" },
+    profile: { type: "boolean", default: false },
+    "skip-baselines": { type: "boolean", default: false },
+    "skip-fixed": { type: "boolean", default: false },
+  },
+});
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const RESULTS = join(ROOT, "bench", "results");
+const seconds = Number(args.seconds);
+const connections = Number(args.connections);
+const backlog = Number(args.backlog);
+const log = (msg: string, extra: object = {}) =>
+  console.log(
+    `[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`,
+    Object.keys(extra).length ? JSON.stringify(extra) : "",
+  );
+
+const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
+const profileDir = join(RESULTS, "profiles", `${args.label}-${stamp}`);
+if (args.profile) mkdirSync(profileDir, { recursive: true });
+
+const dir = mkdtempSync(join(tmpdir(), "metricsdash-bench-"));
+const loadAtStart = loadavg();
+log("starting the stack", { dir, profile: args.profile });
+const stack: Stack = await startStack({
+  dir,
+  env: {
+    SHOPIFY_API_SECRET: BENCH_SECRET,
+    CUSTOMER_HASH_KEY: BENCH_HASH_KEY,
+    LOG_LEVEL: "warn",
+    ...(args.profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
+  },
+});
+const webhookUrl = `${stack.ingestUrl}/webhooks/shopify`;
+let idBase = 0;
+let totalAccepted = 0;
+
+/** Runs the load worker; probes go to `onProbe`. */
+function load(
+  spec: Omit<LoadSpec, "idBase" | "probeEvery"> & { probeEvery?: number },
+  onProbe?: (orderId: string, okAt: number) => void,
+): Promise<LoadResult> {
+  const full: LoadSpec = { probeEvery: 1_000_000_000, ...spec, idBase };
+  idBase += 100_000_000; // ids of separate phases never meet
+  return new Promise((resolve, reject) => {
+    const worker = fork(join(ROOT, "bench/load.ts"), [], {
+      env: { ...process.env, BENCH_LOAD_SPEC: JSON.stringify(full) },
+    });
+    worker.on("message", (message: LoadMessage) => {
+      if (message.kind === "probes") for (const [id, at] of message.probes) onProbe?.(id, at);
+      else resolve(message.result);
+    });
+    worker.on("error", reject);
+    worker.on("exit", (code) => code && reject(new Error(`load generator exited with ${code}`)));
+  });
+}
+
+/** A run against the pipeline: load, then wait for every accepted order's row. */
+async function pipelineRun(name: string, opts: { rate?: number; seconds: number; probeEvery: number }) {
+  const shop = `bench-${name}.myshopify.com`;
+  const started = now();
+  const probe = new FreshnessProbe(stack.db, shop, Date.now());
+  const rss = new ServiceSampler();
+  const result = await load(
+    {
+      url: webhookUrl,
+      shop,
+      connections,
+      seconds: opts.seconds,
+      ...(opts.rate ? { rate: opts.rate } : {}),
+      probeEvery: opts.probeEvery,
+    },
+    (id, at) => probe.add(id, at),
+  );
+  totalAccepted += result.accepted;
+  const lastRow = await waitForRows(stack.db, shop, result.accepted, 300_000);
+  const lost = await probe.finish();
+  const { rssPeakMb, cpuSeconds } = rss.stop();
+  const e2eSeconds = (lastRow - started) / 1000;
+  const summary = {
+    targetRate: opts.rate ?? "max",
+    seconds: Math.round(result.seconds * 10) / 10,
+    accepted: result.accepted,
+    rejected: result.non2xx + result.errors + result.timeouts,
+    acceptedPerSecond: Math.round(result.accepted / result.seconds),
+    httpLatencyMs: result.latencyMs,
+    e2eSeconds: Math.round(e2eSeconds * 10) / 10,
+    e2eOrdersPerSecond: Math.round(result.accepted / e2eSeconds),
+    freshnessMs: { ...percentiles(probe.latencies), lost },
+    rssPeakMb,
+    cpuSeconds,
+    // CPU each service spent per accepted webhook, from the load's start until the last row showed.
+    cpuMicrosPerWebhook: Object.fromEntries(
+      Object.entries(cpuSeconds).map(([k, v]) => [k, Math.round((v * 1e6) / Math.max(1, result.accepted))]),
+    ),
+  };
+  log(`${name} done`, summary);
+  return summary;
+}
+
+function child(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    proc.stdout.on("data", (d) => (out += d));
+    proc.on("exit", (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${args.join(" ")} exited with ${code}`)),
+    );
+  });
+}
+
+async function bareHono(secondsToRun: number) {
+  const proc = spawn(process.execPath, [join(ROOT, "bench/bare-hono.ts"), "0"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const port = await new Promise<number>((resolve) =>
+    proc.stdout.once("data", (d) => resolve(JSON.parse(String(d)).port)),
+  );
+  try {
+    const result = await load({
+      url: `http://127.0.0.1:${port}/webhooks/shopify`,
+      shop: "bench-bare.myshopify.com",
+      connections,
+      seconds: secondsToRun,
+    });
+    return { perSecond: Math.round(result.accepted / result.seconds), httpLatencyMs: result.latencyMs };
+  } finally {
+    proc.kill("SIGTERM");
+  }
+}
+
+async function drainBacklog(count: number) {
+  log(`backlog: stopping processors, publishing ${count} events`);
+  await stack.processors.stop();
+  const published = JSON.parse(
+    await child([
+      join(ROOT, "bench/backlog-publish.ts"),
+      stack.natsUrl,
+      String(count),
+      "bench-backlog.myshopify.com",
+    ]),
+  );
+  log("backlog published", published);
+  const nc = await connect({ servers: stack.natsUrl });
+  const jsm = await jetstreamManager(nc);
+  const started = now();
+  await stack.processors.start();
+  const rss = new ServiceSampler();
+  let drainedAt: number;
+  for (;;) {
+    // Every durable consumer of the stream (orders, and whatever else processors/main.ts runs).
+    let left = 0;
+    for await (const info of jsm.consumers.list(EVENTS_STREAM))
+      left += info.num_pending + info.num_ack_pending;
+    if (left === 0) {
+      drainedAt = now();
+      break;
+    }
+    await sleep(250);
+  }
+  const { cpuSeconds, rssPeakMb } = rss.stop();
+  const visibleAt = await waitForRows(stack.db, "bench-backlog.myshopify.com", count, 900_000);
+  await nc.close();
+  const drainSeconds = (drainedAt - started) / 1000;
+  const summary = {
+    events: count,
+    publish: published,
+    drainSeconds: Math.round(drainSeconds * 10) / 10,
+    drainEventsPerSecond: Math.round(count / drainSeconds),
+    allRowsVisibleSeconds: Math.round(((visibleAt - started) / 1000) * 10) / 10,
+    rssPeakMb,
+    cpuSeconds,
+    processorsCpuMicrosPerEvent: Math.round(((cpuSeconds.processors ?? 0) * 1e6) / count),
+  };
+  log("backlog drained", summary);
+  return summary;
+}
+
+const results: Record<string, unknown> = {
+  label: args.label,
+  at: new Date().toISOString(),
+  machine: {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model,
+    memoryGb: Math.round(totalmem() / 1024 ** 3),
+    node: process.version,
+    loadAverageAtStart: loadAtStart.map((x) => Math.round(x * 100) / 100),
+  },
+  settings: { seconds, connections, payloadBytes: new OrderWebhooks("x", 0).bytes, profile: args.profile },
+};
+try {
+  log("warm-up");
+  await pipelineRun("warmup", { seconds: 5, probeEvery: 1_000_000 });
+
+  if (!args["skip-baselines"]) {
+    log("baseline: bare Hono POST route");
+    const hono = await bareHono(Math.min(seconds, 15));
+    log("baseline: raw JetStream publish");
+    const raw = JSON.parse(
+      await child([join(ROOT, "bench/raw-publish.ts"), stack.natsUrl, String(Math.min(seconds, 15)), "256"]),
+    );
+    results.baselines = {
+      bareHono: hono,
+      rawJetStreamPublish: {
+        perSecond: Math.round(raw.perSecond),
+        inFlight: raw.inFlight,
+        bytes: Math.round(raw.bytes),
+      },
+    };
+    log("baselines", results.baselines as object);
+  }
+
+  log("max: as fast as ingest answers");
+  const max = await pipelineRun("max", { seconds, probeEvery: 20 });
+  results.max = max;
+
+  if (!args["skip-fixed"] && !args.profile) {
+    results.fixed = [
+      await pipelineRun("rate100", { rate: 100, seconds: 15, probeEvery: 2 }),
+      await pipelineRun("rate1000", { rate: 1000, seconds: 15, probeEvery: 10 }),
+    ];
+  }
+  if (results.baselines) {
+    const b = results.baselines as {
+      bareHono: { perSecond: number };
+      rawJetStreamPublish: { perSecond: number };
+    };
+    results.ratios = {
+      acceptedVsBareHono: Math.round((max.acceptedPerSecond / b.bareHono.perSecond) * 100) / 100,
+      e2eVsRawJetStream: Math.round((max.e2eOrdersPerSecond / b.rawJetStreamPublish.perSecond) * 100) / 100,
+      acceptedVsRawJetStream:
+        Math.round((max.acceptedPerSecond / b.rawJetStreamPublish.perSecond) * 100) / 100,
+    };
+  }
+  if (backlog > 0 && !args.profile) results.backlog = await drainBacklog(backlog);
+} finally {
+  results.machine = {
+    ...(results.machine as object),
+    loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100),
+  };
+  await stack.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+if (args.profile) {
+  // The profiles cover the services' whole lives; every webhook they saw went through the pipeline runs.
+  results.profiles = summariseProfiles(profileDir, readdirSync(profileDir), totalAccepted);
+}
+mkdirSync(RESULTS, { recursive: true });
+const file = join(RESULTS, `${args.label}-${stamp}.json`);
+writeFileSync(file, JSON.stringify(results, null, 2) + "\n");
+console.log(markdownReport(results));
+log(`results written to ${file}`);

@@ -1,0 +1,277 @@
+import { createHmac } from "node:crypto";
+import { Hono, type Context } from "hono";
+import { getCookie } from "hono/cookie";
+import { bodyLimit } from "hono/body-limit";
+import { customerKey } from "../core/identity.ts";
+import { parseJsonExact } from "../core/json.ts";
+import type { Logger } from "../core/log.ts";
+import { sqlString, type QuestDb } from "../core/questdb.ts";
+import { hmacSha256Matches, secretMatches } from "../core/signature.ts";
+import { subjectToken } from "../core/events.ts";
+import { progressOf, type Checkpoint } from "../platforms/shopify/backfill.ts";
+import { PLATFORM } from "../platforms/shopify/index.ts";
+import { CALLBACK_PATH, InstallError, type OAuth } from "../platforms/shopify/oauth.ts";
+import type { Backfills } from "./backfills.ts";
+import { APP_WEBHOOK_PATH, installShop, type InstallDeps } from "./install.ts";
+import { connectPage, notFoundPage, problemPage, PROBLEMS, statusPage } from "./pages.ts";
+import { redactCustomer, redactShop } from "./redact.ts";
+import type { ConnectStore } from "./store.ts";
+
+export interface ConnectAppOptions {
+  oauth: OAuth;
+  store: ConnectStore;
+  backfills: Backfills;
+  db: QuestDb;
+  log: Logger;
+  install: Omit<InstallDeps, "store" | "backfills" | "log">;
+  apiSecret: string;
+  customerHashKey: string;
+  dashboardUrl: string;
+  ready: () => Promise<boolean>;
+}
+
+/** Orders of a shop QuestDB already answers with: "data visible", counted at most once a second. */
+function visibleCounter(db: QuestDb) {
+  const cache = new Map<string, { at: number; count: number | null }>();
+  return async (shop: string): Promise<number | null> => {
+    const hit = cache.get(shop);
+    if (hit && Date.now() - hit.at < 1000) return hit.count;
+    let count: number | null;
+    try {
+      const result = await db.exec<[number]>(
+        `SELECT count() FROM orders WHERE platform = 'shopify' AND shop = ${sqlString(shop)}`,
+        { timeoutMs: 2000 },
+      );
+      count = result.dataset[0]?.[0] ?? 0;
+    } catch {
+      count = null; // QuestDB not there (yet): the page says nothing rather than something wrong
+    }
+    cache.set(shop, { at: Date.now(), count });
+    return count;
+  };
+}
+
+function describe(cp: Checkpoint): { summary: string; detail: string } {
+  const fmt = (n: number | null) => (n === null ? "?" : n.toLocaleString("en"));
+  switch (cp.phase) {
+    case "orders":
+      if (
+        cp.mode === "bulk" &&
+        cp.orders.exported < (cp.orders.total ?? Infinity) &&
+        cp.orders.published === 0
+      )
+        return {
+          summary: "Shopify is exporting your recent orders",
+          detail: `${fmt(cp.orders.exported)} of ${fmt(cp.orders.total)} orders exported${cp.orders.previewed ? `; the newest ${fmt(cp.orders.previewed)} are already in your dashboard` : ""}`,
+        };
+      return {
+        summary: "Loading your recent orders",
+        detail: `${fmt(cp.orders.published)} of ${fmt(cp.orders.total)} orders loaded`,
+      };
+    case "inventory":
+      return {
+        summary: "Loading current inventory",
+        detail: `${fmt(cp.inventory.levels)} stock levels loaded`,
+      };
+    case "done":
+      return {
+        summary: "Your store is connected",
+        detail: `${fmt(cp.orders.published)} orders and ${fmt(cp.inventory.levels)} stock levels loaded; new orders arrive live`,
+      };
+    case "failed":
+      return { summary: "Loading your history stopped", detail: "Reconnect the store to try again" };
+    default:
+      return { summary: "Disconnected", detail: "The app was uninstalled from this store" };
+  }
+}
+
+/**
+ * A shop's status page shows its order counts, so only the browser that connected it may read it:
+ * the callback leaves an HMAC of the shop (keyed with the app secret) in a cookie scoped to its page.
+ */
+function statusAccess(apiSecret: string) {
+  const name = (shop: string) => `md_status_${subjectToken(shop)}`;
+  const value = (shop: string) =>
+    createHmac("sha256", apiSecret).update(`status\u0000${shop}`).digest("base64url");
+  return {
+    cookie: (shop: string) =>
+      `${name(shop)}=${value(shop)}; Path=/status/${encodeURIComponent(shop)}; HttpOnly; SameSite=Lax; Max-Age=2592000`,
+    allowed: (c: Context, shop: string) => secretMatches(value(shop), getCookie(c, name(shop))),
+  };
+}
+
+export function createConnectApp(options: ConnectAppOptions): Hono {
+  const { oauth, store, backfills, db, log } = options;
+  const access = statusAccess(options.apiSecret);
+  const app = new Hono();
+  const visible = visibleCounter(db);
+  const deps: InstallDeps = { ...options.install, store, backfills, log };
+
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/readyz", async (c) =>
+    (await options.ready()) ? c.json({ status: "ready" }) : c.json({ status: "not ready" }, 503),
+  );
+
+  app.get("/", (c) => c.html(connectPage({ shop: c.req.query("shop") ?? "" })));
+
+  app.get("/connect", async (c) => {
+    const typed = c.req.query("shop") ?? "";
+    const shop = oauth.sanitizeShop(typed);
+    if (!shop) {
+      return c.html(
+        connectPage({
+          shop: typed,
+          error: `“${typed}” isn't a Shopify store address. ${PROBLEMS.bad_domain.text}`,
+        }),
+        400,
+      );
+    }
+    return oauth.begin(shop, c.req.raw);
+  });
+
+  app.get(CALLBACK_PATH, async (c) => {
+    const shopParam = c.req.query("shop") ?? undefined;
+    let granted;
+    try {
+      granted = await oauth.callback(c.req.raw);
+    } catch (err) {
+      if (!(err instanceof InstallError)) throw err;
+      log.warn({ shop: shopParam, problem: err.problem, reason: err.message }, "install not completed");
+      return c.html(problemPage(err.problem, shopParam), PROBLEMS[err.problem].status);
+    }
+    try {
+      await installShop(granted, deps);
+    } catch (err) {
+      log.error({ shop: granted.shop, err: (err as Error).message }, "install set-up failed");
+      return c.html(problemPage("setup_failed", granted.shop), PROBLEMS.setup_failed.status);
+    }
+    const headers = new Headers(granted.headers);
+    headers.set("location", `/status/${encodeURIComponent(granted.shop)}`);
+    headers.append("set-cookie", access.cookie(granted.shop));
+    return new Response(null, { status: 302, headers });
+  });
+
+  app.get("/status/:shop", async (c) => {
+    const shop = c.req.param("shop");
+    if (!(await store.shop(shop))) return c.html(notFoundPage(shop), 404);
+    if (!access.allowed(c, shop)) return c.html(problemPage("not_yours", shop), PROBLEMS.not_yours.status);
+    return c.html(statusPage(shop));
+  });
+
+  app.get("/status/:shop/progress", async (c) => {
+    const shop = c.req.param("shop");
+    const [record, cp] = await Promise.all([store.shop(shop), store.checkpoint(shop)]);
+    if (!record || !cp) return c.json({ error: `${shop} is not connected` }, 404);
+    if (!access.allowed(c, shop))
+      return c.json({ error: "open the status page from the browser that connected the store" }, 403);
+    const visibleOrders = await visible(shop);
+    // 100 % means "in your dashboard", not "sent": wait until QuestDB answers with every backfilled
+    // order (it may hold more, from live webhooks). If QuestDB can't be asked, trust the backfill.
+    const written = visibleOrders === null || visibleOrders >= cp.orders.published;
+    const done = cp.phase === "done" && written;
+    const described =
+      cp.phase === "done" && !written
+        ? {
+            summary: "Writing the last orders to your dashboard",
+            detail: `${visibleOrders} of ${cp.orders.published} orders visible`,
+          }
+        : describe(cp);
+    return c.json({
+      shop,
+      status: record.status,
+      currency: record.currency,
+      timezone: record.timezone,
+      mode: cp.mode,
+      phase: cp.phase === "done" && !written ? "writing" : cp.phase,
+      percent: done ? 100 : Math.min(99, Math.floor(progressOf(cp) * 100)),
+      ...described,
+      orders: cp.orders,
+      inventory: cp.inventory,
+      visibleOrders,
+      startedAt: cp.startedAt,
+      finishedAt: cp.finishedAt,
+      error: cp.phase === "failed" ? cp.error : null,
+      dashboardUrl: done ? options.dashboardUrl.replaceAll("{shop}", encodeURIComponent(shop)) : null,
+    });
+  });
+
+  // app/uninstalled and the three mandatory compliance topics. Shopify signs them like any webhook.
+  app.post(
+    APP_WEBHOOK_PATH,
+    bodyLimit({ maxSize: 1024 * 1024, onError: (c) => c.json({ error: "payload too large" }, 413) }),
+    async (c) => {
+      const raw = Buffer.from(await c.req.arrayBuffer());
+      if (!hmacSha256Matches(options.apiSecret, raw, c.req.header("x-shopify-hmac-sha256"), "base64")) {
+        return c.json(
+          { error: { code: "invalid_signature", message: "shopify signature missing or invalid" } },
+          401,
+        );
+      }
+      const topic = c.req.header("x-shopify-topic") ?? "";
+      const shop = oauth.sanitizeShop(c.req.header("x-shopify-shop-domain") ?? "");
+      if (!shop)
+        return c.json({ error: { code: "invalid_payload", message: "missing X-Shopify-Shop-Domain" } }, 400);
+      let body: { customer?: { id?: string | number } } = {};
+      try {
+        body = parseJsonExact(raw.toString("utf8")) as typeof body;
+      } catch {
+        return c.json({ error: { code: "invalid_payload", message: "body is not JSON" } }, 400);
+      }
+
+      switch (topic) {
+        case "app/uninstalled": {
+          await backfills.stop(shop);
+          await store.dropToken(shop);
+          await store.updateShop(shop, { status: "uninstalled", uninstalledAt: new Date().toISOString() });
+          const cp = await store.checkpoint(shop);
+          if (cp && cp.phase !== "done")
+            await store.saveCheckpoint({ ...cp, phase: "stopped", updatedAt: new Date().toISOString() });
+          log.info({ shop }, "app uninstalled: backfill stopped, token dropped");
+          return c.json({ ok: true });
+        }
+        case "customers/data_request":
+          // Nothing to send: no names, emails, addresses or customer ids are kept (only a keyed hash).
+          log.info({ shop, topic }, "customer data request: MetricsDash holds no personal data");
+          return c.json({ ok: true, personalData: "none held" });
+        case "customers/redact": {
+          const id = body.customer?.id;
+          if (id !== undefined) {
+            const key = customerKey(options.customerHashKey, PLATFORM, shop, String(id));
+            void redactCustomer(db, PLATFORM, shop, key).catch((err: unknown) =>
+              log.error({ shop, err: String(err) }, "customer redaction failed"),
+            );
+          }
+          log.info({ shop, topic }, "customer redaction: customer key cleared from the shop's orders");
+          return c.json({ ok: true });
+        }
+        case "shop/redact": {
+          log.info(
+            { shop, topic },
+            "shop redaction requested: stopping work, removing tokens, settings and rows",
+          );
+          await backfills.stop(shop);
+          await Promise.all([store.dropToken(shop), store.dropCheckpoint(shop)]);
+          await store.updateShop(shop, { status: "redacted" });
+          // Answer now (Shopify waits 5 s); the rewrite runs after and is logged.
+          void redactShop(db, PLATFORM, shop, log).then(
+            () => store.dropShop(shop),
+            (err: unknown) =>
+              log.error({ shop, err: String(err) }, "shop redaction failed; retry by resending shop/redact"),
+          );
+          return c.json({ ok: true });
+        }
+        default:
+          return c.json({ ok: true, ignored: `topic ${topic}` });
+      }
+    },
+  );
+
+  app.notFound((c) =>
+    c.json({ error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } }, 404),
+  );
+  app.onError((err, c) => {
+    log.error({ err: err.message, path: c.req.path }, "unhandled error in connect");
+    return c.json({ error: { code: "internal", message: "internal error" } }, 500);
+  });
+  return app;
+}

@@ -1,0 +1,161 @@
+import { html, raw } from "hono/html";
+import type { InstallProblem } from "../platforms/shopify/oauth.ts";
+
+/** Server-rendered pages of the connect flow: plain HTML, one small script for live progress. */
+
+const STYLE = `
+body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1f2328}
+h1{font-size:1.6rem} input{font:inherit;padding:.5rem;width:100%;box-sizing:border-box}
+button,.button{font:inherit;padding:.5rem 1.2rem;margin-top:.8rem;background:#1a7f37;color:#fff;border:0;border-radius:6px;text-decoration:none;display:inline-block}
+.error{background:#ffebe9;border:1px solid #ff8182;padding:.8rem;border-radius:6px}
+progress{width:100%;height:1.4rem} .muted{color:#59636e;font-size:.9rem}`;
+
+function layout(title: string, body: ReturnType<typeof html>) {
+  return html`<!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width,initial-scale=1" />
+        <title>${title} · MetricsDash</title>
+        <style>
+          ${raw(STYLE)}
+        </style>
+      </head>
+      <body>
+        ${body}
+      </body>
+    </html>`;
+}
+
+export function connectPage({ shop = "", error }: { shop?: string; error?: string } = {}) {
+  return layout(
+    "Connect your Shopify store",
+    html`<h1>Connect your Shopify store</h1>
+      <p>
+        Type your store's address. You'll approve MetricsDash on Shopify, then see your recent orders arrive.
+      </p>
+      ${error ? html`<p class="error" role="alert" id="error">${error}</p>` : ""}
+      <form method="get" action="/connect">
+        <label for="shop">Store address</label>
+        <input
+          id="shop"
+          name="shop"
+          value="${shop}"
+          placeholder="your-store.myshopify.com"
+          autocomplete="off"
+          required
+        />
+        <button type="submit" id="connect">Connect</button>
+      </form>
+      <p class="muted">
+        MetricsDash asks only to read orders, products and inventory. It stores no customer names, emails or
+        addresses.
+      </p>`,
+  );
+}
+
+export const PROBLEMS: Record<
+  InstallProblem | "setup_failed" | "not_yours",
+  { title: string; text: string; status: 400 | 403 | 502 }
+> = {
+  bad_domain: {
+    title: "That isn't a Shopify store address",
+    text: "Enter the address you use to reach your Shopify admin, like your-store.myshopify.com.",
+    status: 400,
+  },
+  denied: {
+    title: "Nothing was connected",
+    text: "You didn't approve MetricsDash on Shopify, so it has no access to your store. If that was a mistake, start again and choose “Install”.",
+    status: 403,
+  },
+  expired: {
+    title: "This connect link expired",
+    text: "For your store's safety a connect link works for one minute, in the browser that started it. Start again — it only takes a moment.",
+    status: 400,
+  },
+  invalid: {
+    title: "We couldn't verify Shopify's answer",
+    text: "The reply from Shopify didn't carry a valid signature, so we stopped to keep your store safe. Start again from this page.",
+    status: 400,
+  },
+  exchange_failed: {
+    title: "Shopify didn't grant access this time",
+    text: "Your approval went through but Shopify didn't hand over access. Wait a minute and start again.",
+    status: 502,
+  },
+  not_yours: {
+    title: "Open this from the browser that connected the store",
+    text: "A store's progress is only shown in the browser that connected it. Connect again from this browser to see it; nothing will be loaded twice.",
+    status: 403,
+  },
+  setup_failed: {
+    title: "Connected, but set-up didn't finish",
+    text: "We couldn't finish setting up your store with Shopify. Start again; nothing will be counted twice.",
+    status: 502,
+  },
+};
+
+export function problemPage(problem: keyof typeof PROBLEMS, shop?: string) {
+  const p = PROBLEMS[problem];
+  return layout(
+    p.title,
+    html`<h1>${p.title}</h1>
+      <p class="error" role="alert" id="error" data-problem="${problem}">${p.text}</p>
+      <p>
+        <a class="button" href="/${shop ? `?shop=${encodeURIComponent(shop)}` : ""}" id="again"
+          >Start again</a
+        >
+      </p>`,
+  );
+}
+
+export function notFoundPage(shop: string) {
+  return layout(
+    "Store not connected",
+    html`<h1>${shop} isn't connected</h1>
+      <p><a class="button" href="/?shop=${encodeURIComponent(shop)}">Connect it</a></p>`,
+  );
+}
+
+/** Live progress: the page polls its JSON twin and fills the bar; the dashboard link appears at 100 %. */
+export function statusPage(shop: string) {
+  const progressUrl = `/status/${encodeURIComponent(shop)}/progress`;
+  return layout(
+    `Connecting ${shop}`,
+    html`<h1>Connecting ${shop}</h1>
+      <p id="summary">Starting…</p>
+      <progress id="bar" max="100" value="0"></progress>
+      <p><strong id="percent">0%</strong> <span class="muted" id="detail"></span></p>
+      <p id="visible" class="muted"></p>
+      <p id="problem" class="error" hidden></p>
+      <p id="done" hidden><a class="button" id="dashboard-link" href="#">Open your dashboard</a></p>
+      <script>
+        const url = ${raw(JSON.stringify(progressUrl))};
+        const fmt = (n) => (n == null ? "?" : Number(n).toLocaleString("en"));
+        async function tick() {
+          try {
+            const s = await (await fetch(url, { cache: "no-store" })).json();
+            document.getElementById("bar").value = s.percent;
+            document.getElementById("percent").textContent = s.percent + "%";
+            document.getElementById("summary").textContent = s.summary;
+            document.getElementById("detail").textContent = s.detail;
+            document.getElementById("visible").textContent =
+              s.visibleOrders == null ? "" : fmt(s.visibleOrders) + " orders already in your dashboard";
+            const problem = document.getElementById("problem");
+            problem.hidden = !s.error;
+            problem.textContent = s.error || "";
+            if (s.dashboardUrl) {
+              const link = document.getElementById("dashboard-link");
+              link.href = s.dashboardUrl;
+              document.getElementById("done").hidden = false;
+            }
+            if (s.phase === "done" || s.phase === "stopped") return;
+          } catch (e) {
+            document.getElementById("detail").textContent = "reconnecting…";
+          }
+          setTimeout(tick, 500);
+        }
+        tick();
+      </script>`,
+  );
+}

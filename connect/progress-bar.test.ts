@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { newCheckpoint } from "../platforms/shopify/backfill.ts";
+import { progressLine } from "./progress-bar.ts";
+
+describe("CLI progress line", () => {
+  const start = Date.parse("2026-11-25T12:00:00Z");
+  const cp = newCheckpoint("acme.myshopify.com", 60, "paginated", start);
+
+  it("draws the share of orders published (orders weigh 95 %) and estimates the rest", () => {
+    const line = progressLine(
+      { ...cp, orders: { ...cp.orders, total: 1000, published: 500 } },
+      start + 10_000,
+      20,
+    );
+    // 500/1000 × 95 % = 47.5 % → 9.5 → 10 of 20 cells; 10 s for 47.5 % leaves ≈ 11 s.
+    expect(line).toBe("[██████████░░░░░░░░░░]  47.5%  orders 500/1,000  stock levels 0  ~11 s left");
+  });
+
+  it("says done, with the time it took", () => {
+    const line = progressLine(
+      { ...cp, phase: "done", orders: { ...cp.orders, total: 3, published: 3 } },
+      start + 42_000,
+      4,
+    );
+    expect(line).toBe("[████] 100.0%  orders 3/3  stock levels 0  done in 42 s");
+  });
+});

@@ -1,0 +1,52 @@
+/**
+ * Where a demo run starts. The first run sends `historyDays` of history; a restart replays the same
+ * store silently up to what it had sent and fills only the gap, so orders are never sent twice
+ * under different times. A store too old to replay cheaply starts over after what was sent.
+ */
+
+export interface DemoState {
+  seed: number;
+  shop: string;
+  ordersPerMinute: number;
+  timeZone: string;
+  start: number;
+  viralAt: number[];
+  sentUntil: number;
+}
+
+export interface RunPlan {
+  start: number;
+  viralAt: number[];
+  /** Webhooks due before this were sent by an earlier run: replayed to rebuild state, not sent. */
+  sendFrom: number;
+}
+
+const DAY = 86_400_000;
+const MAX_REPLAY_DAYS = 30;
+
+export function planRun(
+  previous: DemoState | undefined,
+  wanted: Pick<DemoState, "seed" | "shop" | "ordersPerMinute" | "timeZone">,
+  historyDays: number,
+  now: number,
+): RunPlan {
+  const same =
+    previous &&
+    previous.seed === wanted.seed &&
+    previous.shop === wanted.shop &&
+    previous.ordersPerMinute === wanted.ordersPerMinute &&
+    previous.timeZone === wanted.timeZone;
+  if (
+    same &&
+    previous.sentUntil >= now - historyDays * DAY &&
+    previous.start >= now - MAX_REPLAY_DAYS * DAY &&
+    previous.sentUntil <= now
+  ) {
+    return { start: previous.start, viralAt: previous.viralAt, sendFrom: previous.sentUntil };
+  }
+  const start = Math.max(now - historyDays * DAY, Math.min(previous?.sentUntil ?? 0, now));
+  const viralAt = [now + 2 * 60_000];
+  // A viral day in the history too, so velocity panels have a spike to show from the first minute.
+  if (now - start >= DAY) viralAt.unshift(start + Math.round((now - start) * 0.45));
+  return { start, viralAt, sendFrom: start };
+}

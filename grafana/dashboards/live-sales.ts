@@ -1,0 +1,46 @@
+import {
+  DashboardBuilder,
+  DashboardLinkBuilder,
+  DashboardLinkType,
+} from "@grafana/grafana-foundation-sdk/dashboard";
+import {
+  comparisonTablePanel,
+  metricStat,
+  ordersPerMinutePanel,
+  revenueCurvePanel,
+  salesVariables,
+  topProductsPanel,
+} from "../panels.ts";
+
+export const LIVE_SALES_UID = "metricsdash-live-sales";
+
+/** The store owner's view: today so far against yesterday and last week, in the store's time zone. */
+export function liveSales(): DashboardBuilder {
+  const dashboard = new DashboardBuilder("Live sales")
+    .uid(LIVE_SALES_UID)
+    .tags(["metricsdash", "sales"])
+    .description("Revenue, orders, AOV and checkout conversion for today in the store's time zone.")
+    .editable()
+    .refresh("30s")
+    .time({ from: "now/d", to: "now/d" })
+    .timezone("browser")
+    .link(
+      new DashboardLinkBuilder("TV wall")
+        .type(DashboardLinkType.Link)
+        .url("/d/metricsdash-tv-wall?kiosk&theme=dark&${__url_time_range}&${__all_variables}")
+        .icon("dashboard")
+        .targetBlank(true),
+    );
+  for (const v of salesVariables()) dashboard.withVariable(v);
+
+  const stats = ["revenue", "orders", "aov", "conversion"] as const;
+  stats.forEach((metric, i) =>
+    dashboard.withPanel(metricStat(metric).gridPos({ x: i * 6, y: 0, w: 6, h: 5 })),
+  );
+  dashboard
+    .withPanel(revenueCurvePanel().gridPos({ x: 0, y: 5, w: 16, h: 10 }))
+    .withPanel(topProductsPanel().gridPos({ x: 16, y: 5, w: 8, h: 10 }))
+    .withPanel(ordersPerMinutePanel().gridPos({ x: 0, y: 15, w: 16, h: 8 }))
+    .withPanel(comparisonTablePanel().gridPos({ x: 16, y: 15, w: 8, h: 8 }));
+  return dashboard;
+}

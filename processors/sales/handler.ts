@@ -1,0 +1,251 @@
+import type { Sender } from "@questdb/nodejs-client";
+import type { Logger } from "../../core/log.ts";
+import { sqlString, toMicros, type QuestDb } from "../../core/questdb.ts";
+import type { BatchHandler } from "../consumer.ts";
+import { factsOf, minuteOf, newestOrderStates, type FactKind, type SalesFact } from "./facts.ts";
+import type { ShopDirectory } from "./shops.ts";
+import { waitForWalApplied } from "./wal.ts";
+import {
+  aggregateWindows,
+  minuteRanges,
+  type OrderStatus,
+  type SalesWindow,
+  type StoredFact,
+} from "./windows.ts";
+
+const CHUNK = 500;
+
+/**
+ * Live sales, per batch:
+ * 0. note what `shop` events say of a shop's zone and currency;
+ * 1. turn events into facts, drop order states older than what is stored;
+ * 2. write the facts (upserts keyed by id) and wait until they are visible;
+ * 3. recompute every window a fact of the batch touches (and the windows of refunds whose order was
+ *    just cancelled) from all stored facts, and upsert those `sales_1m` rows.
+ * Nothing is incremented, so replaying any batch, or crashing anywhere before the ack, converges on
+ * the same rows. One writer per shop is assumed (one processor, or replicas partitioned by shop).
+ */
+export function salesHandler(db: QuestDb, shops: ShopDirectory, log: Logger): BatchHandler {
+  return async (events, sender) => {
+    const shopEvents = events.filter((e) => e.type === "shop");
+    if (shopEvents.length) {
+      // Oldest first, so the newest settings of a shop are written last.
+      shopEvents.sort((a, b) => Date.parse(a.shopInfo.updatedAt) - Date.parse(b.shopInfo.updatedAt));
+      const learned = await shops.learn(
+        sender,
+        shopEvents.map((e) => ({ platform: e.platform, shop: e.shop, info: e.shopInfo })),
+        log,
+      );
+      await sender.flush();
+      shops.remember(learned);
+    }
+    const all = newestOrderStates(events.flatMap(factsOf));
+    if (all.length === 0) return;
+    const facts = await dropStale(db, all);
+
+    const observed = await shops.observe(
+      sender,
+      uniqueBy(facts, (f) => f.shop).map((f) => ({
+        platform: f.platform,
+        shop: f.shop,
+        currency: f.currency,
+      })),
+    );
+    for (const fact of facts) await writeFact(sender, fact);
+    await sender.flush();
+    shops.remember(observed);
+    await waitForWalApplied(db, "sales_facts");
+
+    // Shops are independent: read them back side by side, then write every window in one request.
+    const recomputed = await Promise.all(
+      [...groupBy(facts, (f) => `${f.platform}\u0000${f.shop}`).values()].map(async (group) => {
+        const { platform, shop } = group[0]!;
+        const minutes = new Set(group.map((f) => minuteOf(f.at)));
+        // A cancellation (or an order turning out to be a test) changes whether its refunds count.
+        const orderFacts = group.filter((f) => f.kind === "order");
+        const since = Math.min(...orderFacts.map((f) => Date.parse(f.at)));
+        const orderIds = orderFacts.map((f) => f.id);
+        // Refunds come after their order was created, which bounds the scan.
+        for (const refund of await factsByOrder(db, platform, shop, ["refund"], orderIds, since)) {
+          minutes.add(Math.floor(refund.at / 60_000) * 60_000);
+        }
+        const currency = shops.get(shop)?.currency ?? group[0]!.currency;
+        return { platform, shop, currency, windows: await recompute(db, platform, shop, minutes) };
+      }),
+    );
+    let windows = 0;
+    for (const { platform, shop, currency, windows: computed } of recomputed) {
+      for (const window of computed) await writeWindow(sender, platform, shop, currency, window);
+      windows += computed.length;
+    }
+    await sender.flush();
+    log.debug({ facts: facts.length, windows }, "sales windows recomputed");
+  };
+}
+
+/** Reads the stored facts of the given minutes back and aggregates them. */
+export async function recompute(
+  db: QuestDb,
+  platform: string,
+  shop: string,
+  minutes: Set<number>,
+): Promise<SalesWindow[]> {
+  const facts: StoredFact[] = [];
+  for (const { from, to } of minuteRanges(minutes)) {
+    facts.push(
+      ...(await readFacts(
+        db,
+        `platform = ${sqlString(platform)} AND shop = ${sqlString(shop)}
+         AND ts >= ${sqlString(new Date(from).toISOString())} AND ts < ${sqlString(new Date(to).toISOString())}`,
+      )),
+    );
+  }
+  const refundOrders = [
+    ...new Set(facts.filter((f) => f.kind === "refund" && f.orderId).map((f) => f.orderId!)),
+  ];
+  const orders = new Map<string, OrderStatus>();
+  for (const fact of await factsByOrder(db, platform, shop, ["order", "cancel"], refundOrders)) {
+    const status = orders.get(fact.id) ?? { test: false, cancelled: false };
+    if (fact.test) status.test = true;
+    if (fact.kind === "cancel") status.cancelled = true;
+    orders.set(fact.id, status);
+  }
+  return aggregateWindows(minutes, facts, orders);
+}
+
+async function readFacts(db: QuestDb, where: string): Promise<StoredFact[]> {
+  const result = await db.exec<[FactKind, string, string | null, string, number, number, boolean]>(
+    `SELECT kind, id, order_id, ts, amount_minor, items, test FROM sales_facts WHERE ${where}`,
+  );
+  return result.dataset.map(([kind, id, orderId, ts, amountMinor, items, test]) => ({
+    kind,
+    id,
+    orderId,
+    at: Date.parse(ts),
+    amountMinor,
+    items,
+    test,
+  }));
+}
+
+/** Facts of the given kinds that belong to these orders, whenever they happened. */
+async function factsByOrder(
+  db: QuestDb,
+  platform: string,
+  shop: string,
+  kinds: FactKind[],
+  orderIds: string[],
+  since?: number,
+): Promise<StoredFact[]> {
+  const found: StoredFact[] = [];
+  const unique = [...new Set(orderIds)];
+  for (let i = 0; i < unique.length; i += CHUNK) {
+    const chunk = unique.slice(i, i + CHUNK);
+    found.push(
+      ...(await readFacts(
+        db,
+        `platform = ${sqlString(platform)} AND shop = ${sqlString(shop)}
+         AND kind IN (${kinds.map(sqlString).join(",")})
+         AND order_id IN (${chunk.map(sqlString).join(",")})
+         ${since === undefined ? "" : `AND ts >= ${sqlString(new Date(since).toISOString())}`}`,
+      )),
+    );
+  }
+  return found;
+}
+
+/** Order states older than the stored one are dropped: the stored state is newer and stays. */
+async function dropStale(db: QuestDb, facts: SalesFact[]): Promise<SalesFact[]> {
+  const orders = facts.filter((f) => f.kind === "order");
+  const chunks = [...groupBy(orders, (f) => `${f.platform}\u0000${f.shop}`).values()].flatMap((group) =>
+    Array.from({ length: Math.ceil(group.length / CHUNK) }, (_, i) =>
+      group.slice(i * CHUNK, (i + 1) * CHUNK),
+    ),
+  );
+  const stale = new Set<string>();
+  await Promise.all(
+    chunks.map(async (chunk) => {
+      const { platform, shop } = chunk[0]!;
+      const incoming = new Map(chunk.map((f) => [f.id, Date.parse(f.updatedAt)]));
+      // An order's fact sits at its creation time, which never changes: that bounds the scan.
+      const times = chunk.map((f) => Date.parse(f.at));
+      const stored = await db.exec<[string, string]>(
+        `SELECT id, updated_at FROM sales_facts
+         WHERE platform = ${sqlString(platform)} AND shop = ${sqlString(shop)} AND kind = 'order'
+           AND ts BETWEEN ${sqlString(new Date(Math.min(...times)).toISOString())}
+                      AND ${sqlString(new Date(Math.max(...times)).toISOString())}
+           AND id IN (${chunk.map((f) => sqlString(f.id)).join(",")})`,
+      );
+      for (const [id, updatedAt] of stored.dataset) {
+        if (Date.parse(updatedAt) > (incoming.get(id) ?? Infinity))
+          stale.add(`${platform}\u0000${shop}\u0000${id}`);
+      }
+    }),
+  );
+  return facts.filter(
+    (f) =>
+      !(
+        (f.kind === "order" || f.kind === "cancel") &&
+        stale.has(`${f.platform}\u0000${f.shop}\u0000${f.id}`)
+      ),
+  );
+}
+
+async function writeFact(sender: Sender, fact: SalesFact): Promise<void> {
+  const row = sender
+    .table("sales_facts")
+    .symbol("platform", fact.platform)
+    .symbol("shop", fact.shop)
+    .symbol("kind", fact.kind)
+    .symbol("currency", fact.currency)
+    .stringColumn("id", fact.id);
+  if (fact.orderId) row.stringColumn("order_id", fact.orderId);
+  await row
+    .intColumn("amount_minor", fact.amountMinor)
+    .intColumn("items", fact.items)
+    .booleanColumn("test", fact.test)
+    .timestampColumn("updated_at", toMicros(fact.updatedAt), "us")
+    .at(toMicros(fact.at), "us");
+}
+
+async function writeWindow(
+  sender: Sender,
+  platform: string,
+  shop: string,
+  currency: string,
+  w: SalesWindow,
+): Promise<void> {
+  await sender
+    .table("sales_1m")
+    .symbol("platform", platform)
+    .symbol("shop", shop)
+    .symbol("currency", currency)
+    .intColumn("orders_created", w.ordersCreated)
+    .intColumn("gross_minor", w.grossMinor)
+    .intColumn("orders_cancelled", w.ordersCancelled)
+    .intColumn("cancelled_minor", w.cancelledMinor)
+    .intColumn("orders", w.orders)
+    .intColumn("revenue_minor", w.revenueMinor)
+    .intColumn("refunds", w.refunds)
+    .intColumn("refunds_minor", w.refundsMinor)
+    .intColumn("net_minor", w.netMinor)
+    .intColumn("items", w.items)
+    .intColumn("checkouts", w.checkouts)
+    .timestampColumn("computed_at", BigInt(Date.now()) * 1000n, "us")
+    .at(BigInt(w.minute) * 1000n, "us");
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
+function uniqueBy<T>(items: T[], key: (item: T) => string): T[] {
+  return [...groupBy(items, key).values()].map((group) => group[0]!);
+}

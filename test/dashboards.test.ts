@@ -1,0 +1,296 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import type { Dashboard, Panel } from "@grafana/grafana-foundation-sdk/dashboard";
+import { ingestEnv, processorsEnv, loadConfig } from "../core/config.ts";
+import { createLogger } from "../core/log.ts";
+import { loadApis } from "../processors/fetchers/index.ts";
+import { loadAdapters } from "../platforms/load.ts";
+import { DASHBOARDS, renderDashboard } from "../grafana/dashboards.ts";
+import { DASHBOARD_DIR, staleDashboards } from "../grafana/generate.ts";
+import { QUESTDB, QUESTDB_PLUGIN, QUESTDB_PLUGIN_VERSION } from "../grafana/questdb.ts";
+import { platforms } from "../platforms/index.ts";
+import { salesEnv } from "../processors/sales/config.ts";
+
+/**
+ * The provisioning a Docker user gets, checked as files (no Docker engine or Grafana runs here): the
+ * dashboards' JSON is what grafana/ generates, refers only to the provisioned data source, and lays
+ * out cleanly; docker-compose.yml wires the services, ports and volumes, and every variable it sets
+ * for our services is one their zod schemas accept.
+ */
+
+const root = new URL("../", import.meta.url);
+const read = (path: string) => readFileSync(new URL(path, root), "utf8");
+const compose = parse(read("docker-compose.yml")) as {
+  services: Record<
+    string,
+    {
+      image?: string;
+      build?: string;
+      command?: string[];
+      ports?: string[];
+      volumes?: string[];
+      environment?: Record<string, string>;
+      depends_on?: string[];
+    }
+  >;
+  volumes: Record<string, unknown>;
+};
+const datasources = parse(read("provisioning/datasources/questdb.yaml")) as {
+  datasources: {
+    uid: string;
+    type: string;
+    jsonData: Record<string, unknown>;
+    secureJsonData: Record<string, string>;
+  }[];
+};
+const providers = parse(read("provisioning/dashboards/metricsdash.yaml")) as {
+  providers: { type: string; options: { path: string } }[];
+};
+
+describe("generated dashboards", () => {
+  it("are committed exactly as grafana/ builds them (run `npm run dashboards` after a change)", () => {
+    expect(staleDashboards()).toEqual([]);
+  });
+
+  it("the check notices a difference", () => {
+    const [first] = DASHBOARDS;
+    const built = renderDashboard(first!.build());
+    const committed = readFileSync(`${DASHBOARD_DIR}/${first!.file}`, "utf8");
+    expect(committed).toBe(built);
+    expect(renderDashboard({ ...first!.build(), title: "changed" })).not.toBe(committed);
+  });
+
+  const all = DASHBOARDS.map(
+    ({ file }) => JSON.parse(readFileSync(`${DASHBOARD_DIR}/${file}`, "utf8")) as Dashboard,
+  );
+
+  it("have unique uids and titles, and unique panel ids within each", () => {
+    expect(new Set(all.map((d) => d.uid)).size).toBe(all.length);
+    expect(new Set(all.map((d) => d.title)).size).toBe(all.length);
+    for (const d of all) {
+      const ids = (d.panels ?? []).map((p) => (p as Panel).id);
+      expect(
+        ids.every((id) => Number.isInteger(id) && id! > 0),
+        d.title,
+      ).toBe(true);
+      expect(new Set(ids).size, d.title).toBe(ids.length);
+    }
+  });
+
+  it.each(all.map((d) => [d.title, d] as const))(
+    "%s: queries only the provisioned QuestDB data source",
+    (_t, d) => {
+      const panels = (d.panels ?? []) as Panel[];
+      expect(panels.length).toBeGreaterThan(0);
+      for (const panel of panels) {
+        expect(panel.datasource, panel.title).toEqual(QUESTDB);
+        expect(panel.targets?.length, panel.title).toBeGreaterThan(0);
+        for (const target of panel.targets ?? []) {
+          const t = target as unknown as Record<string, unknown>;
+          expect(t.datasource).toEqual(QUESTDB);
+          expect(t.queryType).toBe("sql");
+          expect(typeof t.rawSql).toBe("string");
+          expect([0, 1]).toContain(t.format);
+        }
+      }
+      for (const variable of d.templating?.list ?? []) {
+        expect(variable.datasource, variable.name).toEqual(QUESTDB);
+      }
+      expect(datasources.datasources.map((s) => [s.uid, s.type])).toContainEqual([QUESTDB.uid, QUESTDB.type]);
+    },
+  );
+
+  it.each(all.map((d) => [d.title, d] as const))(
+    "%s: panels fit the 24-column grid without overlapping",
+    (_t, d) => {
+      const cells = new Set<string>();
+      for (const panel of (d.panels ?? []) as Panel[]) {
+        const { x, y, w, h } = panel.gridPos!;
+        expect(x + w, panel.title).toBeLessThanOrEqual(24);
+        for (let i = x; i < x + w; i++)
+          for (let j = y; j < y + h; j++) {
+            expect(cells.has(`${i},${j}`), `${panel.title} overlaps at ${i},${j}`).toBe(false);
+            cells.add(`${i},${j}`);
+          }
+      }
+    },
+  );
+
+  it("refresh on their own, the TV wall in large type", () => {
+    for (const d of all) expect(d.refresh).toBe("30s");
+    const tv = all.find((d) => d.uid === "metricsdash-tv-wall")!;
+    for (const panel of (tv.panels ?? []) as Panel[]) {
+      if (panel.type === "stat") {
+        expect((panel.options as { text?: { valueSize?: number } }).text?.valueSize).toBeGreaterThanOrEqual(
+          100,
+        );
+      }
+    }
+  });
+});
+
+describe("provisioning", () => {
+  it("points the QuestDB plugin at the compose QuestDB's PG port as its read-only user", () => {
+    const [ds] = datasources.datasources;
+    expect(ds).toMatchObject({
+      type: QUESTDB_PLUGIN,
+      jsonData: { server: "questdb", port: 8812, tlsMode: "disable" },
+    });
+    expect(compose.services.questdb!.ports).toContain("8812:8812");
+    // Credentials come from Grafana's environment, which compose fills from the QuestDB settings.
+    expect(ds!.jsonData.username).toBe("$QUESTDB_READONLY_USER");
+    expect(ds!.secureJsonData.password).toBe("$QUESTDB_READONLY_PASSWORD");
+    const grafanaEnv = compose.services.grafana!.environment!;
+    const questdbEnv = compose.services.questdb!.environment!;
+    expect(grafanaEnv.QUESTDB_READONLY_USER).toBe(questdbEnv.QDB_PG_READONLY_USER);
+    expect(grafanaEnv.QUESTDB_READONLY_PASSWORD).toBe(questdbEnv.QDB_PG_READONLY_PASSWORD);
+    expect(questdbEnv.QDB_PG_READONLY_USER_ENABLED).toBe("true");
+  });
+
+  it("serves the generated dashboards from where compose mounts them", () => {
+    const [provider] = providers.providers;
+    expect(provider!.type).toBe("file");
+    expect(compose.services.grafana!.volumes).toContain("./provisioning:/etc/grafana/provisioning:ro");
+    expect(provider!.options.path).toBe("/etc/grafana/provisioning/dashboards");
+    const home = compose.services.grafana!.environment!.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH!;
+    expect(DASHBOARDS.map((d) => `${provider!.options.path}/${d.file}`)).toContain(home);
+  });
+});
+
+describe("docker-compose.yml", () => {
+  const services = compose.services;
+
+  it("runs NATS with JetStream, QuestDB, Grafana, ingest and processors, with data on volumes", () => {
+    expect(Object.keys(services).sort()).toEqual(["grafana", "ingest", "nats", "processors", "questdb"]);
+    expect(services.nats!.command).toContain("--jetstream");
+    expect(services.nats!.volumes).toContain("nats-data:/data");
+    expect(services.nats!.command!.join(" ")).toContain("--store_dir /data");
+    expect(services.questdb!.volumes).toContain("questdb-data:/var/lib/questdb");
+    expect(services.grafana!.volumes).toContain("grafana-data:/var/lib/grafana");
+    expect(Object.keys(compose.volumes).sort()).toEqual(["grafana-data", "nats-data", "questdb-data"]);
+    expect(services.nats!.ports).toContain("4222:4222");
+    expect(services.questdb!.ports).toContain("9000:9000");
+    expect(services.grafana!.ports).toContain("3000:3000");
+    expect(services.ingest!.ports).toContain("8080:8080");
+    for (const name of ["ingest", "processors"]) {
+      expect(services[name]!.build).toBe(".");
+      expect(readFileSync(new URL(services[name]!.command![1]!, root), "utf8").length).toBeGreaterThan(0);
+    }
+  });
+
+  it("pins images: QuestDB as tested, Grafana matching the foundation SDK build, the plugin version", () => {
+    expect(services.questdb!.image).toBe("questdb/questdb:9.3.4");
+    const sdk = JSON.parse(read("package.json")).devDependencies["@grafana/grafana-foundation-sdk"] as string;
+    const sdkMinor = /^(\d+\.\d+)\.\d+-cog/.exec(sdk)?.[1];
+    expect(sdkMinor, `SDK ${sdk} is a Grafana-versioned build, pinned exactly`).toBeDefined();
+    expect(services.grafana!.image).toMatch(
+      new RegExp(`^grafana/grafana:${sdkMinor!.replace(".", "\\.")}\\.\\d+$`),
+    );
+    expect(services.grafana!.environment!.GF_INSTALL_PLUGINS).toBe(
+      `${QUESTDB_PLUGIN} ${QUESTDB_PLUGIN_VERSION}`,
+    );
+  });
+
+  it("has no anonymous Grafana and no default passwords", () => {
+    const env = services.grafana!.environment!;
+    expect(env.GF_AUTH_ANONYMOUS_ENABLED).toBe("false");
+    expect(env.GF_SECURITY_ADMIN_PASSWORD).toMatch(/^\$\{GRAFANA_ADMIN_PASSWORD:\?/);
+    for (const service of Object.values(services)) {
+      for (const [name, value] of Object.entries(service.environment ?? {})) {
+        // Required (`:?`), or empty unless given (an empty platform secret leaves the platform off).
+        if (/PASSWORD|SECRET|_KEY|TOKEN/.test(name)) expect(value, name).toMatch(/^\$\{\w+(:\?[^}]*|:-)\}$/);
+      }
+    }
+  });
+
+  /** Compose's interpolation: `${VAR:-default}`, `${VAR:?error}`, `${VAR}`, from the given environment. */
+  function interpolate(value: string, env: Record<string, string>): string {
+    return value.replace(/\$\{(\w+)(?::([-?])([^}]*))?\}/g, (_m, name: string, op?: string, arg?: string) => {
+      const set = env[name];
+      if (set !== undefined && set !== "") return set;
+      if (op === "?") throw new Error(`${name}: ${arg}`);
+      return op === "-" ? (arg ?? "") : "";
+    });
+  }
+  const resolved = (service: string, env: Record<string, string>) =>
+    Object.fromEntries(
+      Object.entries(services[service]!.environment!).map(([k, v]) => [k, interpolate(String(v), env)]),
+    );
+
+  const common = { CUSTOMER_HASH_KEY: "a-customer-hash-key-0123456789abcdef" };
+  /** What a user puts in .env for each platform (the one-store-by-hand set-up). */
+  const users: Record<string, Record<string, string>> = {
+    shopify: {
+      ...common,
+      SHOPIFY_API_SECRET: "a-shopify-app-secret-0123456789",
+      SHOP_TIMEZONES: '{"acme.myshopify.com":"America/Chicago"}',
+    },
+    woocommerce: {
+      ...common,
+      WOOCOMMERCE_WEBHOOK_SECRET: "a-woocommerce-webhook-secret-0123",
+      WOOCOMMERCE_STORE_URL: "https://woo.example",
+      WOOCOMMERCE_CONSUMER_KEY: "ck_0123456789abcdef0123456789abcdef01234567",
+      WOOCOMMERCE_CONSUMER_SECRET: "cs_0123456789abcdef0123456789abcdef01234567",
+    },
+    bigcommerce: {
+      ...common,
+      BIGCOMMERCE_STORE_HASH: "abc123def4",
+      BIGCOMMERCE_WEBHOOK_SECRET: "a-bigcommerce-hook-secret-0123",
+      BIGCOMMERCE_ACCESS_TOKEN: "an-api-token",
+    },
+  };
+
+  it("sets only variables the services' config schemas read", () => {
+    const keys = (schemas: unknown[]) =>
+      new Set(schemas.flatMap((s) => Object.keys((s as { shape: object }).shape)));
+    // The platforms' loaders also read the variables that switch a platform on (`configuredBy`).
+    const ingestKnown = new Set([
+      ...keys([ingestEnv, ...platforms.map((p) => p.env)]),
+      ...platforms.flatMap((p) => p.configuredBy),
+    ]);
+    const processorsKnown = new Set([
+      ...keys([processorsEnv, salesEnv, ...platforms.flatMap((p) => (p.api ? [p.api.env] : []))]),
+      ...platforms.flatMap((p) => p.api?.configuredBy ?? []),
+    ]);
+    for (const key of Object.keys(services.ingest!.environment!))
+      expect(ingestKnown.has(key), `ingest sets ${key}, which no schema reads`).toBe(true);
+    for (const key of Object.keys(services.processors!.environment!))
+      expect(processorsKnown.has(key), `processors sets ${key}, which no schema reads`).toBe(true);
+  });
+
+  it.each(Object.keys(users))(
+    "starts ingest and processors for a %s store with values their schemas accept",
+    (platform) => {
+      const log = createLogger("compose-test", "silent");
+      const ingest = resolved("ingest", users[platform]!);
+      const config = loadConfig(ingestEnv, ingest);
+      expect(
+        loadAdapters(ingest, { customerHashKey: config.CUSTOMER_HASH_KEY }).map((a) => a.platform),
+      ).toEqual([platform]);
+      const processors = resolved("processors", users[platform]!);
+      const processorsConfig = loadConfig(processorsEnv, processors);
+      loadConfig(salesEnv, processors);
+      const apis = loadApis(processors, { customerHashKey: processorsConfig.CUSTOMER_HASH_KEY, log });
+      expect(apis.length).toBe(platform === "shopify" ? 0 : 1);
+    },
+  );
+
+  it("refuses to start without the secrets it needs", () => {
+    expect(() => resolved("ingest", {})).toThrow(/CUSTOMER_HASH_KEY/);
+    expect(() =>
+      loadAdapters(resolved("ingest", common), { customerHashKey: common.CUSTOMER_HASH_KEY }),
+    ).toThrow(/no platform configured/);
+    expect(() => resolved("grafana", {})).toThrow(/GRAFANA_ADMIN_PASSWORD|QUESTDB_READONLY_PASSWORD/);
+  });
+
+  it("builds our services with a Node that runs TypeScript, without dev dependencies, as a non-root user", () => {
+    const dockerfile = read("Dockerfile");
+    const node = Number(/^FROM node:(\d+)/m.exec(dockerfile)?.[1]);
+    expect(node).toBeGreaterThanOrEqual(24);
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    const ignored = read(".dockerignore").split("\n");
+    for (const path of ["node_modules", ".env", ".data"]) expect(ignored).toContain(path);
+  });
+});
