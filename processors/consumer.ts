@@ -202,10 +202,7 @@ async function deadLetter(msg: JsMsg, err: Error, { js, log, name }: ConsumerOpt
   h.set("MetricsDash-Deliveries", String(msg.info.deliveryCount));
   await js.publish(`${DEAD_LETTER_PREFIX}.${msg.subject}`, msg.data, {
     headers: h,
-    // Every consumer fails the same way on a message that can't be decoded: keep one copy, not one per
-    // consumer. A message rejected by one consumer's writes is that consumer's own dead letter.
-    msgID:
-      err instanceof Poison ? `undecodable:${msg.info.streamSequence}` : `${name}:${msg.info.streamSequence}`,
+    msgID: `${name}:${msg.info.streamSequence}`,
   });
   msg.term(err.message.slice(0, 200));
   log.error(
