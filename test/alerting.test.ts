@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Order } from "../core/events.ts";
 import { writeOrderRows } from "../processors/orders/rows.ts";
-import { expandMacros } from "../processors/inventory/queries.ts";
+import { renderQuery } from "../grafana/interpolate.ts";
 import { ALERT_ANNOTATIONS, FIRING_NOW } from "../alerting/history.ts";
 import { startAlertingStack, ROUTING_KEY, type AlertingStack } from "./support/alerting-stack.ts";
 import { eventually } from "./support/eventually.ts";
@@ -537,9 +537,14 @@ describe("PagerDuty refusing an event", () => {
 
 describe("alert history for Grafana", () => {
   it("runs the annotation and firing-now queries on QuestDB", async () => {
-    const vars = { from: new Date(Date.now() - H), to: new Date(Date.now() + H) };
+    const ctx = {
+      from: new Date(Date.now() - H),
+      to: new Date(Date.now() + H),
+      maxDataPoints: 1000,
+      variables: {},
+    };
     const annotations = await stack.db.rows<{ text: string; tags: string }>(
-      expandMacros(ALERT_ANNOTATIONS, vars),
+      renderQuery(ALERT_ANNOTATIONS, ctx),
     );
     // Two transitions each for the seven rules that resolved, one for the broken key's firing.
     expect(annotations).toHaveLength(15);

@@ -1,7 +1,7 @@
 /**
  * The SQL of the Grafana "Inventory" dashboard's panels, in Grafana's QuestDB dialect: `$__timeFilter(ts)`
  * is the dashboard's time range and `$shop` the shop variable (`'All'` shows every shop).
- * Kept here, beside the tables they read, until the dashboards-as-code folder wires them into panels.
+ * Kept here, beside the tables they read; grafana/dashboards/inventory.ts lays them out as panels.
  */
 
 const shopFilter = "('$shop' = 'All' OR shop = '$shop')";
@@ -42,13 +42,3 @@ export const INVENTORY_PANELS = {
   Velocity: VELOCITY_SERIES,
   "Level by location": LEVELS_BY_LOCATION,
 } as const;
-
-/** Grafana's macros as the QuestDB datasource expands them, for tests and for anyone pasting a panel into /exec. */
-export function expandMacros(sql: string, vars: { from: Date; to: Date; shop?: string }): string {
-  return sql
-    .replaceAll(
-      /\$__timeFilter\((\w+)\)/g,
-      (_, column: string) => `${column} BETWEEN '${vars.from.toISOString()}' AND '${vars.to.toISOString()}'`,
-    )
-    .replaceAll("$shop", (vars.shop ?? "All").replaceAll("'", "''"));
-}
