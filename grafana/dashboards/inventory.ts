@@ -38,7 +38,7 @@ export function inventory(): DashboardBuilder {
     .tags(["metricsdash", "inventory"])
     .description("SKUs by stockout ETA, low stock against reorder points, sales velocity, alerts.")
     .editable()
-    .refresh("1m")
+    .refresh("30s")
     .time({ from: "now-7d", to: "now" })
     .timezone("browser")
     .withVariable(
