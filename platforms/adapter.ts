@@ -81,3 +81,10 @@ export class InvalidPayload extends Error {
     return new InvalidPayload(`${what}: ${field ? `${field}: ` : ""}${issue?.message ?? "invalid"}`, field);
   }
 }
+
+/** Validates a platform payload, turning the first zod issue into a 400 that names the field. */
+export function parsePayload<S extends z.ZodType>(schema: S, body: unknown, what: string): z.infer<S> {
+  const result = schema.safeParse(body);
+  if (!result.success) throw InvalidPayload.fromZod(result.error, what);
+  return result.data;
+}

@@ -3,7 +3,13 @@ import type { CanonicalEvent } from "../../core/events.ts";
 import { customerKey } from "../../core/identity.ts";
 import { parseJsonExact } from "../../core/json.ts";
 import { hmacSha256Matches } from "../../core/signature.ts";
-import { InvalidPayload, type Delivery, type PlatformAdapter, type PlatformModule } from "../adapter.ts";
+import {
+  InvalidPayload,
+  type Delivery,
+  type PlatformAdapter,
+  type PlatformModule,
+  parsePayload,
+} from "../adapter.ts";
 import {
   normaliseCheckout,
   normaliseInventoryLevel,
@@ -38,11 +44,8 @@ const OTHER_TOPICS = new Set(["refunds/create", "inventory_levels/update", "prod
 /** Every topic this adapter turns into events: the connect flow subscribes a shop to exactly these. */
 export const CONSUMED_TOPICS = [...ORDER_TOPICS, ...OTHER_TOPICS];
 
-function parse<S extends z.ZodType>(schema: S, body: unknown, topic: string): z.infer<S> {
-  const result = schema.safeParse(body);
-  if (!result.success) throw InvalidPayload.fromZod(result.error, `shopify ${topic}`);
-  return result.data;
-}
+const parse = <S extends z.ZodType>(schema: S, body: unknown, topic: string): z.infer<S> =>
+  parsePayload(schema, body, `shopify ${topic}`);
 
 function createAdapter(config: z.infer<typeof env>, shared: { customerHashKey: string }): PlatformAdapter {
   return {

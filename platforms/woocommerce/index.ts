@@ -8,6 +8,7 @@ import {
   type PlatformAdapter,
   type PlatformApiModule,
   type PlatformModule,
+  parsePayload,
 } from "../adapter.ts";
 import { WooClient } from "./client.ts";
 import { orderEvents, PLATFORM } from "./events.ts";
@@ -43,11 +44,8 @@ function isPing(delivery: Delivery): boolean {
   return type === "application/x-www-form-urlencoded" && PING.test(delivery.rawBody.toString("latin1"));
 }
 
-function parse<S extends z.ZodType>(schema: S, body: unknown, topic: string): z.infer<S> {
-  const result = schema.safeParse(body);
-  if (!result.success) throw InvalidPayload.fromZod(result.error, `woocommerce ${topic}`);
-  return result.data;
-}
+const parse = <S extends z.ZodType>(schema: S, body: unknown, topic: string): z.infer<S> =>
+  parsePayload(schema, body, `woocommerce ${topic}`);
 
 function createAdapter(config: z.infer<typeof env>, shared: { customerHashKey: string }): PlatformAdapter {
   return {
