@@ -3,7 +3,7 @@ import { currencyExponent } from "../core/money.ts";
 import { sqlString, type QuestDb } from "../core/questdb.ts";
 import { inScope, skuMatches, type Rule } from "./rules.ts";
 import type { Observation } from "./state.ts";
-import { spanWeeksAgo, wallClock, zonedInstant } from "./zoned.ts";
+import { spanWeeksAgo, wallClock, zonedInstant } from "../core/zoned.ts";
 
 /**
  * What each kind of rule looks at, read from QuestDB: the inventory processor's forecasts for stock
@@ -251,7 +251,8 @@ async function revenueDrop(db: QuestDb, rule: Of<"revenue_drop">, now: number): 
   const spans = Array.from({ length: rule.weeks + 1 }, (_, k) => spanWeeksAgo(rule.timeZone, now, k));
   const byShop = await revenueBySpan(db, spans);
   const shops = await shopsOf(db, rule, now);
-  const localTime = `${String(wallClock(rule.timeZone, now).hour).padStart(2, "0")}:${String(wallClock(rule.timeZone, now).minute).padStart(2, "0")}`;
+  const clock = wallClock(rule.timeZone, now);
+  const localTime = `${String(clock.hour).padStart(2, "0")}:${String(clock.minute).padStart(2, "0")}`;
   return shops.map(({ platform, shop }) => {
     const entry = byShop.get(`${platform}\u0000${shop}`);
     const revenue = entry?.revenue ?? new Array<number>(spans.length).fill(0);

@@ -1,4 +1,5 @@
 import { sqlString, type QuestDb } from "../../core/questdb.ts";
+import { wallClock as zoneClock } from "../../core/zoned.ts";
 
 /**
  * Zones are applied by QuestDB (`to_timezone`, `to_utc`) in the dashboards, but named by people and
@@ -10,21 +11,9 @@ const PROBES = [Date.parse("2026-01-15T12:00:00Z"), Date.parse("2026-07-15T12:00
 
 /** Local wall-clock time in `zone` at `ms`, written as if it were UTC (what `to_timezone` returns). */
 export function wallClock(ms: number, zone: string): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat("en-CA", {
-      timeZone: zone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-    })
-      .formatToParts(new Date(ms))
-      .map((p) => [p.type, p.value]),
-  );
-  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}.000000Z`;
+  const c = zoneClock(zone, ms);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${c.year}-${two(c.month)}-${two(c.day)}T${two(c.hour)}:${two(c.minute)}:${two(c.second)}.000000Z`;
 }
 
 /** A fixed offset as both QuestDB and Intl read it: `+05:30`, `-03:00`. */

@@ -1,5 +1,5 @@
 /**
- * Wall-clock arithmetic in a shop's time zone, with the platform's Intl data (DST included):
+ * Wall-clock arithmetic in a shop's time zone (shared by alerting and live sales), with the platform's Intl data (DST included):
  * "today so far" starts at the store's midnight and "same time last week" is the same wall time.
  */
 
