@@ -9,7 +9,7 @@ import { jetStreamPublisher } from "../ingest/publish.ts";
 import { createOAuth } from "../platforms/shopify/oauth.ts";
 import { createConnectApp } from "./app.ts";
 import { Backfills } from "./backfills.ts";
-import { parseKey } from "./seal.ts";
+import { parseKey } from "../core/seal.ts";
 import { ConnectStore } from "./store.ts";
 
 const log = createLogger("connect");

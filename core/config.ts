@@ -47,7 +47,16 @@ export const ingestEnv = commonEnv.extend({
   PUBLISH_TIMEOUT_MS: z.coerce.number().int().positive().default(2000),
   /** Key of the keyed hash that stands in for customer ids: identity without personal data. */
   CUSTOMER_HASH_KEY: secret("CUSTOMER_HASH_KEY"),
+  /** Each connected WooCommerce / BigCommerce store's webhook secret derives from it (core/store-secrets.ts). */
+  STORE_WEBHOOK_KEY: secret("STORE_WEBHOOK_KEY").optional(),
 });
+
+/** A 256-bit key given as base64 (44 characters) or hex (64): AES-256-GCM for tokens at rest. */
+const aesKey = (name: string) =>
+  z.string().refine((value) => {
+    const bytes = /^[0-9a-f]{64}$/i.test(value) ? 32 : Buffer.from(value, "base64").length;
+    return bytes === 32;
+  }, `${name} must be 32 bytes, as base64 or 64 hex digits (openssl rand -base64 32)`);
 
 export const processorsEnv = commonEnv.extend({
   /** Rows are flushed to QuestDB when this many messages are waiting … */
@@ -72,16 +81,11 @@ export const processorsEnv = commonEnv.extend({
     .int()
     .positive()
     .default(24 * 60 * 60 * 1000),
+  /** Opens the API credentials of stores connected through the connect service (absent: env-configured APIs only). */
+  TOKEN_ENCRYPTION_KEY: aesKey("TOKEN_ENCRYPTION_KEY").optional(),
   /** Refs resolved per batch: each costs platform API calls, which must finish within the ack wait. */
   FETCH_BATCH_MAX: z.coerce.number().int().positive().default(20),
 });
-
-/** A 256-bit key given as base64 (44 characters) or hex (64): AES-256-GCM for tokens at rest. */
-const aesKey = (name: string) =>
-  z.string().refine((value) => {
-    const bytes = /^[0-9a-f]{64}$/i.test(value) ? 32 : Buffer.from(value, "base64").length;
-    return bytes === 32;
-  }, `${name} must be 32 bytes, as base64 or 64 hex digits (openssl rand -base64 32)`);
 
 /** The connect service: Shopify OAuth install, webhook subscriptions, backfill, uninstall and privacy. */
 export const connectEnv = commonEnv.extend({

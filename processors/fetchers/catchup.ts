@@ -75,7 +75,7 @@ export async function catchUp(
 
 /** Runs `catchUp` for every shop now and then every `intervalMs`; a failure is logged and retried next round. */
 export function startCatchUpLoop(
-  apis: PlatformApi[],
+  apis: () => PlatformApi[],
   options: CatchUpOptions & { intervalMs: number },
 ): { stop(): Promise<void> } {
   let timer: NodeJS.Timeout | undefined;
@@ -83,7 +83,7 @@ export function startCatchUpLoop(
   let running = Promise.resolve();
 
   const round = async () => {
-    for (const api of apis) {
+    for (const api of apis()) {
       if (stopped) return;
       try {
         await catchUp(api, options);
@@ -99,7 +99,8 @@ export function startCatchUpLoop(
       });
     }, delay);
   };
-  if (apis.length) schedule(0);
+  // Every round asks for the current APIs: a store connected since the last one is caught up too.
+  schedule(0);
   return {
     async stop() {
       stopped = true;
