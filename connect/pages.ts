@@ -1,11 +1,12 @@
 import { html, raw } from "hono/html";
+import type { HtmlEscapedString } from "hono/utils/html";
 import type { InstallProblem } from "../platforms/shopify/oauth.ts";
 
 /** Server-rendered pages of the connect flow: plain HTML, one small script for live progress. */
 
 const STYLE = `
 body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1f2328}
-h1{font-size:1.6rem} input{font:inherit;padding:.5rem;width:100%;box-sizing:border-box}
+h1{font-size:1.6rem} h2{font-size:1.2rem;margin-top:2rem} section{border-top:1px solid #d1d9e0} input{font:inherit;padding:.5rem;width:100%;box-sizing:border-box}
 button,.button{font:inherit;padding:.5rem 1.2rem;margin-top:.8rem;background:#1a7f37;color:#fff;border:0;border-radius:6px;text-decoration:none;display:inline-block}
 .error{background:#ffebe9;border:1px solid #ff8182;padding:.8rem;border-radius:6px}
 progress{width:100%;height:1.4rem} .muted{color:#59636e;font-size:.9rem}`;
@@ -27,29 +28,49 @@ function layout(title: string, body: ReturnType<typeof html>) {
     </html>`;
 }
 
-export function connectPage({ shop = "", error }: { shop?: string; error?: string } = {}) {
+/** `/`: one block per platform a store can connect from (Shopify's form, then each flow's section). */
+export function connectPage({
+  shopify = true,
+  shop = "",
+  error,
+  sections = [],
+}: {
+  shopify?: boolean;
+  shop?: string;
+  error?: string;
+  sections?: (HtmlEscapedString | Promise<HtmlEscapedString>)[];
+} = {}) {
   return layout(
-    "Connect your Shopify store",
-    html`<h1>Connect your Shopify store</h1>
-      <p>
-        Type your store's address. You'll approve MetricsDash on Shopify, then see your recent orders arrive.
-      </p>
-      ${error ? html`<p class="error" role="alert" id="error">${error}</p>` : ""}
-      <form method="get" action="/connect">
-        <label for="shop">Store address</label>
-        <input
-          id="shop"
-          name="shop"
-          value="${shop}"
-          placeholder="your-store.myshopify.com"
-          autocomplete="off"
-          required
-        />
-        <button type="submit" id="connect">Connect</button>
-      </form>
+    "Connect your store",
+    html`<h1>Connect your store</h1>
+      ${
+        shopify
+          ? html`<section id="shopify">
+              <h2>Shopify</h2>
+              <p>
+                Type your store's address. You'll approve MetricsDash on Shopify, then see your recent orders
+                arrive.
+              </p>
+              ${error ? html`<p class="error" role="alert" id="error">${error}</p>` : ""}
+              <form method="get" action="/connect">
+                <label for="shop">Store address</label>
+                <input
+                  id="shop"
+                  name="shop"
+                  value="${shop}"
+                  placeholder="your-store.myshopify.com"
+                  autocomplete="off"
+                  required
+                />
+                <button type="submit" id="connect">Connect</button>
+              </form>
+            </section>`
+          : ""
+      }
+      ${sections}
       <p class="muted">
-        MetricsDash asks only to read orders, products and inventory. It stores no customer names, emails or
-        addresses.
+        MetricsDash asks only to read orders, products and inventory (and to add its own webhooks). It stores
+        no customer names, emails or addresses; store keys are kept encrypted.
       </p>`,
   );
 }
@@ -118,8 +139,7 @@ export function notFoundPage(shop: string) {
 }
 
 /** Live progress: the page polls its JSON twin and fills the bar; the dashboard link appears at 100 %. */
-export function statusPage(shop: string) {
-  const progressUrl = `/status/${encodeURIComponent(shop)}/progress`;
+export function statusPage(shop: string, progressUrl: string) {
   return layout(
     `Connecting ${shop}`,
     html`<h1>Connecting ${shop}</h1>

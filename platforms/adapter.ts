@@ -48,6 +48,11 @@ export interface PlatformApi {
   /** The shop's currency and time zone, from the platform's store settings. */
   shopInfo(): Promise<Omit<ShopInfo, "updatedAt">>;
   /**
+   * Subscribes the store's webhooks MetricsDash consumes to `deliveryUrl`, signed with `secret`
+   * (idempotent: ours that exist are kept, or given the current secret); the topics subscribed.
+   */
+  subscribeWebhooks?(deliveryUrl: string, secret: string): Promise<string[]>;
+  /**
    * One page of the orders created in `[from, to)`, oldest first, for a backfill. A window fixed in
    * the past keeps pages stable while the backfill runs (orders changed meanwhile come by webhook),
    * so a checkpoint of the next page number resumes without gaps.

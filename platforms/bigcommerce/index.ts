@@ -279,6 +279,10 @@ export function bigCommerceApi(
           store!.timezone.raw_offset === undefined ? null : Math.round(store!.timezone.raw_offset / 60),
       };
     },
+    async subscribeWebhooks(deliveryUrl, secret) {
+      await ensureHooks(client, deliveryUrl, secret, BC_SCOPES, shop);
+      return [...BC_SCOPES];
+    },
     async reactivateHooks() {
       // `/v3/hooks` lists the hooks of this API account only; the destination check keeps it to ingest's.
       const { json } = await client.get("/v3/hooks");

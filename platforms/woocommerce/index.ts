@@ -14,7 +14,7 @@ import {
   parsePayload,
 } from "../adapter.ts";
 import { storeWebhookSecret } from "../../core/store-secrets.ts";
-import { WooClient } from "./client.ts";
+import { WOO_TOPICS, WooClient } from "./client.ts";
 import { orderEvents, PLATFORM } from "./events.ts";
 import { normaliseInventory, wooShop } from "./normalise.ts";
 import { WooOrder, WooProduct } from "./payload.ts";
@@ -172,6 +172,10 @@ export function wooApi(
     },
     reactivateHooks: () => client.reactivateDisabledHooks(),
     shopInfo: () => client.shopInfo(),
+    async subscribeWebhooks(deliveryUrl, secret) {
+      await client.ensureWebhooks(deliveryUrl, secret, WOO_TOPICS);
+      return [...WOO_TOPICS];
+    },
   };
 }
 

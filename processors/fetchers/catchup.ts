@@ -1,6 +1,5 @@
 import type { KV } from "@nats-io/kv";
-import { createHash } from "node:crypto";
-import { subjectToken, type CanonicalEvent } from "../../core/events.ts";
+import { shopEvent, subjectToken } from "../../core/events.ts";
 import type { Logger } from "../../core/log.ts";
 import type { PlatformApi } from "../../platforms/adapter.ts";
 import type { Publish } from "../../ingest/publish.ts";
@@ -45,19 +44,7 @@ export async function catchUp(
     }
   };
   const info = await attempt("read the shop's settings", () => api.shopInfo());
-  if (info) {
-    const shopEvent: CanonicalEvent = {
-      v: 1,
-      platform: api.platform,
-      shop: api.shop,
-      type: "shop",
-      // One message per distinct setting, however many rounds see it.
-      eventId: `shop:${createHash("sha256").update(JSON.stringify(info)).digest("base64url").slice(0, 16)}`,
-      receivedAt: startedAt,
-      shopInfo: { ...info, updatedAt: startedAt },
-    };
-    await options.publish([shopEvent]);
-  }
+  if (info) await options.publish([shopEvent(api.platform, api.shop, info, startedAt)]);
   const reactivated = (await attempt("re-enable disabled webhooks", () => api.reactivateHooks())) ?? 0;
   let events = 0;
   for await (const page of api.ordersModifiedSince(since, startedAt)) {
