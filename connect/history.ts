@@ -86,6 +86,11 @@ export class HistoryStore {
     return HistoryCheckpoint.parse(entry.json());
   }
 
+  /** Every change of one store's checkpoint, for the CLI progress bar. */
+  async watch(platform: string, shop: string) {
+    return this.kv.watch({ key: HistoryStore.key(platform, shop) });
+  }
+
   async unfinished(): Promise<HistoryCheckpoint[]> {
     const found: HistoryCheckpoint[] = [];
     for await (const key of await this.kv.keys()) {

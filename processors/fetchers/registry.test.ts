@@ -54,13 +54,15 @@ describe("the fetchers' registry of connected stores", () => {
     expect(registry.get("woocommerce", "before.example")?.shop).toBe("before.example");
 
     await connections.put(connection(connections, "after.example", creds("https://after.example/")));
-    await eventually(() => expect(registry.get("woocommerce", "after.example")?.shop).toBe("after.example"));
+    await eventually(async () =>
+      expect(registry.get("woocommerce", "after.example")?.shop).toBe("after.example"),
+    );
 
     // Sealed for one store, copied onto another: it must not open, and must not take others down.
     const stolen = connection(connections, "victim.example", creds("https://victim.example/"));
     await connections.put({ ...stolen, shop: "thief.example" });
     await connections.disconnect("woocommerce", "before.example");
-    await eventually(() => expect(registry.get("woocommerce", "before.example")).toBeUndefined());
+    await eventually(async () => expect(registry.get("woocommerce", "before.example")).toBeUndefined());
     expect(registry.get("woocommerce", "thief.example")).toBeUndefined();
     expect(registry.all().map((api) => api.shop)).toEqual(["after.example"]);
     expect((await connections.get("woocommerce", "before.example"))?.credentials).toBe("");
