@@ -40,12 +40,18 @@ const apiEnv = z.object({
 
 const ORDER_TOPICS = new Set(["order.created", "order.updated", "order.restored"]);
 const PRODUCT_TOPICS = new Set(["product.created", "product.updated", "product.restored"]);
-/** What WooCommerce posts, unsigned and form-encoded, when a webhook is saved: it keeps the hook only on a 2xx. */
+/**
+ * What WooCommerce posts, unsigned, when a webhook is saved (`WC_Webhook::deliver_ping`): the body
+ * `webhook_id=<id>` through `wp_safe_remote_post` with no Content-Type of its own, so the transport
+ * labels it form-encoded (libcurl's default for a string body) — or nothing, with a filter or another
+ * transport. It keeps the hook only on exactly 200.
+ */
 const PING = /^webhook_id=\d+$/;
+const PING_TYPES = new Set(["application/x-www-form-urlencoded", ""]);
 
 function isPing(delivery: Delivery): boolean {
   const type = (delivery.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-  return type === "application/x-www-form-urlencoded" && PING.test(delivery.rawBody.toString("latin1"));
+  return PING_TYPES.has(type) && PING.test(delivery.rawBody.toString("latin1"));
 }
 
 const parse = <S extends z.ZodType>(schema: S, body: unknown, topic: string): z.infer<S> =>
@@ -71,7 +77,8 @@ function secretsFor(delivery: Delivery, config: z.infer<typeof env> | undefined,
 function createAdapter(config: z.infer<typeof env> | undefined, shared: Shared): PlatformAdapter {
   return {
     platform: PLATFORM,
-    contentTypes: ["application/json", "application/x-www-form-urlencoded"],
+    // "" (no Content-Type) only ever passes as a ping; anything else must still be signed JSON.
+    contentTypes: ["application/json", "application/x-www-form-urlencoded", ""],
 
     // The signature covers the bytes as PHP wrote them (`\/` escapes and all): never re-serialise first.
     verify: (delivery) =>

@@ -89,6 +89,9 @@ describe("verification", () => {
     expect(adapter.verify(ping)).toBe(true);
     expect(adapter.handle(ping)).toEqual({ kind: "ignore", reason: "ping" });
     expect(adapter.verify(delivery("webhook_id=12", { "content-type": "application/json" }))).toBe(false);
+    // Sent with no Content-Type (a transport or filter that sets none): still the ping.
+    expect(adapter.verify(delivery("webhook_id=12", {}))).toBe(true);
+    expect(adapter.verify(delivery('{"id":1}', {}))).toBe(false);
     expect(
       adapter.verify(delivery("webhook_id=12&x=1", { "content-type": "application/x-www-form-urlencoded" })),
     ).toBe(false);
