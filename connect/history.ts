@@ -3,6 +3,7 @@ import { z } from "zod";
 import { subjectToken, type CanonicalEvent } from "../core/events.ts";
 import type { Logger } from "../core/log.ts";
 import type { PlatformApi } from "../platforms/adapter.ts";
+import { KeyedJobs } from "./jobs.ts";
 
 /**
  * The history of a store connected with its own API keys (WooCommerce, BigCommerce): the orders
@@ -119,8 +120,7 @@ export interface HistoryDeps {
  * retried with back-off on transient failures, stopped at once when the store disconnects.
  */
 export class HistoryBackfills {
-  private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
-  private readonly retries = new Map<string, NodeJS.Timeout>();
+  private readonly jobs = new KeyedJobs();
   private readonly deps: HistoryDeps;
 
   constructor(deps: HistoryDeps) {
@@ -130,31 +130,15 @@ export class HistoryBackfills {
   private static id = (platform: string, shop: string) => `${platform}\u0000${shop}`;
 
   start(platform: string, shop: string): void {
-    const id = HistoryBackfills.id(platform, shop);
-    if (this.running.has(id)) return;
-    clearTimeout(this.retries.get(id));
-    this.retries.delete(id);
-    const controller = new AbortController();
-    const done = this.run(platform, shop, controller.signal).finally(() => this.running.delete(id));
-    this.running.set(id, { controller, done });
+    this.jobs.start(HistoryBackfills.id(platform, shop), (signal) => this.run(platform, shop, signal));
   }
 
-  async stop(platform: string, shop: string): Promise<void> {
-    const id = HistoryBackfills.id(platform, shop);
-    clearTimeout(this.retries.get(id));
-    this.retries.delete(id);
-    const job = this.running.get(id);
-    if (!job) return;
-    job.controller.abort(new Error(`history of ${platform}:${shop} stopped`));
-    await job.done;
+  stop(platform: string, shop: string): Promise<void> {
+    return this.jobs.stop(HistoryBackfills.id(platform, shop), `history of ${platform}:${shop} stopped`);
   }
 
-  async stopAll(): Promise<void> {
-    for (const id of this.retries.keys()) clearTimeout(this.retries.get(id));
-    this.retries.clear();
-    const jobs = [...this.running.values()];
-    for (const job of jobs) job.controller.abort(new Error("connect service stopping"));
-    await Promise.all(jobs.map((job) => job.done));
+  stopAll(): Promise<void> {
+    return this.jobs.stopAll("connect service stopping");
   }
 
   async resumeAll(): Promise<HistoryCheckpoint[]> {
@@ -238,12 +222,8 @@ export class HistoryBackfills {
     }
     const delay = Math.min(60_000, 1000 * 2 ** attempts);
     this.deps.log.warn({ ...where, retryInMs: delay }, "history interrupted, will resume");
-    const id = HistoryBackfills.id(cp.platform, cp.shop);
-    const timer = setTimeout(() => {
-      this.retries.delete(id);
-      this.start(cp.platform, cp.shop);
-    }, delay);
-    timer.unref();
-    this.retries.set(id, timer);
+    this.jobs.retry(HistoryBackfills.id(cp.platform, cp.shop), delay, (signal) =>
+      this.run(cp.platform, cp.shop, signal),
+    );
   }
 }
