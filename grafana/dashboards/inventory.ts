@@ -2,26 +2,22 @@ import type * as cog from "@grafana/grafana-foundation-sdk/cog";
 import {
   AnnotationQueryBuilder,
   DashboardBuilder,
-  QueryVariableBuilder,
-  VariableRefresh,
-  VariableSort,
   type AnnotationTarget,
 } from "@grafana/grafana-foundation-sdk/dashboard";
 import { PanelBuilder as TablePanel } from "@grafana/grafana-foundation-sdk/table";
 import { PanelBuilder as TimeSeriesPanel } from "@grafana/grafana-foundation-sdk/timeseries";
 import { ALERT_ANNOTATIONS, FIRING_NOW } from "../../alerting/history.ts";
+import { FORMAT, QUESTDB, SqlQuery } from "../questdb.ts";
 import {
+  INVENTORY_VARIABLE_QUERIES,
   LEVELS_BY_LOCATION,
   LOW_STOCK_TABLE,
   STOCKOUT_ETA_TABLE,
   VELOCITY_SERIES,
-} from "../../processors/inventory/queries.ts";
-import { FORMAT, QUESTDB, SqlQuery } from "../questdb.ts";
+} from "../sql/inventory.ts";
+import { multiVariable } from "../variables.ts";
 
 export const INVENTORY_UID = "metricsdash-inventory";
-
-/** The panel queries read `$shop`; "All" (the variable's all-value) shows every shop. */
-const SHOPS = "SELECT DISTINCT shop FROM stockout_forecast ORDER BY shop";
 
 const table = (title: string, description: string, sql: string) =>
   new TablePanel().title(title).description(description).datasource(QUESTDB).withTarget(new SqlQuery(sql));
@@ -33,72 +29,67 @@ const annotationTarget = (sql: string): cog.Builder<AnnotationTarget> => ({
 
 /** The operations manager's view: what sells out first, what is below its reorder point, and why. */
 export function inventory(): DashboardBuilder {
-  return new DashboardBuilder("Inventory")
-    .uid(INVENTORY_UID)
-    .tags(["metricsdash", "inventory"])
-    .description("SKUs by stockout ETA, low stock against reorder points, sales velocity, alerts.")
-    .editable()
-    .refresh("30s")
-    .time({ from: "now-7d", to: "now" })
-    .timezone("browser")
-    .withVariable(
-      new QueryVariableBuilder("shop")
-        .label("Shop")
-        .datasource(QUESTDB)
-        .query({ refId: "var-shop", queryType: "sql", rawSql: SHOPS, format: FORMAT.table })
-        .includeAll(true)
-        .allValue("All")
-        .refresh(VariableRefresh.OnDashboardLoad)
-        .sort(VariableSort.AlphabeticalAsc),
-    )
-    .annotation(
-      new AnnotationQueryBuilder()
-        .name("Alerts")
-        .datasource(QUESTDB)
-        .enable(true)
-        .iconColor("red")
-        .target(annotationTarget(ALERT_ANNOTATIONS)),
-    )
-    .withPanel(
-      table(
-        "Stockout ETA",
-        "Latest forecast per SKU, soonest stockout first. ETA = available / velocity; reorder point = velocity × lead time + safety stock.",
-        STOCKOUT_ETA_TABLE,
-      ).gridPos({ x: 0, y: 0, w: 14, h: 11 }),
-    )
-    .withPanel(
-      table(
-        "Low stock",
-        "SKUs at or below their reorder point, largest shortfall first.",
-        LOW_STOCK_TABLE,
-      ).gridPos({
-        x: 14,
-        y: 0,
-        w: 10,
-        h: 11,
-      }),
-    )
-    .withPanel(
-      new TimeSeriesPanel()
-        .title("Sales velocity (units/hour)")
-        .description("Burst-capped velocity per SKU, as the forecaster computed it each hour.")
-        .datasource(QUESTDB)
-        .withTarget(new SqlQuery(VELOCITY_SERIES, "A", FORMAT.timeSeries))
-        .gridPos({ x: 0, y: 11, w: 14, h: 9 }),
-    )
-    .withPanel(
-      table("Firing alerts", "Incidents whose latest transition is a firing.", FIRING_NOW).gridPos({
-        x: 14,
-        y: 11,
-        w: 10,
-        h: 9,
-      }),
-    )
-    .withPanel(
-      table(
-        "Level by location",
-        "Each location's last report less the units sold since.",
-        LEVELS_BY_LOCATION,
-      ).gridPos({ x: 0, y: 20, w: 24, h: 9 }),
-    );
+  return (
+    new DashboardBuilder("Inventory")
+      .uid(INVENTORY_UID)
+      .tags(["metricsdash", "inventory"])
+      .description("SKUs by stockout ETA, low stock against reorder points, sales velocity, alerts.")
+      .editable()
+      .refresh("30s")
+      .time({ from: "now-7d", to: "now" })
+      .timezone("browser")
+      // One shop, one platform, or everything (the default): the panels read both as lists.
+      .withVariable(multiVariable("platform", "Platform", INVENTORY_VARIABLE_QUERIES.platform))
+      .withVariable(multiVariable("shop", "Shop", INVENTORY_VARIABLE_QUERIES.shop))
+      .annotation(
+        new AnnotationQueryBuilder()
+          .name("Alerts")
+          .datasource(QUESTDB)
+          .enable(true)
+          .iconColor("red")
+          .target(annotationTarget(ALERT_ANNOTATIONS)),
+      )
+      .withPanel(
+        table(
+          "Stockout ETA",
+          "Latest forecast per SKU, soonest stockout first. ETA = available / velocity; reorder point = velocity × lead time + safety stock.",
+          STOCKOUT_ETA_TABLE,
+        ).gridPos({ x: 0, y: 0, w: 14, h: 11 }),
+      )
+      .withPanel(
+        table(
+          "Low stock",
+          "SKUs at or below their reorder point, largest shortfall first.",
+          LOW_STOCK_TABLE,
+        ).gridPos({
+          x: 14,
+          y: 0,
+          w: 10,
+          h: 11,
+        }),
+      )
+      .withPanel(
+        new TimeSeriesPanel()
+          .title("Sales velocity (units/hour)")
+          .description("Burst-capped velocity per SKU, as the forecaster computed it each hour.")
+          .datasource(QUESTDB)
+          .withTarget(new SqlQuery(VELOCITY_SERIES, "A", FORMAT.timeSeries))
+          .gridPos({ x: 0, y: 11, w: 14, h: 9 }),
+      )
+      .withPanel(
+        table("Firing alerts", "Incidents whose latest transition is a firing.", FIRING_NOW).gridPos({
+          x: 14,
+          y: 11,
+          w: 10,
+          h: 9,
+        }),
+      )
+      .withPanel(
+        table(
+          "Level by location",
+          "Each location's last report less the units sold since.",
+          LEVELS_BY_LOCATION,
+        ).gridPos({ x: 0, y: 20, w: 24, h: 9 }),
+      )
+  );
 }
