@@ -32,21 +32,21 @@ const inSpan = (daysBack: number) =>
 const sumIn = (daysBack: number, column: string) =>
   `sum(CASE WHEN ${inSpan(daysBack)} THEN m.${column} ELSE 0 END) AS ${column}_${daysBack}`;
 
+/** Orders of today, the same time yesterday and last week: counts, which add up across currencies. */
+const ORDER_SUMS = [0, 1, 7].map((k) => sumIn(k, "orders"));
+/** Revenue of the three spans and today's refunds and net, in minor units: never without the currency. */
+const MONEY_SUMS = [
+  ...ORDER_SUMS,
+  ...[0, 1, 7].map((k) => sumIn(k, "revenue_minor")),
+  sumIn(0, "refunds_minor"),
+  sumIn(0, "net_minor"),
+];
+
 /**
  * Totals of today and the same time yesterday and last week (columns `<column>_<daysBack>`), each
- * shop over its own local day, grouped by `keys` (money only ever with `m.currency` among them).
+ * shop over its own local day, grouped by `keys`.
  */
-function spanSums(keys: string[]): string {
-  const sums = [
-    sumIn(0, "revenue_minor"),
-    sumIn(1, "revenue_minor"),
-    sumIn(7, "revenue_minor"),
-    sumIn(0, "orders"),
-    sumIn(1, "orders"),
-    sumIn(7, "orders"),
-    sumIn(0, "refunds_minor"),
-    sumIn(0, "net_minor"),
-  ];
+function spanSums(keys: string[], sums: string[]): string {
   return `SELECT ${[...keys, ...sums].join(",\n    ")}
   FROM ${SALES_OF_SELECTED}${keys.length ? `\n  GROUP BY ${keys.join(", ")}` : ""}`;
 }
@@ -71,7 +71,7 @@ function moneyColumns(): string {
 export function currencyTable(): string {
   return `SELECT t.currency AS "Currency",
   ${moneyColumns()}
-FROM (${spanSums(["m.currency"])}) t
+FROM (${spanSums(["m.currency"], MONEY_SUMS)}) t
 LEFT JOIN (${UNITS}) u ON u.currency = t.currency
 ORDER BY "Currency"`;
 }
@@ -80,7 +80,7 @@ ORDER BY "Currency"`;
 export function shopTable(): string {
   return `SELECT t.platform AS "Platform", t.shop AS "Shop", t.currency AS "Currency", t.timezone AS "Time zone",
   ${moneyColumns()}
-FROM (${spanSums(["m.platform", "m.shop", "m.currency", "s.timezone"])}) t
+FROM (${spanSums(["m.platform", "m.shop", "m.currency", "s.timezone"], MONEY_SUMS)}) t
 LEFT JOIN (${UNITS}) u ON u.currency = t.currency
 ORDER BY "Platform", "Shop", "Currency"`;
 }
@@ -91,7 +91,7 @@ export function ordersComparison(): string {
   return `SELECT ${orders(0)} AS "Today",
   ${change(orders(0), orders(1))} AS "vs yesterday",
   ${change(orders(0), orders(7))} AS "vs last week"
-FROM (${spanSums([])}) t`;
+FROM (${spanSums([], ORDER_SUMS)}) t`;
 }
 
 /**
