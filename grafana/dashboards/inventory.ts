@@ -27,69 +27,69 @@ const annotationTarget = (sql: string): cog.Builder<AnnotationTarget> => ({
   build: () => new SqlQuery(sql, "Anno").build() as unknown as AnnotationTarget,
 });
 
-/** The operations manager's view: what sells out first, what is below its reorder point, and why. */
+/**
+ * The operations manager's view: what sells out first, what is below its reorder point, and why; for
+ * one shop, one platform, or everything (the default).
+ */
 export function inventory(): DashboardBuilder {
-  return (
-    new DashboardBuilder("Inventory")
-      .uid(INVENTORY_UID)
-      .tags(["metricsdash", "inventory"])
-      .description("SKUs by stockout ETA, low stock against reorder points, sales velocity, alerts.")
-      .editable()
-      .refresh("30s")
-      .time({ from: "now-7d", to: "now" })
-      .timezone("browser")
-      // One shop, one platform, or everything (the default): the panels read both as lists.
-      .withVariable(multiVariable("platform", "Platform", INVENTORY_VARIABLE_QUERIES.platform))
-      .withVariable(multiVariable("shop", "Shop", INVENTORY_VARIABLE_QUERIES.shop))
-      .annotation(
-        new AnnotationQueryBuilder()
-          .name("Alerts")
-          .datasource(QUESTDB)
-          .enable(true)
-          .iconColor("red")
-          .target(annotationTarget(ALERT_ANNOTATIONS)),
-      )
-      .withPanel(
-        table(
-          "Stockout ETA",
-          "Latest forecast per SKU, soonest stockout first. ETA = available / velocity; reorder point = velocity × lead time + safety stock.",
-          STOCKOUT_ETA_TABLE,
-        ).gridPos({ x: 0, y: 0, w: 14, h: 11 }),
-      )
-      .withPanel(
-        table(
-          "Low stock",
-          "SKUs at or below their reorder point, largest shortfall first.",
-          LOW_STOCK_TABLE,
-        ).gridPos({
-          x: 14,
-          y: 0,
-          w: 10,
-          h: 11,
-        }),
-      )
-      .withPanel(
-        new TimeSeriesPanel()
-          .title("Sales velocity (units/hour)")
-          .description("Burst-capped velocity per SKU, as the forecaster computed it each hour.")
-          .datasource(QUESTDB)
-          .withTarget(new SqlQuery(VELOCITY_SERIES, "A", FORMAT.timeSeries))
-          .gridPos({ x: 0, y: 11, w: 14, h: 9 }),
-      )
-      .withPanel(
-        table("Firing alerts", "Incidents whose latest transition is a firing.", FIRING_NOW).gridPos({
-          x: 14,
-          y: 11,
-          w: 10,
-          h: 9,
-        }),
-      )
-      .withPanel(
-        table(
-          "Level by location",
-          "Each location's last report less the units sold since.",
-          LEVELS_BY_LOCATION,
-        ).gridPos({ x: 0, y: 20, w: 24, h: 9 }),
-      )
-  );
+  return new DashboardBuilder("Inventory")
+    .uid(INVENTORY_UID)
+    .tags(["metricsdash", "inventory"])
+    .description("SKUs by stockout ETA, low stock against reorder points, sales velocity, alerts.")
+    .editable()
+    .refresh("30s")
+    .time({ from: "now-7d", to: "now" })
+    .timezone("browser")
+    .withVariable(multiVariable("platform", "Platform", INVENTORY_VARIABLE_QUERIES.platform))
+    .withVariable(multiVariable("shop", "Shop", INVENTORY_VARIABLE_QUERIES.shop))
+    .annotation(
+      new AnnotationQueryBuilder()
+        .name("Alerts")
+        .datasource(QUESTDB)
+        .enable(true)
+        .iconColor("red")
+        .target(annotationTarget(ALERT_ANNOTATIONS)),
+    )
+    .withPanel(
+      table(
+        "Stockout ETA",
+        "Latest forecast per SKU, soonest stockout first. ETA = available / velocity; reorder point = velocity × lead time + safety stock.",
+        STOCKOUT_ETA_TABLE,
+      ).gridPos({ x: 0, y: 0, w: 14, h: 11 }),
+    )
+    .withPanel(
+      table(
+        "Low stock",
+        "SKUs at or below their reorder point, largest shortfall first.",
+        LOW_STOCK_TABLE,
+      ).gridPos({
+        x: 14,
+        y: 0,
+        w: 10,
+        h: 11,
+      }),
+    )
+    .withPanel(
+      new TimeSeriesPanel()
+        .title("Sales velocity (units/hour)")
+        .description("Burst-capped velocity per SKU, as the forecaster computed it each hour.")
+        .datasource(QUESTDB)
+        .withTarget(new SqlQuery(VELOCITY_SERIES, "A", FORMAT.timeSeries))
+        .gridPos({ x: 0, y: 11, w: 14, h: 9 }),
+    )
+    .withPanel(
+      table("Firing alerts", "Incidents whose latest transition is a firing.", FIRING_NOW).gridPos({
+        x: 14,
+        y: 11,
+        w: 10,
+        h: 9,
+      }),
+    )
+    .withPanel(
+      table(
+        "Level by location",
+        "Each location's last report less the units sold since.",
+        LEVELS_BY_LOCATION,
+      ).gridPos({ x: 0, y: 20, w: 24, h: 9 }),
+    );
 }

@@ -10,8 +10,11 @@ export function chosen(column: string): string {
 /** The platforms and shops chosen on the dashboard. */
 export const CHOSEN_SHOPS = `${chosen("platform")} AND ${chosen("shop")}`;
 
-/** The variables that choose: platforms that have shops, then the shops on the chosen platforms. */
+/**
+ * The variables that choose: platforms that have shops, then the shops on the chosen platforms. A shop
+ * configured by hand but not heard from yet has no platform (and no data): it is not listed.
+ */
 export const CHOICE_QUERIES = {
   platform: "SELECT DISTINCT platform FROM shops WHERE platform IS NOT NULL ORDER BY platform",
-  shop: `SELECT shop FROM shops WHERE ${chosen("platform")} ORDER BY shop`,
+  shop: `SELECT shop FROM shops WHERE platform IS NOT NULL AND ${chosen("platform")} ORDER BY shop`,
 } as const;
