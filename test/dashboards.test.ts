@@ -117,6 +117,93 @@ describe("generated dashboards", () => {
     },
   );
 
+  type Variable = {
+    name: string;
+    multi?: boolean;
+    includeAll?: boolean;
+    allValue?: string;
+    hide?: number;
+    current?: { value: string | string[] };
+    query?: { rawSql: string };
+  };
+  const variables = (uid: string) =>
+    (all.find((d) => d.uid === uid)!.templating?.list ?? []) as unknown as Variable[];
+  const byName = (uid: string, name: string) => variables(uid).find((v) => v.name === name);
+  const sqlOf = (d: Dashboard) =>
+    ((d.panels ?? []) as Panel[]).flatMap((p) =>
+      (p.targets ?? []).map((t) => ({ panel: p.title, sql: (t as unknown as { rawSql: string }).rawSql })),
+    );
+  const SELECTORS = [
+    "metricsdash-live-sales",
+    "metricsdash-tv-wall",
+    "metricsdash-all-shops",
+    "metricsdash-inventory",
+  ];
+
+  it.each(SELECTORS)("%s: chooses platforms (All by default) from the data, and shops on them", (uid) => {
+    const platform = byName(uid, "platform")!;
+    expect(platform).toMatchObject({ multi: true, includeAll: true, current: { value: ["$__all"] } });
+    // All must be the plugin's `$__all`, never a custom value the panels would have to recognise.
+    expect(platform.allValue).toBeUndefined();
+    expect(platform.query!.rawSql).toMatch(/^SELECT DISTINCT platform FROM \w+/);
+    const shop = byName(uid, "shop")!;
+    expect(shop.query!.rawSql).toContain("$__conditionalAll(platform IN ($platform), $platform)");
+    // Grafana resolves variables in order: the platform before the shops it narrows.
+    const names = variables(uid).map((v) => v.name);
+    expect(names.indexOf("platform")).toBeLessThan(names.indexOf("shop"));
+  });
+
+  it.each(["metricsdash-live-sales", "metricsdash-tv-wall"])(
+    "%s: shows one shop, named by platform and shop in every query",
+    (uid) => {
+      expect(byName(uid, "shop")).toMatchObject({ multi: false, includeAll: false });
+      for (const name of ["shop_platform", "tz", "minor", "currency"])
+        expect(byName(uid, name)?.hide, name).toBe(2);
+      const d = all.find((x) => x.uid === uid)!;
+      for (const { panel, sql } of sqlOf(d))
+        expect(sql, panel).toContain("platform = '${shop_platform}' AND shop = '$shop'");
+    },
+  );
+
+  it.each(["metricsdash-all-shops", "metricsdash-inventory"])(
+    "%s: shows any choice of shops (All by default), filtered by platform and shop",
+    (uid) => {
+      expect(byName(uid, "shop")).toMatchObject({
+        multi: true,
+        includeAll: true,
+        current: { value: ["$__all"] },
+      });
+      const d = all.find((x) => x.uid === uid)!;
+      for (const { panel, sql } of sqlOf(d)) {
+        if (!/FROM (sales_1m|stockout_forecast|inventory_levels)/.test(sql)) continue;
+        expect(sql, panel).toContain(
+          "$__conditionalAll(platform IN ($platform), $platform) AND $__conditionalAll(shop IN ($shop), $shop)",
+        );
+      }
+    },
+  );
+
+  it("all shops: money only ever per currency, each shop's day from its own zone", () => {
+    const d = all.find((x) => x.uid === "metricsdash-all-shops")!;
+    for (const { panel, sql } of sqlOf(d)) {
+      if (!sql.includes("revenue_minor")) continue;
+      // Money grouped or partitioned by the currency of its rows, and counted from each shop's midnight.
+      expect(sql, panel).toMatch(/GROUP BY [^\n]*m\.currency|PARTITION BY currency/);
+      expect(sql, panel).toContain("to_timezone(least(now(), $__toTime), s.timezone)");
+    }
+    expect(d.panels!.some((p) => /currency/i.test((p as Panel).title ?? ""))).toBe(true);
+  });
+
+  it("link the one-shop and the all-shops views both ways, to dashboards that exist", () => {
+    const uids = new Set(all.map((d) => d.uid));
+    const linked = (uid: string) =>
+      (all.find((d) => d.uid === uid)!.links ?? []).map((l) => /\/d\/([\w-]+)/.exec(l.url ?? "")?.[1]);
+    expect(linked("metricsdash-live-sales")).toContain("metricsdash-all-shops");
+    expect(linked("metricsdash-all-shops")).toContain("metricsdash-live-sales");
+    for (const d of all)
+      for (const uid of linked(d.uid!)) expect(uids.has(uid), `${d.title} → ${uid}`).toBe(true);
+  });
+
   it("refresh on their own, the TV wall in large type", () => {
     for (const d of all) expect(d.refresh).toBe("30s");
     const tv = all.find((d) => d.uid === "metricsdash-tv-wall")!;
