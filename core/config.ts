@@ -26,6 +26,13 @@ export function loadConfig<S extends z.ZodType>(
 }
 
 const port = z.coerce.number().int().min(1).max(65535);
+
+/**
+ * An optional variable for which an empty value means "not set": compose and `.env` files write
+ * `NAME=` for what the user left out, and that must switch a feature off, not fail its check.
+ */
+export const unsetIfEmpty = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
 const secret = (what: string) => z.string().min(16, `${what} must be at least 16 characters`);
 
 /** Settings every service shares: where the broker and the database are, how loud to log. */
@@ -48,7 +55,7 @@ export const ingestEnv = commonEnv.extend({
   /** Key of the keyed hash that stands in for customer ids: identity without personal data. */
   CUSTOMER_HASH_KEY: secret("CUSTOMER_HASH_KEY"),
   /** Each connected WooCommerce / BigCommerce store's webhook secret derives from it (core/store-secrets.ts). */
-  STORE_WEBHOOK_KEY: secret("STORE_WEBHOOK_KEY").optional(),
+  STORE_WEBHOOK_KEY: unsetIfEmpty(secret("STORE_WEBHOOK_KEY")),
 });
 
 /** A 256-bit key given as base64 (44 characters) or hex (64): AES-256-GCM for tokens at rest. */
@@ -68,7 +75,7 @@ export const processorsEnv = commonEnv.extend({
   /** How long JetStream waits for an ack before redelivering (a crashed processor's batch returns after this). */
   ACK_WAIT_MS: z.coerce.number().int().min(1000).default(15_000),
   /** Orders fetched from a platform's API (BigCommerce, catch-up) hash customers like ingest does. */
-  CUSTOMER_HASH_KEY: secret("CUSTOMER_HASH_KEY").optional(),
+  CUSTOMER_HASH_KEY: unsetIfEmpty(secret("CUSTOMER_HASH_KEY")),
   /** How often the catch-up asks each platform API for orders the webhooks missed. */
   CATCHUP_INTERVAL_MS: z.coerce
     .number()
@@ -82,7 +89,7 @@ export const processorsEnv = commonEnv.extend({
     .positive()
     .default(24 * 60 * 60 * 1000),
   /** Opens the API credentials of stores connected through the connect service (absent: env-configured APIs only). */
-  TOKEN_ENCRYPTION_KEY: aesKey("TOKEN_ENCRYPTION_KEY").optional(),
+  TOKEN_ENCRYPTION_KEY: unsetIfEmpty(aesKey("TOKEN_ENCRYPTION_KEY")),
   /** Refs resolved per batch: each costs platform API calls, which must finish within the ack wait. */
   FETCH_BATCH_MAX: z.coerce.number().int().positive().default(20),
 });
@@ -99,18 +106,17 @@ export const connectEnv = commonEnv
     CONNECT_PUBLIC_URL: z.url().default("http://127.0.0.1:8081"),
     /** Where platforms deliver the order and inventory webhooks (ingest). */
     INGEST_PUBLIC_URL: z.url().default("http://127.0.0.1:8080"),
-    SHOPIFY_API_KEY: z.string().min(1, "SHOPIFY_API_KEY (the app's client id) must not be empty").optional(),
-    SHOPIFY_API_SECRET: secret("SHOPIFY_API_SECRET").optional(),
+    SHOPIFY_API_KEY: unsetIfEmpty(z.string()),
+    SHOPIFY_API_SECRET: unsetIfEmpty(secret("SHOPIFY_API_SECRET")),
     /** Replaces `https://{shop}` for every Shopify call (a fake, a proxy); must contain `{shop}`. */
-    SHOPIFY_API_URL: z
-      .string()
-      .regex(/^https?:\/\/.*\{shop\}/, "SHOPIFY_API_URL must be an http(s) URL containing {shop}")
-      .optional(),
+    SHOPIFY_API_URL: unsetIfEmpty(
+      z.string().regex(/^https?:\/\/.*\{shop\}/, "SHOPIFY_API_URL must be an http(s) URL containing {shop}"),
+    ),
     /** Each WooCommerce / BigCommerce store's webhook secret derives from it; ingest holds the same key. */
-    STORE_WEBHOOK_KEY: secret("STORE_WEBHOOK_KEY").optional(),
+    STORE_WEBHOOK_KEY: unsetIfEmpty(secret("STORE_WEBHOOK_KEY")),
     /** The BigCommerce app's client id and secret (Developer Portal), for installs from the BigCommerce control panel. */
-    BIGCOMMERCE_CLIENT_ID: z.string().min(1).optional(),
-    BIGCOMMERCE_CLIENT_SECRET: secret("BIGCOMMERCE_CLIENT_SECRET").optional(),
+    BIGCOMMERCE_CLIENT_ID: unsetIfEmpty(z.string()),
+    BIGCOMMERCE_CLIENT_SECRET: unsetIfEmpty(secret("BIGCOMMERCE_CLIENT_SECRET")),
     /** BigCommerce's OAuth server and REST API; a fake or a proxy can stand in. */
     BIGCOMMERCE_LOGIN_URL: z.url().default("https://login.bigcommerce.com"),
     BIGCOMMERCE_API_URL: z.url().default("https://api.bigcommerce.com"),

@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { Dashboard, Panel } from "@grafana/grafana-foundation-sdk/dashboard";
-import { ingestEnv, processorsEnv, loadConfig } from "../core/config.ts";
+import { connectEnv, ingestEnv, processorsEnv, loadConfig } from "../core/config.ts";
+import { alertingEnv } from "../alerting/config.ts";
 import { createLogger } from "../core/log.ts";
 import { loadApis } from "../processors/fetchers/index.ts";
 import { loadAdapters } from "../platforms/load.ts";
@@ -32,6 +33,7 @@ const compose = parse(read("docker-compose.yml")) as {
       volumes?: string[];
       environment?: Record<string, string>;
       depends_on?: string[];
+      profiles?: string[];
     }
   >;
   volumes: Record<string, unknown>;
@@ -248,8 +250,20 @@ describe("provisioning", () => {
 describe("docker-compose.yml", () => {
   const services = compose.services;
 
-  it("runs NATS with JetStream, QuestDB, Grafana, ingest and processors, with data on volumes", () => {
-    expect(Object.keys(services).sort()).toEqual(["grafana", "ingest", "nats", "processors", "questdb"]);
+  it("runs NATS with JetStream, QuestDB, Grafana and our services, with data on volumes", () => {
+    expect(Object.keys(services).sort()).toEqual([
+      "alerting",
+      "connect",
+      "grafana",
+      "ingest",
+      "nats",
+      "processors",
+      "questdb",
+    ]);
+    // Connect needs an app or STORE_WEBHOOK_KEY to have anything to do: started on request only.
+    expect(services.connect!.profiles).toEqual(["connect"]);
+    expect(services.alerting!.ports).toContain("8090:8090");
+    expect(services.connect!.ports).toContain("8081:8081");
     expect(services.nats!.command).toContain("--jetstream");
     expect(services.nats!.volumes).toContain("nats-data:/data");
     expect(services.nats!.command!.join(" ")).toContain("--store_dir /data");
@@ -260,7 +274,7 @@ describe("docker-compose.yml", () => {
     expect(services.questdb!.ports).toContain("9000:9000");
     expect(services.grafana!.ports).toContain("3000:3000");
     expect(services.ingest!.ports).toContain("8080:8080");
-    for (const name of ["ingest", "processors"]) {
+    for (const name of ["ingest", "processors", "alerting", "connect"]) {
       expect(services[name]!.build).toBe(".");
       expect(readFileSync(new URL(services[name]!.command![1]!, root), "utf8").length).toBeGreaterThan(0);
     }
@@ -344,6 +358,49 @@ describe("docker-compose.yml", () => {
       expect(ingestKnown.has(key), `ingest sets ${key}, which no schema reads`).toBe(true);
     for (const key of Object.keys(services.processors!.environment!))
       expect(processorsKnown.has(key), `processors sets ${key}, which no schema reads`).toBe(true);
+    const alertingKnown = keys([alertingEnv]);
+    // Rules name their PagerDuty key's variable (`routingKeyEnv`), read when a rule fires.
+    const routingKey = /^PAGERDUTY_ROUTING_KEY(_[A-Z0-9_]+)?$/;
+    for (const key of Object.keys(services.alerting!.environment!))
+      expect(
+        alertingKnown.has(key) || routingKey.test(key),
+        `alerting sets ${key}, which no schema reads`,
+      ).toBe(true);
+    const connectKnown = keys([connectEnv]);
+    for (const key of Object.keys(services.connect!.environment!))
+      expect(connectKnown.has(key), `connect sets ${key}, which no schema reads`).toBe(true);
+  });
+
+  it("runs connect for WooCommerce and BigCommerce stores with STORE_WEBHOOK_KEY, and the others accept what compose passes empty", () => {
+    const user = {
+      ...common,
+      STORE_WEBHOOK_KEY: "a-store-webhook-key-0123456789abcdef",
+      TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64"),
+      CONNECT_PUBLIC_URL: "https://connect.example",
+      INGEST_PUBLIC_URL: "https://ingest.example",
+      ALERTING_ADMIN_PASSWORD: "an-admin-password",
+    };
+    const connect = loadConfig(connectEnv, resolved("connect", user));
+    expect(connect.STORE_WEBHOOK_KEY).toBe(user.STORE_WEBHOOK_KEY);
+    // Left empty by compose: off, not an error.
+    expect(connect.SHOPIFY_API_KEY).toBeUndefined();
+    expect(connect.BIGCOMMERCE_CLIENT_ID).toBeUndefined();
+    const ingest = resolved("ingest", user);
+    const ingestConfig = loadConfig(ingestEnv, ingest);
+    const adapters = loadAdapters(ingest, {
+      customerHashKey: ingestConfig.CUSTOMER_HASH_KEY,
+      storeWebhookKey: ingestConfig.STORE_WEBHOOK_KEY,
+    });
+    expect(adapters.map((a) => a.platform).sort()).toEqual(["bigcommerce", "woocommerce"]);
+    expect(loadConfig(processorsEnv, resolved("processors", user)).TOKEN_ENCRYPTION_KEY).toBe(
+      user.TOKEN_ENCRYPTION_KEY,
+    );
+    const alerting = loadConfig(alertingEnv, resolved("alerting", user));
+    expect(alerting.SMTP_URL).toBeUndefined();
+    // Nothing to connect is a named error, not a silent idle service.
+    expect(() => loadConfig(connectEnv, resolved("connect", { ...user, STORE_WEBHOOK_KEY: "" }))).toThrow(
+      /SHOPIFY_API_KEY: nothing to connect/,
+    );
   });
 
   it.each(Object.keys(users))(
