@@ -1,6 +1,16 @@
 import { randomBytes } from "node:crypto";
+import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { issueState, openState, siteAddress, STATE_TTL_MS, stateKey } from "./woocommerce.ts";
+import { createLogger } from "../core/log.ts";
+import type { StoresContext } from "./stores.ts";
+import {
+  issueState,
+  openState,
+  siteAddress,
+  STATE_TTL_MS,
+  stateKey,
+  woocommerceFlow,
+} from "./woocommerce.ts";
 
 describe("the store address a merchant types", () => {
   it.each([
@@ -48,5 +58,20 @@ describe("the state carried in user_id", () => {
     expect(openState(key, undefined, now)).toMatchObject({ ok: false, problem: "invalid" });
     expect(openState(key, value, now + STATE_TTL_MS)).toMatchObject({ ok: true });
     expect(openState(key, value, now + STATE_TTL_MS + 1)).toMatchObject({ ok: false, problem: "expired" });
+  });
+});
+
+describe("a connect service not reachable over https", () => {
+  it("explains that WooCommerce won't deliver keys to it, instead of sending the merchant on", async () => {
+    const app = new Hono();
+    const ctx = { statusKey: randomBytes(32), log: createLogger("test", "silent") };
+    woocommerceFlow({ connectUrl: "http://127.0.0.1:8081", appName: "MetricsDash" }).mount(
+      app,
+      // Only the key and the logger are used before the address is checked against https.
+      ctx as unknown as StoresContext,
+    );
+    const response = await app.request("/woocommerce/connect?site=shop.example");
+    expect(response.status).toBe(502);
+    expect(await response.text()).toContain('data-problem="woo_needs_https"');
   });
 });
