@@ -16,6 +16,7 @@ import type { ConnectFlow } from "./flow.ts";
 import { HISTORY_BUCKET, HistoryBackfills, HistoryStore } from "./history.ts";
 import { ConnectStore } from "./store.ts";
 import { storeApi, type StoresContext } from "./stores.ts";
+import { woocommerceFlow } from "./woocommerce.ts";
 
 const log = createLogger("connect");
 const config = loadConfig(connectEnv);
@@ -91,7 +92,9 @@ if (config.STORE_WEBHOOK_KEY) {
     backfillDays: config.BACKFILL_DAYS,
     dashboardUrl: config.DASHBOARD_URL,
   };
-  const flows: ConnectFlow[] = [];
+  const flows: ConnectFlow[] = [
+    woocommerceFlow({ connectUrl: config.CONNECT_PUBLIC_URL, appName: "MetricsDash" }),
+  ];
   stores = { ctx, flows };
 }
 

@@ -11,7 +11,7 @@ button,.button{font:inherit;padding:.5rem 1.2rem;margin-top:.8rem;background:#1a
 .error{background:#ffebe9;border:1px solid #ff8182;padding:.8rem;border-radius:6px}
 progress{width:100%;height:1.4rem} .muted{color:#59636e;font-size:.9rem}`;
 
-function layout(title: string, body: ReturnType<typeof html>) {
+export function layout(title: string, body: ReturnType<typeof html>) {
   return html`<!doctype html>
     <html lang="en">
       <head>
@@ -75,8 +75,19 @@ export function connectPage({
   );
 }
 
+/** What can go wrong connecting a WooCommerce store, from the browser's side (connect/woocommerce.ts). */
+export type WooProblem =
+  | "woo_bad_site"
+  | "woo_not_woocommerce"
+  | "woo_unreachable"
+  | "woo_needs_https"
+  | "woo_denied"
+  | "woo_expired"
+  | "woo_invalid"
+  | "woo_not_received";
+
 export const PROBLEMS: Record<
-  InstallProblem | "setup_failed" | "not_yours",
+  InstallProblem | "setup_failed" | "not_yours" | WooProblem,
   { title: string; text: string; status: 400 | 403 | 502 }
 > = {
   bad_domain: {
@@ -112,6 +123,46 @@ export const PROBLEMS: Record<
   setup_failed: {
     title: "Connected, but set-up didn't finish",
     text: "We couldn't finish setting up your store with Shopify. Start again; nothing will be counted twice.",
+    status: 502,
+  },
+  woo_bad_site: {
+    title: "That isn't a store address",
+    text: "Enter your WooCommerce store's web address, the one your customers visit, like https://shop.example.",
+    status: 400,
+  },
+  woo_not_woocommerce: {
+    title: "We couldn't find WooCommerce at that address",
+    text: "The site answered, but its WordPress REST API doesn't list WooCommerce. Check the address, that WooCommerce is active, and that Settings → Permalinks isn't set to “Plain” (WooCommerce's approval page needs pretty permalinks).",
+    status: 400,
+  },
+  woo_unreachable: {
+    title: "We couldn't reach that site",
+    text: "The address didn't answer like a WordPress site. Check it, wait a minute if the site is down, and start again.",
+    status: 502,
+  },
+  woo_needs_https: {
+    title: "This MetricsDash can't receive WooCommerce keys yet",
+    text: "WooCommerce sends a store's keys only to an https address, and this MetricsDash isn't set up with one. Ask whoever runs it to set CONNECT_PUBLIC_URL to its https address.",
+    status: 502,
+  },
+  woo_denied: {
+    title: "Nothing was connected",
+    text: "You didn't approve MetricsDash in WooCommerce, so it has no keys to your store. If that was a mistake, start again and choose “Approve”.",
+    status: 403,
+  },
+  woo_expired: {
+    title: "This connect link expired",
+    text: "For your store's safety a connect link works for ten minutes, in the browser that started it. Start again from this browser.",
+    status: 400,
+  },
+  woo_invalid: {
+    title: "We couldn't verify WooCommerce's answer",
+    text: "The way back from your store didn't carry a link we made, so we stopped to keep your store safe. Start again from this page.",
+    status: 400,
+  },
+  woo_not_received: {
+    title: "WooCommerce didn't hand over the keys",
+    text: "Your approval came back, but the keys never reached us, so nothing was connected. Start again; nothing will be counted twice.",
     status: 502,
   },
 };

@@ -219,8 +219,9 @@ export function mountStoreStatus(app: Hono, ctx: StoresContext): void {
     if (!allowed(ctx, c, platform, shop))
       return c.json({ error: "open the status page from the browser that connected the store" }, 403);
     const visibleOrders = await visible(platform, shop);
-    // 100 % means "in your dashboard": every order of the history must be answered by QuestDB.
-    const written = visibleOrders === null || visibleOrders >= (cp.totalOrders ?? cp.published);
+    // 100 % means "in your dashboard": every order of the history must be answered by QuestDB. When
+    // QuestDB can't be asked (down, or slower than the page's 2 s), the page waits rather than guess.
+    const written = visibleOrders !== null && visibleOrders >= (cp.totalOrders ?? cp.published);
     const done = cp.phase === "done" && written;
     const fmt = (n: number | null) => (n === null ? "?" : n.toLocaleString("en"));
     const described =
@@ -232,7 +233,10 @@ export function mountStoreStatus(app: Hono, ctx: StoresContext): void {
             }
           : {
               summary: "Writing the last orders to your dashboard",
-              detail: `${fmt(visibleOrders)} of ${fmt(cp.totalOrders ?? cp.published)} orders visible`,
+              detail:
+                visibleOrders === null
+                  ? "checking your dashboard's database…"
+                  : `${fmt(visibleOrders)} of ${fmt(cp.totalOrders ?? cp.published)} orders visible`,
             }
         : cp.phase === "orders"
           ? {
