@@ -11,7 +11,7 @@ button,.button{font:inherit;padding:.5rem 1.2rem;margin-top:.8rem;background:#1a
 .error{background:#ffebe9;border:1px solid #ff8182;padding:.8rem;border-radius:6px}
 progress{width:100%;height:1.4rem} .muted{color:#59636e;font-size:.9rem}`;
 
-function layout(title: string, body: ReturnType<typeof html>) {
+export function layout(title: string, body: ReturnType<typeof html>) {
   return html`<!doctype html>
     <html lang="en">
       <head>
