@@ -535,6 +535,20 @@ export class FakeBigCommerce {
       }));
       return reply(200, { data, meta: {} }, headers);
     }
+    if (req.method === "GET" && path === "/v3/catalog/products") {
+      const limit = Math.min(250, Number(url.searchParams.get("limit") ?? "50"));
+      const page = Number(url.searchParams.get("page") ?? "1");
+      const all = [...this.products.entries()];
+      const data = all.slice((page - 1) * limit, page * limit).map(([id, p]) => ({
+        id,
+        name: "Canvas Tote",
+        sku: p.sku,
+        inventory_level: p.level,
+        inventory_tracking: p.tracking,
+      }));
+      const pagination = { total: all.length, count: data.length, per_page: limit, current_page: page };
+      return reply(200, { data, meta: { pagination } }, headers);
+    }
     if (req.method === "GET" && (match = /^\/v3\/catalog\/products\/(\d+)$/.exec(path))) {
       const product = this.products.get(Number(match[1]));
       if (!product)
