@@ -1,10 +1,13 @@
+import { createHmac } from "node:crypto";
 import type { Context, Hono } from "hono";
 import { z } from "zod";
 import type { ConnectConfig } from "../core/config.ts";
+import { secretMatches } from "../core/signature.ts";
 import { PLATFORM } from "../platforms/bigcommerce/index.ts";
 import { bcProblemPage, BC_PROBLEMS, bigCommerceSection, type BcProblem } from "./bigcommerce-pages.ts";
 import { InvalidSignedPayload, verifySignedPayload } from "./bigcommerce-jwt.ts";
 import type { ConnectFlow } from "./flow.ts";
+import { statusPage } from "./pages.ts";
 import {
   ConnectFailed,
   connectStore,
@@ -27,6 +30,29 @@ export const LOAD_PATH = "/bigcommerce/load";
 export const UNINSTALL_PATH = "/bigcommerce/uninstall";
 export const REMOVE_USER_PATH = "/bigcommerce/remove_user";
 export const TOKEN_PATH = "/bigcommerce/token";
+export const VIEW_PATH = "/bigcommerce/progress";
+
+/**
+ * BigCommerce shows the app's pages in an iframe of its control panel, where browsers keep no
+ * SameSite=Lax cookie of ours: the status cookie alone would lock the merchant out of their own
+ * progress. So a page rendered for a verified install or load carries a signed, expiring view
+ * token in its progress URL instead (the cookie is still set, for a browser that keeps it).
+ */
+const VIEW_TTL_MS = 12 * 60 * 60 * 1000;
+const viewMac = (key: Buffer, hash: string, expiresAt: number) =>
+  createHmac("sha256", key).update(`bigcommerce-view\u0000${hash}\u0000${expiresAt}`).digest("base64url");
+
+export function viewToken(key: Buffer, hash: string, now = Date.now()): string {
+  const expiresAt = now + VIEW_TTL_MS;
+  return `${expiresAt}.${viewMac(key, hash, expiresAt)}`;
+}
+
+export function viewAllowed(key: Buffer, hash: string, token: string | undefined, now = Date.now()): boolean {
+  const [at, mac] = (token ?? "").split(".");
+  const expiresAt = Number(at);
+  if (!Number.isSafeInteger(expiresAt) || expiresAt < now) return false;
+  return secretMatches(viewMac(key, hash, expiresAt), mac);
+}
 
 /** What MetricsDash reads, by OAuth scope; the modify scope of each covers its read-only one. */
 export const REQUIRED_SCOPES = [
@@ -190,8 +216,21 @@ export function bigCommerceFlow(config: BigCommerceFlowConfig): ConnectFlow {
         return c.html(bcProblemPage(problem, details), BC_PROBLEMS[problem].status);
       };
 
-      /** The store's token works: connect it and send the browser to its status page. */
-      async function connect(c: Context, hash: string, token: string, via: string) {
+      /** The status page itself, for the control panel's iframe: progress read with a view token. */
+      function showStatus(c: Context, hash: string, name: string | null) {
+        c.header("set-cookie", statusCookie(ctx, PLATFORM, hash), { append: true });
+        const progress = `${VIEW_PATH}/${hash}?view=${encodeURIComponent(viewToken(ctx.statusKey, hash))}`;
+        return c.html(statusPage(name ?? hash, progress));
+      }
+
+      /** The store's token works: connect it, then show its progress (`page`) or redirect there. */
+      async function connect(
+        c: Context,
+        hash: string,
+        token: string,
+        via: string,
+        reply: "page" | "redirect",
+      ) {
         const access = await checkAccess(hash, token);
         if (!access.ok) return fail(c, access.problem, hash, access.reason, access.details);
         try {
@@ -210,6 +249,7 @@ export function bigCommerceFlow(config: BigCommerceFlowConfig): ConnectFlow {
           return c.html(bcProblemPage("setup_failed"), BC_PROBLEMS.setup_failed.status);
         }
         log.info({ platform: PLATFORM, shop: hash, via }, "bigcommerce store connected");
+        if (reply === "page") return showStatus(c, hash, access.name);
         c.header("set-cookie", statusCookie(ctx, PLATFORM, hash), { append: true });
         // 303: a form POST continues as a GET of the status page.
         return c.redirect(statusPath(PLATFORM, hash), 303);
@@ -246,7 +286,8 @@ export function bigCommerceFlow(config: BigCommerceFlowConfig): ConnectFlow {
           return fail(c, "install_refused", hash, "token granted for another store");
         const missing = missingScopes(granted.scope);
         if (missing.length) return fail(c, "missing_scopes", hash, `missing ${missing.join(", ")}`, missing);
-        return connect(c, hash, granted.access_token, "app install");
+        // BigCommerce renders the answer to the auth callback in its iframe: the page, not a redirect.
+        return connect(c, hash, granted.access_token, "app install", "page");
       });
 
       hono.get(LOAD_PATH, async (c) => {
@@ -256,8 +297,16 @@ export function bigCommerceFlow(config: BigCommerceFlowConfig): ConnectFlow {
         const connection = await ctx.connections.get(PLATFORM, claims.storeHash);
         if (!connection || connection.status === "disconnected")
           return fail(c, "not_connected", claims.storeHash, "load for a store that isn't connected");
-        c.header("set-cookie", statusCookie(ctx, PLATFORM, claims.storeHash), { append: true });
-        return c.redirect(statusPath(PLATFORM, claims.storeHash), 302);
+        return showStatus(c, claims.storeHash, connection.name);
+      });
+
+      // The store's progress JSON for a page that holds a view token: answered by the status route.
+      hono.get(`${VIEW_PATH}/:hash`, async (c) => {
+        const hash = c.req.param("hash");
+        if (!viewAllowed(ctx.statusKey, hash, c.req.query("view")))
+          return c.json({ error: "this view expired: open MetricsDash again from your control panel" }, 403);
+        const cookie = statusCookie(ctx, PLATFORM, hash).split(";")[0]!;
+        return hono.request(`${statusPath(PLATFORM, hash)}/progress`, { headers: { cookie } });
       });
 
       // Server to server: BigCommerce has already removed the app (and the hooks it made).
@@ -280,7 +329,7 @@ export function bigCommerceFlow(config: BigCommerceFlowConfig): ConnectFlow {
         const form = TokenForm.safeParse(await c.req.parseBody());
         const hash = form.success ? parseStoreHash(form.data.store_hash) : null;
         if (!form.success || !hash) return fail(c, "bad_hash", undefined, "store hash or token malformed");
-        return connect(c, hash, form.data.token, "api token");
+        return connect(c, hash, form.data.token, "api token", "redirect");
       });
     },
   };

@@ -115,6 +115,8 @@ async function browse(url: string, jar: CookieJar, init: RequestInit = {}) {
 }
 
 const problemOf = (body: string) => /data-problem="([^"]+)"/.exec(body)?.[1];
+/** The progress URL a status page polls. */
+const progressUrlOf = (body: string) => /const url = "([^"]+)"/.exec(body)?.[1] ?? "";
 
 interface Progress {
   phase: string;
@@ -126,10 +128,11 @@ interface Progress {
   visibleOrders: number | null;
 }
 
-async function waitForDone(shop: string, jar: CookieJar): Promise<Progress> {
+/** Polls a progress URL (the status route with the browser's cookie, or a page's view URL). */
+async function waitForDone(progressUrl: string, jar = new CookieJar()): Promise<Progress> {
   return eventually(
     async () => {
-      const response = await browse(`${connectUrl}/stores/bigcommerce/${shop}/progress`, jar);
+      const response = await browse(`${connectUrl}${progressUrl}`, jar);
       expect(response.status).toBe(200);
       const progress = JSON.parse(response.body) as Progress;
       expect(progress.percent).toBe(100);
@@ -189,16 +192,19 @@ let installUrl: string;
 describe("the app install", () => {
   it("exchanges the code, seals the token, creates our hooks and loads 60 days of history", async () => {
     installUrl = platform.clickInstall(APP_STORE);
+    // BigCommerce shows the answer in its control panel's iframe: the status page itself.
     const done = await browse(installUrl, appJar);
-    expect(done.status, done.body).toBe(303);
-    expect(done.location).toBe(`/stores/bigcommerce/${APP_STORE}`);
+    expect(done.status, done.body).toBe(200);
+    expect(done.body).toContain("Connecting Tote Test Store");
     expect(platform.exchanges).toEqual([{ status: 200 }]);
+    const viewUrl = progressUrlOf(done.body);
+    expect(viewUrl).toMatch(new RegExp(`^/bigcommerce/progress/${APP_STORE}\\?view=`));
 
-    const page = await browse(`${connectUrl}${done.location}`, appJar);
-    expect(page.status).toBe(200);
-    expect(page.body).toContain("Tote Test Store");
-
-    const progress = await waitForDone(APP_STORE, appJar);
+    // In the iframe no cookie of ours is kept: the page's own URL must be enough.
+    const progress = await waitForDone(viewUrl);
+    // A browser that keeps cookies also opens the status page at its usual address.
+    expect((await browse(`${connectUrl}/stores/bigcommerce/${APP_STORE}`, appJar)).status).toBe(200);
+    expect((await waitForDone(`/stores/bigcommerce/${APP_STORE}/progress`, appJar)).percent).toBe(100);
     const expected = inWindow(APP_ORDERS);
     expect(expected).toHaveLength(90);
     expect(progress).toMatchObject({
@@ -305,12 +311,15 @@ describe("the app install", () => {
 });
 
 describe("the load callback", () => {
-  it("opens the store's status page in a new browser with a valid signed payload", async () => {
-    const jar = new CookieJar();
-    const load = await browse(platform.clickLoad(APP_STORE), jar);
-    expect(load.status).toBe(302);
-    expect(load.location).toBe(`/stores/bigcommerce/${APP_STORE}`);
-    expect((await browse(`${connectUrl}${load.location}/progress`, jar)).status).toBe(200);
+  it("shows the store's progress for a valid signed payload, without any cookie", async () => {
+    const load = await browse(platform.clickLoad(APP_STORE), new CookieJar());
+    expect(load.status).toBe(200);
+    const viewUrl = progressUrlOf(load.body);
+    expect((await waitForDone(viewUrl)).phase).toBe("done");
+    const tampered = viewUrl.replace(/view=(\d+)\./, (_, at: string) => `view=${Number(at) + 1000}.`);
+    expect((await browse(`${connectUrl}${tampered}`, new CookieJar())).status).toBe(403);
+    const otherStore = viewUrl.replace(APP_STORE, TOKEN_STORE);
+    expect((await browse(`${connectUrl}${otherStore}`, new CookieJar())).status).toBe(403);
   });
 
   it("refuses a payload signed with another secret, or for another app", async () => {
@@ -370,7 +379,7 @@ describe("the store API token", () => {
     const done = await form(`https://api.bigcommerce.com/stores/${TOKEN_STORE}/v3/`, token);
     expect(done.status, done.body).toBe(303);
     expect(done.location).toBe(`/stores/bigcommerce/${TOKEN_STORE}`);
-    const progress = await waitForDone(TOKEN_STORE, tokenJar);
+    const progress = await waitForDone(`/stores/bigcommerce/${TOKEN_STORE}/progress`, tokenJar);
     const expected = inWindow(TOKEN_ORDERS);
     expect(progress.orders).toEqual({ published: expected.length, total: expected.length });
     expect(await totals(TOKEN_STORE)).toEqual({
