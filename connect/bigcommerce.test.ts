@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { missingScopes, parseStoreHash, sentFromOurPage } from "./bigcommerce.ts";
+import { missingScopes, parseStoreHash, sentFromOurPage, viewAllowed, viewToken } from "./bigcommerce.ts";
 
 describe("missingScopes", () => {
   it("names what a grant lacks, counting a modify scope as its read-only one", () => {
@@ -43,5 +43,25 @@ describe("sentFromOurPage", () => {
     expect(await post({ "sec-fetch-site": "same-site", origin: "https://connect.example" })).toBe("false");
     expect(await post({ referer: "https://evil.example/form" })).toBe("false");
     expect(await post({})).toBe("false");
+  });
+});
+
+describe("view tokens", () => {
+  const key = Buffer.alloc(32, 7);
+  const now = Date.UTC(2026, 10, 25, 18, 0, 0);
+
+  it("open one store's progress for twelve hours", () => {
+    const token = viewToken(key, "abc123", now);
+    expect(viewAllowed(key, "abc123", token, now + 60_000)).toBe(true);
+    expect(viewAllowed(key, "abc123", token, now + 12 * 3_600_000 + 1)).toBe(false);
+    expect(viewAllowed(key, "def456", token, now)).toBe(false);
+    expect(viewAllowed(Buffer.alloc(32, 8), "abc123", token, now)).toBe(false);
+  });
+
+  it("can't be stretched or made up", () => {
+    const [at, mac] = viewToken(key, "abc123", now).split(".");
+    expect(viewAllowed(key, "abc123", `${Number(at) + 3_600_000}.${mac}`, now)).toBe(false);
+    expect(viewAllowed(key, "abc123", undefined, now)).toBe(false);
+    expect(viewAllowed(key, "abc123", "garbage", now)).toBe(false);
   });
 });

@@ -289,10 +289,18 @@ describe("the app install", () => {
     const attempt = await browse(forged.toString(), new CookieJar());
     expect(attempt.status).toBe(400);
     expect(attempt.body).toContain("confirm this install");
+    platform.codeTtlMs = 0; // a code the merchant's browser took too long to bring back
+    try {
+      const late = platform.clickInstall(APP_STORE);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(problemOf((await browse(late, new CookieJar())).body)).toBe("bc_install_refused");
+    } finally {
+      platform.codeTtlMs = 60_000;
+    }
     const incomplete = await browse(`${connectUrl}/bigcommerce/auth?code=abc`, new CookieJar());
     expect(problemOf(incomplete.body)).toBe("bc_bad_callback");
     expect(platform.issuedTokens).toHaveLength(issued);
-    expect(platform.exchanges.slice(-2).map((e) => e.status)).toEqual([400, 400]);
+    expect(platform.exchanges.slice(-3).map((e) => e.status)).toEqual([400, 400, 400]);
   });
 
   it("explains a grant that lacks a scope we read, and connects nothing", async () => {
@@ -320,6 +328,17 @@ describe("the load callback", () => {
     expect((await browse(`${connectUrl}${tampered}`, new CookieJar())).status).toBe(403);
     const otherStore = viewUrl.replace(APP_STORE, TOKEN_STORE);
     expect((await browse(`${connectUrl}${otherStore}`, new CookieJar())).status).toBe(403);
+  });
+
+  it("answers remove_user for a signed payload only (nothing is kept per user)", async () => {
+    const signed = await fetch(
+      `${connectUrl}/bigcommerce/remove_user?signed_payload_jwt=${platform.payload(APP_STORE)}`,
+    );
+    expect(signed.status).toBe(200);
+    const forged = platform.payload(APP_STORE, {}, "not-the-client-secret-000");
+    expect((await fetch(`${connectUrl}/bigcommerce/remove_user?signed_payload_jwt=${forged}`)).status).toBe(
+      401,
+    );
   });
 
   it("refuses a payload signed with another secret, or for another app", async () => {
