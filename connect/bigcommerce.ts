@@ -150,14 +150,23 @@ export function bigCommerceFlow(config: BigCommerceFlowConfig): ConnectFlow {
     return parsed.data;
   }
 
-  /** One GET with the store's token; the status says whether the token may read it. */
+  /**
+   * One GET with the store's token; the status says whether the token may read it. A 429 (other
+   * apps share the store's quota) waits for the reset BigCommerce names, a few times, at most 5 s each.
+   */
   async function probe(hash: string, token: string, path: string) {
-    const response = await fetch(`${apiUrl}/stores/${hash}${path}`, {
-      headers: { "x-auth-token": token, accept: "application/json" },
-      signal: AbortSignal.timeout(15_000),
-    });
-    const text = await response.text();
-    return { status: response.status, text };
+    for (let attempt = 1; ; attempt++) {
+      const response = await fetch(`${apiUrl}/stores/${hash}${path}`, {
+        headers: { "x-auth-token": token, accept: "application/json" },
+        signal: AbortSignal.timeout(15_000),
+      });
+      const text = await response.text();
+      if (response.status !== 429 || attempt >= 4) return { status: response.status, text };
+      const reset = Number(response.headers.get("x-rate-limit-time-reset-ms"));
+      await new Promise((r) =>
+        setTimeout(r, Number.isFinite(reset) && reset > 0 ? Math.min(reset, 5000) : 1000),
+      );
+    }
   }
 
   /**

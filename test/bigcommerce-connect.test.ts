@@ -192,6 +192,7 @@ let installUrl: string;
 describe("the app install", () => {
   it("exchanges the code, seals the token, creates our hooks and loads 60 days of history", async () => {
     installUrl = platform.clickInstall(APP_STORE);
+    appStore.throttleNext(2, 200); // other apps spent the store's quota: the first calls get 429
     // BigCommerce shows the answer in its control panel's iframe: the status page itself.
     const done = await browse(installUrl, appJar);
     expect(done.status, done.body).toBe(200);
@@ -207,6 +208,11 @@ describe("the app install", () => {
     expect((await waitForDone(`/stores/bigcommerce/${APP_STORE}/progress`, appJar)).percent).toBe(100);
     const expected = inWindow(APP_ORDERS);
     expect(expected).toHaveLength(90);
+    expect(appStore.requests.slice(0, 3).map((r) => [r.path, r.status])).toEqual([
+      ["/v2/store", 429],
+      ["/v2/store", 429],
+      ["/v2/store", 200],
+    ]);
     expect(progress).toMatchObject({
       phase: "done",
       currency: "USD",
