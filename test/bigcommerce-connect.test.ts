@@ -437,7 +437,11 @@ describe("the uninstall callback", () => {
     // once the second lands, the fetchers have had the first in hand.
     const gone = { id: 9002, createdAt: new Date().toISOString(), lines: [] };
     appStore.orders.set(9002, { spec: gone, statusId: 11, modifiedAt: gone.createdAt, refunds: [] });
-    await new Promise((r) => setTimeout(r, 500)); // the processors follow the bucket's change
+    await eventually(async () => {
+      // The processors follow the bucket: wait until they have let the store's API go.
+      const log = readFileSync(join(stack.dir, "processors.log"), "utf8");
+      expect(log).toMatch(new RegExp(`"shop":"${APP_STORE}"[^\\n]*API dropped`));
+    });
     const before = appStore.requests.length;
     const stale = await postToIngest(thinCallback(APP_STORE, 9002), {
       "X-Webhook-Secret": secretOf(APP_STORE),
