@@ -12,6 +12,7 @@ import { Connections, CONNECTIONS_BUCKET } from "../platforms/connections.ts";
 import { createOAuth } from "../platforms/shopify/oauth.ts";
 import { createConnectApp, type ShopifyConnectOptions } from "./app.ts";
 import { Backfills } from "./backfills.ts";
+import { bigCommerceFlow } from "./bigcommerce.ts";
 import type { ConnectFlow } from "./flow.ts";
 import { HISTORY_BUCKET, HistoryBackfills, HistoryStore } from "./history.ts";
 import { ConnectStore } from "./store.ts";
@@ -94,6 +95,7 @@ if (config.STORE_WEBHOOK_KEY) {
   };
   const flows: ConnectFlow[] = [
     woocommerceFlow({ connectUrl: config.CONNECT_PUBLIC_URL, appName: "MetricsDash" }),
+    bigCommerceFlow(config),
   ];
   stores = { ctx, flows };
 }

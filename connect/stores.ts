@@ -75,7 +75,8 @@ export async function storeApi(
 
 /**
  * Completes a connection. Safe to repeat (a reconnect): the webhook secret derives from the store's
- * name, so hooks stay valid; an unfinished history resumes, a finished one is not run again.
+ * name, so hooks stay valid; an unfinished history resumes, a finished one is not run again unless
+ * the store had disconnected.
  */
 export async function connectStore(
   ctx: StoresContext,
@@ -94,15 +95,7 @@ export async function connectStore(
   } catch (err) {
     throw new ConnectFailed(`reading ${platform} store settings`, err);
   }
-  let webhooks: string[] = [];
-  if (api.subscribeWebhooks) {
-    const url = `${ctx.ingestUrl.replace(/\/+$/, "")}/webhooks/${platform}`;
-    try {
-      webhooks = await api.subscribeWebhooks(url, storeWebhookSecret(ctx.storeWebhookKey, platform, shop));
-    } catch (err) {
-      throw new ConnectFailed(`subscribing ${platform} webhooks`, err);
-    }
-  }
+  const sealed = ctx.connections.sealCredentials(platform, shop, credentials);
   const connection: Connection = {
     platform,
     shop,
@@ -112,19 +105,41 @@ export async function connectStore(
     timezone: info.timeZone ?? offsetZone(info.utcOffsetMinutes),
     connectedAt: previous?.connectedAt ?? now,
     updatedAt: now,
-    credentials: ctx.connections.sealCredentials(platform, shop, credentials),
-    webhooks,
+    credentials: sealed,
+    webhooks: previous?.webhooks ?? [],
     error: null,
   };
-  // Sealed keys first: the processors' fetchers follow this bucket and resolve the store's refs with them.
+  // Sealed keys before hooks: the processors' fetchers follow this bucket, so the first webhook's
+  // references find the store's API (a BigCommerce hook can fire the moment it exists).
   await ctx.connections.put(connection);
+  if (api.subscribeWebhooks) {
+    const url = `${ctx.ingestUrl.replace(/\/+$/, "")}/webhooks/${platform}`;
+    try {
+      connection.webhooks = await api.subscribeWebhooks(
+        url,
+        storeWebhookSecret(ctx.storeWebhookKey, platform, shop),
+      );
+    } catch (err) {
+      // The connect is refused (WooCommerce then deletes the key it made): keep no credentials.
+      await ctx.connections.update(platform, shop, {
+        status: "failed",
+        credentials: "",
+        error: `subscribing webhooks: ${String(err)}`,
+      });
+      throw new ConnectFailed(`subscribing ${platform} webhooks`, err);
+    }
+    await ctx.connections.update(platform, shop, { webhooks: connection.webhooks });
+  }
   await ctx.publish([shopEvent(platform, shop, info, now)]);
 
   const checkpoint = await ctx.historyStore.get(platform, shop);
-  if (checkpoint?.phase === "done") {
+  // Back after a disconnect, the store may have missed more than the catch-up looks back: its
+  // history runs again (upserts make the repeats harmless).
+  const returning = previous?.status === "disconnected";
+  if (checkpoint?.phase === "done" && !returning) {
     await ctx.connections.update(platform, shop, { status: "live" });
   } else {
-    if (checkpoint?.phase !== "orders")
+    if (returning || checkpoint?.phase !== "orders")
       await ctx.historyStore.save(newHistoryCheckpoint(platform, shop, ctx.backfillDays));
     ctx.history.start(platform, shop);
   }
@@ -134,8 +149,9 @@ export async function connectStore(
       shop,
       currency: connection.currency,
       timezone: connection.timezone,
-      webhooks: webhooks.length,
+      webhooks: connection.webhooks.length,
       reconnect: previous !== null,
+      returning,
     },
     "store connected",
   );
