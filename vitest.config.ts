@@ -9,6 +9,9 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // Browser pages and processors answer in milliseconds when the machine is idle and in seconds
+    // when CI shares it; a poll is a wait for "eventually", not a timing target.
+    expect: { poll: { timeout: 15_000, interval: 100 } },
     reporters: ["default"],
   },
 });

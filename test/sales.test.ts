@@ -28,6 +28,7 @@ import {
 import { FakeWooCommerce } from "../platforms/woocommerce/fake/store.ts";
 import { ShopDirectory, writeShopRow } from "../processors/sales/shops.ts";
 import { eventually } from "./support/eventually.ts";
+import { settled } from "./support/settled.ts";
 import { orderPayload, refundPayload, ShopifyWebhookSender } from "./support/shopify-webhooks.ts";
 import { startTestStack, TEST_SECRETS } from "./support/stack.ts";
 import {
@@ -288,7 +289,9 @@ beforeAll(async () => {
       eventId: "k-jp",
     },
   ]);
-}, 240_000);
+  // Panels read orders and lines as well as sales_1m, each written by its own consumer.
+  await settled(stack.natsUrl, stack.db, ["orders", "order_lines", "refunds", "sales_facts", "sales_1m"]);
+}, 360_000);
 
 afterAll(async () => {
   if (latencies.size) {
