@@ -100,4 +100,15 @@ describe("demo wiring", () => {
     ).toThrow(/BIGCOMMERCE_WEBHOOK_SECRET is required for the demo's bigcommerce shop/);
     expect(() => loadConfig(demoEnv, { DEMO_PLATFORMS: "shopify,magento" })).toThrow(/DEMO_PLATFORMS/);
   });
+
+  it("leaves the user's own settings of a platform it does not run unchecked", () => {
+    const config = loadConfig(demoEnv, {
+      DEMO_PLATFORMS: "shopify,woocommerce",
+      SHOPIFY_API_SECRET: "x".repeat(16),
+      WOOCOMMERCE_WEBHOOK_SECRET: "y".repeat(16),
+      BIGCOMMERCE_STORE_HASH: "UserShop",
+      BIGCOMMERCE_ACCESS_TOKEN: "short",
+    });
+    expect(demoShops(config).map((s) => s.platform)).toEqual(["shopify", "woocommerce"]);
+  });
 });
