@@ -19,6 +19,9 @@ import type { OrderSpec, RefundSpec, ShopContext } from "./specs.ts";
  * Awaiting Payment (7) until paid or cancelled (5); refunds move the order to Refunded (4) or
  * Partially Refunded (14).
  */
+/** How long the demo's BigCommerce keeps an order (the catch-up looks back a day, returns come within 5). */
+const KEEP_ORDERS_MS = 35 * 86_400_000;
+
 export class BigCommerceState {
   readonly orders = new Map<number, BcOrderState>();
   readonly products = new Map<number, BcProductState>();
@@ -85,6 +88,10 @@ export function bigCommerceFeed(site: Omit<BcShop, keyof ShopContext>, state: Bi
     return {
       checkoutStarted: () => [],
       orderPlaced(spec) {
+        for (const [old, known] of state.orders) {
+          if (known.spec.createdAt >= spec.createdAt - KEEP_ORDERS_MS) break;
+          state.orders.delete(old);
+        }
         const id = bcOrderId(spec);
         state.orders.set(id, {
           spec,

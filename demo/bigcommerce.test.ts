@@ -164,6 +164,26 @@ describe("demo BigCommerce shop", () => {
   });
 });
 
+describe("demo BigCommerce memory", () => {
+  it("keeps five weeks of orders, so a demo left running for months stays small", () => {
+    const kept = new BigCommerceState();
+    const long = new DemoStore({
+      seed: 5,
+      ordersPerMinute: 0.02,
+      start: START,
+      shop: HASH,
+      currency: "GBP",
+      timeZone: "Europe/London",
+      feed: bigCommerceFeed(site, kept),
+    });
+    const placed = long.advance(START + 50 * DAY).filter((w) => w.topic === "store/order/created");
+    const oldest = Math.min(...[...kept.orders.values()].map((o) => o.spec.createdAt));
+    expect(oldest).toBeGreaterThanOrEqual(placed.at(-1)!.at - 35 * DAY);
+    expect(oldest).toBeLessThan(placed.at(-1)!.at - 34 * DAY);
+    expect(kept.orders.size).toBeLessThan(placed.length);
+  });
+});
+
 describe("demo BigCommerce API rules", () => {
   it("wants the token, and says its rate limit on every answer, answering 429 past the quota until the window resets", async () => {
     const small = await startBigCommerceApi(

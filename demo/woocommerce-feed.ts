@@ -20,6 +20,9 @@ import {
  * on-hold until paid, or is cancelled; a refund modifies the order and shows inside it.
  */
 
+/** An order's last follow-up (a return) comes within 5 days: older orders need no memory here. */
+const REMEMBER_MS = 7 * 86_400_000;
+
 /** The ids of the demo's hooks (X-WC-Webhook-ID), one per topic as a merchant would add them. */
 export const WOO_HOOK_IDS: Record<string, number> = {
   "order.created": 11,
@@ -65,11 +68,18 @@ export function wooFeed(site: Omit<WooSite, keyof ShopContext>): FeedFactory {
 
     return {
       checkoutStarted: () => [],
-      orderPlaced: (spec) => [
-        deliverOrder("order.created", spec, {
-          status: spec.financialStatus === "paid" ? "pending" : "on-hold",
-        }),
-      ],
+      orderPlaced(spec) {
+        // Orders arrive in placement order, so the oldest are first: stop at the first recent one.
+        for (const [id, known] of orders) {
+          if (known.spec.createdAt >= spec.createdAt - REMEMBER_MS) break;
+          orders.delete(id);
+        }
+        return [
+          deliverOrder("order.created", spec, {
+            status: spec.financialStatus === "paid" ? "pending" : "on-hold",
+          }),
+        ];
+      },
       orderPaid: (spec) => [
         deliverOrder("order.updated", spec, { status: "processing", paidAt: spec.updatedAt }),
       ],
