@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { commonEnv } from "../core/config.ts";
+import { commonEnv, unsetIfEmpty } from "../core/config.ts";
 
 export const alertingEnv = commonEnv.extend({
   ALERTING_HOST: z.string().default("127.0.0.1"),
@@ -10,19 +10,18 @@ export const alertingEnv = commonEnv.extend({
   /** PagerDuty's Events API base; tests and air-gapped installs point it elsewhere. */
   PAGERDUTY_EVENTS_URL: z.url().default("https://events.pagerduty.com"),
   /** e.g. smtp://user:pass@mail.example.com:587 (smtps:// for TLS on connect). Email channels need it. */
-  SMTP_URL: z.url().optional(),
+  SMTP_URL: unsetIfEmpty(z.url()),
   SMTP_FROM: z.string().default("MetricsDash alerts <alerts@metricsdash.local>"),
   /** Grafana, for links in notifications. */
   DASHBOARD_URL: z.url().default("http://localhost:3000"),
   /** Where people reach this service's settings page, for links in notifications. */
-  ALERTING_PUBLIC_URL: z.url().optional(),
+  ALERTING_PUBLIC_URL: unsetIfEmpty(z.url()),
   /** Retries of one notification inside an evaluation before it waits for the next one. */
   /** When set, the page and API ask for this password (user ALERTING_ADMIN_USER) with HTTP basic auth. */
   ALERTING_ADMIN_USER: z.string().min(1).default("admin"),
-  ALERTING_ADMIN_PASSWORD: z
-    .string()
-    .min(12, "ALERTING_ADMIN_PASSWORD must be at least 12 characters")
-    .optional(),
+  ALERTING_ADMIN_PASSWORD: unsetIfEmpty(
+    z.string().min(12, "ALERTING_ADMIN_PASSWORD must be at least 12 characters"),
+  ),
   NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
   NOTIFY_BACKOFF_MS: z.coerce.number().int().min(1).default(500),
 });

@@ -5,7 +5,7 @@ import { bodyLimit } from "hono/body-limit";
 import { customerKey } from "../core/identity.ts";
 import { parseJsonExact } from "../core/json.ts";
 import type { Logger } from "../core/log.ts";
-import { sqlString, type QuestDb } from "../core/questdb.ts";
+import type { QuestDb } from "../core/questdb.ts";
 import { hmacSha256Matches, secretMatches } from "../core/signature.ts";
 import { subjectToken } from "../core/events.ts";
 import { progressOf, type Checkpoint } from "../platforms/shopify/backfill.ts";
@@ -16,39 +16,27 @@ import { APP_WEBHOOK_PATH, installShop, type InstallDeps } from "./install.ts";
 import { connectPage, notFoundPage, problemPage, PROBLEMS, statusPage } from "./pages.ts";
 import { redactCustomer, redactShop } from "./redact.ts";
 import type { ConnectStore } from "./store.ts";
+import type { ConnectFlow } from "./flow.ts";
+import { mountStoreStatus, visibleCounter, type StoresContext } from "./stores.ts";
 
-export interface ConnectAppOptions {
+export interface ShopifyConnectOptions {
   oauth: OAuth;
   store: ConnectStore;
   backfills: Backfills;
-  db: QuestDb;
-  log: Logger;
   install: Omit<InstallDeps, "store" | "backfills" | "log">;
   apiSecret: string;
   customerHashKey: string;
   dashboardUrl: string;
-  ready: () => Promise<boolean>;
 }
 
-/** Orders of a shop QuestDB already answers with: "data visible", counted at most once a second. */
-function visibleCounter(db: QuestDb) {
-  const cache = new Map<string, { at: number; count: number | null }>();
-  return async (shop: string): Promise<number | null> => {
-    const hit = cache.get(shop);
-    if (hit && Date.now() - hit.at < 1000) return hit.count;
-    let count: number | null;
-    try {
-      const result = await db.exec<[number]>(
-        `SELECT count() FROM orders WHERE platform = 'shopify' AND shop = ${sqlString(shop)}`,
-        { timeoutMs: 2000 },
-      );
-      count = result.dataset[0]?.[0] ?? 0;
-    } catch {
-      count = null; // QuestDB not there (yet): the page says nothing rather than something wrong
-    }
-    cache.set(shop, { at: Date.now(), count });
-    return count;
-  };
+export interface ConnectAppOptions {
+  /** The Shopify app install, when SHOPIFY_API_KEY is set. */
+  shopify?: ShopifyConnectOptions | undefined;
+  /** Stores that connect with their own API keys (WooCommerce, BigCommerce), when STORE_WEBHOOK_KEY is set. */
+  stores?: { ctx: StoresContext; flows: ConnectFlow[] } | undefined;
+  db: QuestDb;
+  log: Logger;
+  ready: () => Promise<boolean>;
 }
 
 function describe(cp: Checkpoint): { summary: string; detail: string } {
@@ -101,18 +89,54 @@ function statusAccess(apiSecret: string) {
 }
 
 export function createConnectApp(options: ConnectAppOptions): Hono {
-  const { oauth, store, backfills, db, log } = options;
-  const access = statusAccess(options.apiSecret);
+  const { log } = options;
   const app = new Hono();
-  const visible = visibleCounter(db);
-  const deps: InstallDeps = { ...options.install, store, backfills, log };
+  const flows = options.stores?.flows ?? [];
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) =>
     (await options.ready()) ? c.json({ status: "ready" }) : c.json({ status: "not ready" }, 503),
   );
 
-  app.get("/", (c) => c.html(connectPage({ shop: c.req.query("shop") ?? "" })));
+  app.get("/", (c) =>
+    c.html(
+      connectPage({
+        shopify: Boolean(options.shopify),
+        shop: c.req.query("shop") ?? "",
+        sections: flows.map((flow) => flow.section()),
+      }),
+    ),
+  );
+  if (options.shopify) mountShopify(app, options.shopify, options.db, log, flows);
+  if (options.stores) {
+    mountStoreStatus(app, options.stores.ctx);
+    for (const flow of options.stores.flows) flow.mount(app, options.stores.ctx);
+  }
+
+  app.notFound((c) =>
+    c.json({ error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } }, 404),
+  );
+  app.onError((err, c) => {
+    log.error({ err: err.message, path: c.req.path }, "unhandled error in connect");
+    return c.json({ error: { code: "internal", message: "internal error" } }, 500);
+  });
+  return app;
+}
+
+/** The Shopify app: OAuth install, the shop's status page, app/uninstalled and the privacy webhooks. */
+function mountShopify(
+  app: Hono,
+  options: ShopifyConnectOptions,
+  db: QuestDb,
+  log: Logger,
+  flows: ConnectFlow[],
+): void {
+  const { oauth, store, backfills } = options;
+  const access = statusAccess(options.apiSecret);
+  const visible = visibleCounter(db);
+  const visibleShop = (shop: string) => visible(PLATFORM, shop);
+  const deps: InstallDeps = { ...options.install, store, backfills, log };
+  const sections = () => flows.map((flow) => flow.section());
 
   app.get("/connect", async (c) => {
     const typed = c.req.query("shop") ?? "";
@@ -120,8 +144,10 @@ export function createConnectApp(options: ConnectAppOptions): Hono {
     if (!shop) {
       return c.html(
         connectPage({
+          shopify: true,
           shop: typed,
           error: `“${typed}” isn't a Shopify store address. ${PROBLEMS.bad_domain.text}`,
+          sections: sections(),
         }),
         400,
       );
@@ -155,7 +181,7 @@ export function createConnectApp(options: ConnectAppOptions): Hono {
     const shop = c.req.param("shop");
     if (!(await store.shop(shop))) return c.html(notFoundPage(shop), 404);
     if (!access.allowed(c, shop)) return c.html(problemPage("not_yours", shop), PROBLEMS.not_yours.status);
-    return c.html(statusPage(shop));
+    return c.html(statusPage(shop, `/status/${encodeURIComponent(shop)}/progress`));
   });
 
   app.get("/status/:shop/progress", async (c) => {
@@ -164,7 +190,7 @@ export function createConnectApp(options: ConnectAppOptions): Hono {
     if (!record || !cp) return c.json({ error: `${shop} is not connected` }, 404);
     if (!access.allowed(c, shop))
       return c.json({ error: "open the status page from the browser that connected the store" }, 403);
-    const visibleOrders = await visible(shop);
+    const visibleOrders = await visibleShop(shop);
     // 100 % means "in your dashboard", not "sent": wait until QuestDB answers with every backfilled
     // order (it may hold more, from live webhooks). If QuestDB can't be asked, trust the backfill.
     const written = visibleOrders === null || visibleOrders >= cp.orders.published;
@@ -191,7 +217,11 @@ export function createConnectApp(options: ConnectAppOptions): Hono {
       startedAt: cp.startedAt,
       finishedAt: cp.finishedAt,
       error: cp.phase === "failed" ? cp.error : null,
-      dashboardUrl: done ? options.dashboardUrl.replaceAll("{shop}", encodeURIComponent(shop)) : null,
+      dashboardUrl: done
+        ? options.dashboardUrl
+            .replaceAll("{shop}", encodeURIComponent(shop))
+            .replaceAll("{platform}", PLATFORM)
+        : null,
     });
   });
 
@@ -265,13 +295,4 @@ export function createConnectApp(options: ConnectAppOptions): Hono {
       }
     },
   );
-
-  app.notFound((c) =>
-    c.json({ error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } }, 404),
-  );
-  app.onError((err, c) => {
-    log.error({ err: err.message, path: c.req.path }, "unhandled error in connect");
-    return c.json({ error: { code: "internal", message: "internal error" } }, 500);
-  });
-  return app;
 }

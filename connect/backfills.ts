@@ -2,6 +2,7 @@ import type { CanonicalEvent } from "../core/events.ts";
 import type { Logger } from "../core/log.ts";
 import { runBackfill, type Checkpoint } from "../platforms/shopify/backfill.ts";
 import { AdminClient, ShopifyAuthError, ShopifyGraphqlError } from "../platforms/shopify/client.ts";
+import { KeyedJobs } from "./jobs.ts";
 import type { ConnectStore } from "./store.ts";
 
 export interface BackfillSettings {
@@ -19,8 +20,7 @@ export interface BackfillSettings {
  * shop's work at once when it uninstalls. One connect replica runs the backfills (see README).
  */
 export class Backfills {
-  private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
-  private readonly retries = new Map<string, NodeJS.Timeout>();
+  private readonly jobs = new KeyedJobs();
   private readonly store: ConnectStore;
   private readonly publish: (events: CanonicalEvent[]) => Promise<unknown>;
   private readonly log: Logger;
@@ -39,31 +39,19 @@ export class Backfills {
   }
 
   isRunning(shop: string): boolean {
-    return this.running.has(shop);
+    return this.jobs.isRunning(shop);
   }
 
   start(shop: string): void {
-    if (this.running.has(shop)) return;
-    clearTimeout(this.retries.get(shop));
-    this.retries.delete(shop);
-    const controller = new AbortController();
-    const done = this.run(shop, controller.signal).finally(() => this.running.delete(shop));
-    this.running.set(shop, { controller, done });
+    this.jobs.start(shop, (signal) => this.run(shop, signal));
   }
 
-  async stop(shop: string): Promise<void> {
-    clearTimeout(this.retries.get(shop));
-    this.retries.delete(shop);
-    const job = this.running.get(shop);
-    if (!job) return;
-    job.controller.abort(new Error(`backfill of ${shop} stopped`));
-    await job.done;
+  stop(shop: string): Promise<void> {
+    return this.jobs.stop(shop, `backfill of ${shop} stopped`);
   }
 
-  async stopAll(): Promise<void> {
-    await Promise.all(
-      [...new Set([...this.running.keys(), ...this.retries.keys()])].map((shop) => this.stop(shop)),
-    );
+  stopAll(): Promise<void> {
+    return this.jobs.stopAll("connect service stopping");
   }
 
   async resumeAll(): Promise<string[]> {
@@ -155,11 +143,6 @@ export class Backfills {
       { shop: cp.shop, attempts, retryInMs: delay, err: reason },
       "backfill interrupted, will resume",
     );
-    const timer = setTimeout(() => {
-      this.retries.delete(cp.shop);
-      this.start(cp.shop);
-    }, delay);
-    timer.unref();
-    this.retries.set(cp.shop, timer);
+    this.jobs.retry(cp.shop, delay, (signal) => this.run(cp.shop, signal));
   }
 }

@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-import type { CanonicalEvent } from "../core/events.ts";
+import { shopEvent, type CanonicalEvent } from "../core/events.ts";
 import type { Logger } from "../core/log.ts";
 import { newCheckpoint } from "../platforms/shopify/backfill.ts";
 import { AdminClient } from "../platforms/shopify/client.ts";
@@ -96,17 +95,7 @@ export async function installShop(
   // Processors keep each shop's zone (sales "today" is the store's today); tell them now, not at the first order.
   const now = new Date().toISOString();
   const info = { currency: settings.currencyCode, timeZone: settings.ianaTimezone, utcOffsetMinutes: null };
-  await deps.publish([
-    {
-      v: 1,
-      platform: PLATFORM,
-      shop,
-      type: "shop",
-      eventId: `shop:${createHash("sha256").update(JSON.stringify(info)).digest("base64url").slice(0, 16)}`,
-      receivedAt: now,
-      shopInfo: { ...info, updatedAt: now },
-    },
-  ]);
+  await deps.publish([shopEvent(PLATFORM, shop, info, now)]);
 
   const checkpoint = await deps.store.checkpoint(shop);
   const unfinished = checkpoint && (checkpoint.phase === "orders" || checkpoint.phase === "inventory");

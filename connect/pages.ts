@@ -1,16 +1,17 @@
 import { html, raw } from "hono/html";
+import type { HtmlEscapedString } from "hono/utils/html";
 import type { InstallProblem } from "../platforms/shopify/oauth.ts";
 
 /** Server-rendered pages of the connect flow: plain HTML, one small script for live progress. */
 
 const STYLE = `
 body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1f2328}
-h1{font-size:1.6rem} input{font:inherit;padding:.5rem;width:100%;box-sizing:border-box}
+h1{font-size:1.6rem} h2{font-size:1.2rem;margin-top:2rem} section{border-top:1px solid #d1d9e0} input{font:inherit;padding:.5rem;width:100%;box-sizing:border-box}
 button,.button{font:inherit;padding:.5rem 1.2rem;margin-top:.8rem;background:#1a7f37;color:#fff;border:0;border-radius:6px;text-decoration:none;display:inline-block}
 .error{background:#ffebe9;border:1px solid #ff8182;padding:.8rem;border-radius:6px}
 progress{width:100%;height:1.4rem} .muted{color:#59636e;font-size:.9rem}`;
 
-function layout(title: string, body: ReturnType<typeof html>) {
+export function layout(title: string, body: ReturnType<typeof html>) {
   return html`<!doctype html>
     <html lang="en">
       <head>
@@ -27,35 +28,66 @@ function layout(title: string, body: ReturnType<typeof html>) {
     </html>`;
 }
 
-export function connectPage({ shop = "", error }: { shop?: string; error?: string } = {}) {
+/** `/`: one block per platform a store can connect from (Shopify's form, then each flow's section). */
+export function connectPage({
+  shopify = true,
+  shop = "",
+  error,
+  sections = [],
+}: {
+  shopify?: boolean;
+  shop?: string;
+  error?: string;
+  sections?: (HtmlEscapedString | Promise<HtmlEscapedString>)[];
+} = {}) {
   return layout(
-    "Connect your Shopify store",
-    html`<h1>Connect your Shopify store</h1>
-      <p>
-        Type your store's address. You'll approve MetricsDash on Shopify, then see your recent orders arrive.
-      </p>
-      ${error ? html`<p class="error" role="alert" id="error">${error}</p>` : ""}
-      <form method="get" action="/connect">
-        <label for="shop">Store address</label>
-        <input
-          id="shop"
-          name="shop"
-          value="${shop}"
-          placeholder="your-store.myshopify.com"
-          autocomplete="off"
-          required
-        />
-        <button type="submit" id="connect">Connect</button>
-      </form>
+    "Connect your store",
+    html`<h1>Connect your store</h1>
+      ${
+        shopify
+          ? html`<section id="shopify">
+              <h2>Shopify</h2>
+              <p>
+                Type your store's address. You'll approve MetricsDash on Shopify, then see your recent orders
+                arrive.
+              </p>
+              ${error ? html`<p class="error" role="alert" id="error">${error}</p>` : ""}
+              <form method="get" action="/connect">
+                <label for="shop">Store address</label>
+                <input
+                  id="shop"
+                  name="shop"
+                  value="${shop}"
+                  placeholder="your-store.myshopify.com"
+                  autocomplete="off"
+                  required
+                />
+                <button type="submit" id="connect">Connect</button>
+              </form>
+            </section>`
+          : ""
+      }
+      ${sections}
       <p class="muted">
-        MetricsDash asks only to read orders, products and inventory. It stores no customer names, emails or
-        addresses.
+        MetricsDash asks only to read orders, products and inventory (and to add its own webhooks). It stores
+        no customer names, emails or addresses; store keys are kept encrypted.
       </p>`,
   );
 }
 
+/** What can go wrong connecting a WooCommerce store, from the browser's side (connect/woocommerce.ts). */
+export type WooProblem =
+  | "woo_bad_site"
+  | "woo_not_woocommerce"
+  | "woo_unreachable"
+  | "woo_needs_https"
+  | "woo_denied"
+  | "woo_expired"
+  | "woo_invalid"
+  | "woo_not_received";
+
 export const PROBLEMS: Record<
-  InstallProblem | "setup_failed" | "not_yours",
+  InstallProblem | "setup_failed" | "not_yours" | WooProblem,
   { title: string; text: string; status: 400 | 403 | 502 }
 > = {
   bad_domain: {
@@ -93,6 +125,46 @@ export const PROBLEMS: Record<
     text: "We couldn't finish setting up your store with Shopify. Start again; nothing will be counted twice.",
     status: 502,
   },
+  woo_bad_site: {
+    title: "That isn't a store address",
+    text: "Enter your WooCommerce store's web address, the one your customers visit, like https://shop.example.",
+    status: 400,
+  },
+  woo_not_woocommerce: {
+    title: "We couldn't find WooCommerce at that address",
+    text: "The site answered, but its WordPress REST API doesn't list WooCommerce. Check the address, that WooCommerce is active, and that Settings → Permalinks isn't set to “Plain” (WooCommerce's approval page needs pretty permalinks).",
+    status: 400,
+  },
+  woo_unreachable: {
+    title: "We couldn't reach that site",
+    text: "The address didn't answer like a WordPress site. Check it, wait a minute if the site is down, and start again.",
+    status: 502,
+  },
+  woo_needs_https: {
+    title: "This MetricsDash can't receive WooCommerce keys yet",
+    text: "WooCommerce sends a store's keys only to an https address, and this MetricsDash isn't set up with one. Ask whoever runs it to set CONNECT_PUBLIC_URL to its https address.",
+    status: 502,
+  },
+  woo_denied: {
+    title: "Nothing was connected",
+    text: "You didn't approve MetricsDash in WooCommerce, so it has no keys to your store. If that was a mistake, start again and choose “Approve”.",
+    status: 403,
+  },
+  woo_expired: {
+    title: "This connect link expired",
+    text: "For your store's safety a connect link works for ten minutes, in the browser that started it. Start again from this browser.",
+    status: 400,
+  },
+  woo_invalid: {
+    title: "We couldn't verify WooCommerce's answer",
+    text: "The way back from your store didn't carry a link we made, so we stopped to keep your store safe. Start again from this page.",
+    status: 400,
+  },
+  woo_not_received: {
+    title: "WooCommerce didn't hand over the keys",
+    text: "Your approval came back, but the keys never reached us, so nothing was connected. Start again; nothing will be counted twice.",
+    status: 502,
+  },
 };
 
 export function problemPage(problem: keyof typeof PROBLEMS, shop?: string) {
@@ -118,8 +190,7 @@ export function notFoundPage(shop: string) {
 }
 
 /** Live progress: the page polls its JSON twin and fills the bar; the dashboard link appears at 100 %. */
-export function statusPage(shop: string) {
-  const progressUrl = `/status/${encodeURIComponent(shop)}/progress`;
+export function statusPage(shop: string, progressUrl: string) {
   return layout(
     `Connecting ${shop}`,
     html`<h1>Connecting ${shop}</h1>

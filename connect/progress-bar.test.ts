@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { newCheckpoint } from "../platforms/shopify/backfill.ts";
-import { progressLine } from "./progress-bar.ts";
+import { newHistoryCheckpoint } from "./history.ts";
+import { historyLine, progressLine } from "./progress-bar.ts";
 
 describe("CLI progress line", () => {
   const start = Date.parse("2026-11-25T12:00:00Z");
@@ -23,5 +24,24 @@ describe("CLI progress line", () => {
       4,
     );
     expect(line).toBe("[████] 100.0%  orders 3/3  stock levels 0  done in 42 s");
+  });
+
+  it("draws a WooCommerce or BigCommerce history by orders published of the platform's count", () => {
+    const history = newHistoryCheckpoint("woocommerce", "shop.example", 60, start);
+    // 250 of 1,000 orders = 25 % → 5 of 20 cells; 30 s for 25 % leaves 90 s.
+    expect(
+      historyLine(
+        { ...history, nextPage: 4, totalPages: 10, totalOrders: 1000, published: 250 },
+        start + 30_000,
+        20,
+      ),
+    ).toBe("[█████░░░░░░░░░░░░░░░]  25.0%  orders 250/1,000  page 3/10  ~90 s left");
+    expect(
+      historyLine(
+        { ...history, phase: "done", nextPage: 2, totalPages: 1, totalOrders: 7, published: 7 },
+        start + 5_000,
+        4,
+      ),
+    ).toBe("[████] 100.0%  orders 7/7  page 1/1  done in 5 s");
   });
 });

@@ -4,7 +4,7 @@ import { Kvm, type KV } from "@nats-io/kv";
 import { z } from "zod";
 import { subjectToken } from "../core/events.ts";
 import { Checkpoint } from "../platforms/shopify/backfill.ts";
-import { open, seal } from "./seal.ts";
+import { open, seal } from "../core/seal.ts";
 
 /**
  * What the connect service keeps, all in NATS KV (replicated with the broker, no extra database):

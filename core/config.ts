@@ -26,6 +26,13 @@ export function loadConfig<S extends z.ZodType>(
 }
 
 const port = z.coerce.number().int().min(1).max(65535);
+
+/**
+ * An optional variable for which an empty value means "not set": compose and `.env` files write
+ * `NAME=` for what the user left out, and that must switch a feature off, not fail its check.
+ */
+export const unsetIfEmpty = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
 const secret = (what: string) => z.string().min(16, `${what} must be at least 16 characters`);
 
 /** Settings every service shares: where the broker and the database are, how loud to log. */
@@ -47,7 +54,16 @@ export const ingestEnv = commonEnv.extend({
   PUBLISH_TIMEOUT_MS: z.coerce.number().int().positive().default(2000),
   /** Key of the keyed hash that stands in for customer ids: identity without personal data. */
   CUSTOMER_HASH_KEY: secret("CUSTOMER_HASH_KEY"),
+  /** Each connected WooCommerce / BigCommerce store's webhook secret derives from it (core/store-secrets.ts). */
+  STORE_WEBHOOK_KEY: unsetIfEmpty(secret("STORE_WEBHOOK_KEY")),
 });
+
+/** A 256-bit key given as base64 (44 characters) or hex (64): AES-256-GCM for tokens at rest. */
+const aesKey = (name: string) =>
+  z.string().refine((value) => {
+    const bytes = /^[0-9a-f]{64}$/i.test(value) ? 32 : Buffer.from(value, "base64").length;
+    return bytes === 32;
+  }, `${name} must be 32 bytes, as base64 or 64 hex digits (openssl rand -base64 32)`);
 
 export const processorsEnv = commonEnv.extend({
   /** Rows are flushed to QuestDB when this many messages are waiting … */
@@ -59,7 +75,7 @@ export const processorsEnv = commonEnv.extend({
   /** How long JetStream waits for an ack before redelivering (a crashed processor's batch returns after this). */
   ACK_WAIT_MS: z.coerce.number().int().min(1000).default(15_000),
   /** Orders fetched from a platform's API (BigCommerce, catch-up) hash customers like ingest does. */
-  CUSTOMER_HASH_KEY: secret("CUSTOMER_HASH_KEY").optional(),
+  CUSTOMER_HASH_KEY: unsetIfEmpty(secret("CUSTOMER_HASH_KEY")),
   /** How often the catch-up asks each platform API for orders the webhooks missed. */
   CATCHUP_INTERVAL_MS: z.coerce
     .number()
@@ -72,43 +88,66 @@ export const processorsEnv = commonEnv.extend({
     .int()
     .positive()
     .default(24 * 60 * 60 * 1000),
+  /** Opens the API credentials of stores connected through the connect service (absent: env-configured APIs only). */
+  TOKEN_ENCRYPTION_KEY: unsetIfEmpty(aesKey("TOKEN_ENCRYPTION_KEY")),
   /** Refs resolved per batch: each costs platform API calls, which must finish within the ack wait. */
   FETCH_BATCH_MAX: z.coerce.number().int().positive().default(20),
 });
 
-/** A 256-bit key given as base64 (44 characters) or hex (64): AES-256-GCM for tokens at rest. */
-const aesKey = (name: string) =>
-  z.string().refine((value) => {
-    const bytes = /^[0-9a-f]{64}$/i.test(value) ? 32 : Buffer.from(value, "base64").length;
-    return bytes === 32;
-  }, `${name} must be 32 bytes, as base64 or 64 hex digits (openssl rand -base64 32)`);
-
-/** The connect service: Shopify OAuth install, webhook subscriptions, backfill, uninstall and privacy. */
-export const connectEnv = commonEnv.extend({
-  CONNECT_HOST: z.string().default("127.0.0.1"),
-  CONNECT_PORT: port.default(8081),
-  /** Where browsers and Shopify reach this service: the OAuth redirect and app/uninstalled go here. */
-  CONNECT_PUBLIC_URL: z.url().default("http://127.0.0.1:8081"),
-  /** Where Shopify delivers the order and inventory webhooks (ingest). */
-  INGEST_PUBLIC_URL: z.url().default("http://127.0.0.1:8080"),
-  SHOPIFY_API_KEY: z.string().min(1, "SHOPIFY_API_KEY (the app's client id) is required"),
-  SHOPIFY_API_SECRET: secret("SHOPIFY_API_SECRET"),
-  /** Replaces `https://{shop}` for every Shopify call (a fake, a proxy); must contain `{shop}`. */
-  SHOPIFY_API_URL: z
-    .string()
-    .regex(/^https?:\/\/.*\{shop\}/, "SHOPIFY_API_URL must be an http(s) URL containing {shop}")
-    .optional(),
-  TOKEN_ENCRYPTION_KEY: aesKey("TOKEN_ENCRYPTION_KEY"),
-  CUSTOMER_HASH_KEY: secret("CUSTOMER_HASH_KEY"),
-  /** The dashboard a connected shop lands on; `{shop}` is replaced by the domain. */
-  DASHBOARD_URL: z.string().default("http://127.0.0.1:3000/d/metricsdash-sales/sales?var-shop={shop}"),
-  BACKFILL_DAYS: z.coerce.number().int().min(1).max(3650).default(60),
-  /** `bulk` exports orders with a bulk operation; `paginated` pages through them under the cost limit. */
-  BACKFILL_MODE: z.enum(["bulk", "paginated"]).default("bulk"),
-  BACKFILL_PAGE_SIZE: z.coerce.number().int().min(1).max(11).default(10),
-  BACKFILL_POLL_MS: z.coerce.number().int().positive().default(1000),
-  PUBLISH_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
-});
+/**
+ * The connect service: Shopify's app install (SHOPIFY_API_KEY) and the stores that connect with their
+ * own keys, WooCommerce and BigCommerce (STORE_WEBHOOK_KEY); each part runs when its variables are set.
+ */
+export const connectEnv = commonEnv
+  .extend({
+    CONNECT_HOST: z.string().default("127.0.0.1"),
+    CONNECT_PORT: port.default(8081),
+    /** Where browsers and platforms reach this service: OAuth redirects, key deliveries and app callbacks go here. */
+    CONNECT_PUBLIC_URL: z.url().default("http://127.0.0.1:8081"),
+    /** Where platforms deliver the order and inventory webhooks (ingest). */
+    INGEST_PUBLIC_URL: z.url().default("http://127.0.0.1:8080"),
+    SHOPIFY_API_KEY: unsetIfEmpty(z.string()),
+    SHOPIFY_API_SECRET: unsetIfEmpty(secret("SHOPIFY_API_SECRET")),
+    /** Replaces `https://{shop}` for every Shopify call (a fake, a proxy); must contain `{shop}`. */
+    SHOPIFY_API_URL: unsetIfEmpty(
+      z.string().regex(/^https?:\/\/.*\{shop\}/, "SHOPIFY_API_URL must be an http(s) URL containing {shop}"),
+    ),
+    /** Each WooCommerce / BigCommerce store's webhook secret derives from it; ingest holds the same key. */
+    STORE_WEBHOOK_KEY: unsetIfEmpty(secret("STORE_WEBHOOK_KEY")),
+    /** The BigCommerce app's client id and secret (Developer Portal), for installs from the BigCommerce control panel. */
+    BIGCOMMERCE_CLIENT_ID: unsetIfEmpty(z.string()),
+    BIGCOMMERCE_CLIENT_SECRET: unsetIfEmpty(secret("BIGCOMMERCE_CLIENT_SECRET")),
+    /** BigCommerce's OAuth server and REST API; a fake or a proxy can stand in. */
+    BIGCOMMERCE_LOGIN_URL: z.url().default("https://login.bigcommerce.com"),
+    BIGCOMMERCE_API_URL: z.url().default("https://api.bigcommerce.com"),
+    TOKEN_ENCRYPTION_KEY: aesKey("TOKEN_ENCRYPTION_KEY"),
+    CUSTOMER_HASH_KEY: secret("CUSTOMER_HASH_KEY"),
+    /** The dashboard a connected store lands on; `{platform}` and `{shop}` are replaced. */
+    DASHBOARD_URL: z
+      .string()
+      .default(
+        "http://127.0.0.1:3000/d/metricsdash-live-sales/live-sales?var-platform={platform}&var-shop={shop}",
+      ),
+    BACKFILL_DAYS: z.coerce.number().int().min(1).max(3650).default(60),
+    /** `bulk` exports orders with a bulk operation; `paginated` pages through them under the cost limit. */
+    BACKFILL_MODE: z.enum(["bulk", "paginated"]).default("bulk"),
+    BACKFILL_PAGE_SIZE: z.coerce.number().int().min(1).max(11).default(10),
+    BACKFILL_POLL_MS: z.coerce.number().int().positive().default(1000),
+    PUBLISH_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  })
+  .superRefine((env, ctx) => {
+    const problem = (path: string, message: string) =>
+      ctx.addIssue({ code: "custom", path: [path], message });
+    if (env.SHOPIFY_API_KEY && !env.SHOPIFY_API_SECRET)
+      problem("SHOPIFY_API_SECRET", "SHOPIFY_API_SECRET is required with SHOPIFY_API_KEY");
+    if (!env.SHOPIFY_API_KEY && !env.STORE_WEBHOOK_KEY)
+      problem(
+        "SHOPIFY_API_KEY",
+        "nothing to connect: set SHOPIFY_API_KEY and SHOPIFY_API_SECRET (Shopify) and/or STORE_WEBHOOK_KEY (WooCommerce, BigCommerce)",
+      );
+    if (Boolean(env.BIGCOMMERCE_CLIENT_ID) !== Boolean(env.BIGCOMMERCE_CLIENT_SECRET))
+      problem("BIGCOMMERCE_CLIENT_SECRET", "BIGCOMMERCE_CLIENT_ID and BIGCOMMERCE_CLIENT_SECRET go together");
+  });
 
 export type ConnectConfig = z.infer<typeof connectEnv>;
 export type CommonConfig = z.infer<typeof commonEnv>;

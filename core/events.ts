@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { z } from "zod";
 
 /**
@@ -167,4 +168,26 @@ export function subjectToken(value: string): string {
 
 export function eventSubject(event: Pick<CanonicalEvent, "platform" | "shop" | "type">): string {
   return `evt.${event.platform}.${subjectToken(event.shop)}.${event.type}`;
+}
+
+/**
+ * The canonical `shop` event for a shop's settings: one message per distinct setting (its id hashes
+ * the settings), however many installs or catch-up rounds see the same ones.
+ */
+export function shopEvent(
+  platform: string,
+  shop: string,
+  info: Omit<ShopInfo, "updatedAt">,
+  at: string,
+): CanonicalEvent {
+  const digest = createHash("sha256").update(JSON.stringify(info)).digest("base64url").slice(0, 16);
+  return {
+    v: EVENT_VERSION,
+    platform,
+    shop,
+    type: "shop",
+    eventId: `shop:${digest}`,
+    receivedAt: at,
+    shopInfo: { ...info, updatedAt: at },
+  };
 }

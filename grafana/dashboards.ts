@@ -1,4 +1,5 @@
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
+import { allShops } from "./dashboards/all-shops.ts";
 import { inventory } from "./dashboards/inventory.ts";
 import { liveSales } from "./dashboards/live-sales.ts";
 import { tvWall } from "./dashboards/tv-wall.ts";
@@ -7,6 +8,7 @@ import { tvWall } from "./dashboards/tv-wall.ts";
 export const DASHBOARDS: { file: string; build: () => Dashboard }[] = [
   { file: "live-sales.json", build: () => withPanelIds(liveSales().build()) },
   { file: "tv-wall.json", build: () => withPanelIds(tvWall().build()) },
+  { file: "all-shops.json", build: () => withPanelIds(allShops().build()) },
   { file: "inventory.json", build: () => withPanelIds(inventory().build()) },
 ];
 

@@ -42,4 +42,14 @@ describe("renderQuery", () => {
       "1d", // the plugin divides whole hours by 24 as integers
     ]);
   });
+
+  it("drops a $__conditionalAll condition when its variable is at All, as the plugin does", () => {
+    const sql =
+      "WHERE $__conditionalAll(platform IN ($platform), $platform) AND $__conditionalAll(shop IN (${shop}), ${shop})";
+    const some = { ...ctx, variables: { platform: ["shopify"], shop: ["a", "b"] } };
+    expect(renderQuery(sql, some)).toBe("WHERE platform IN ('shopify') AND shop IN ('a','b')");
+    expect(renderQuery(sql, { ...some, allSelected: ["platform"] })).toBe("WHERE 1=1 AND shop IN ('a','b')");
+    expect(renderQuery(sql, { ...some, allSelected: ["platform", "shop"] })).toBe("WHERE 1=1 AND 1=1");
+    expect(() => renderQuery("WHERE $__conditionalAll(x = 1", some)).toThrow(/malformed/);
+  });
 });

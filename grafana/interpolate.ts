@@ -1,15 +1,16 @@
 /**
  * What happens to a panel's SQL between the dashboard JSON and QuestDB, reproduced so tests can run
  * exactly that text:
- * 1. Grafana's frontend computes the query interval from the time range, `maxDataPoints` and the
- *    panel's minimum interval, then replaces template variables (`$name`, `${name}`, `[[name]]`) and
+ * 1. Grafana's frontend: the QuestDB plugin first resolves `$__conditionalAll(cond, $var)` to `cond`,
+ *    or to `1=1` when the variable's current value is All (or empty). Grafana computes the query
+ *    interval from the time range, `maxDataPoints` and the panel's minimum interval, then replaces
+ *    template variables (`$name`, `${name}`, `[[name]]`) and
  *    its global variables (`$__from`, `$__to`, `$__interval`, `$__interval_ms`, `$__range*`); names it
  *    does not know (the data source's macros) are left alone. The QuestDB plugin formats a multi-value
  *    variable as `'a','b'` and a single value as itself.
  * 2. The QuestDB plugin's backend expands its macros, as its README documents them:
  *    `$__timeFilter(col)` → `col >= cast(<from µs> as timestamp) AND col <= cast(<to µs> as timestamp)`,
- *    `$__fromTime` / `$__toTime` → `cast(<µs> as timestamp)`, `$__sampleByInterval` → `<n>d|h|s|T`,
- *    `$__conditionalAll(cond, $var)` → `cond`, or `1=1` when the variable selects all.
+ *    `$__fromTime` / `$__toTime` → `cast(<µs> as timestamp)`, `$__sampleByInterval` → `<n>d|h|s|T`.
  */
 
 export interface QueryContext {
@@ -19,7 +20,10 @@ export interface QueryContext {
   maxDataPoints: number;
   /** The panel's minimum interval (`interval`, e.g. "1m"), if any. */
   minInterval?: string | undefined;
+  /** Each variable as Grafana writes it: a multi-value variable at All holds every value it listed. */
   variables: Record<string, string | string[]>;
+  /** Variables whose current value is All. */
+  allSelected?: readonly string[];
 }
 
 const UNIT_MS: Record<string, number> = {
@@ -85,6 +89,39 @@ export function intervalText(ms: number): string {
   return `${ms}ms`;
 }
 
+const CONDITIONAL_ALL = "$__conditionalAll(";
+
+/**
+ * The plugin's `$__conditionalAll(cond, $var)`: its arguments split at top-level commas (a condition
+ * may hold parentheses), innermost-last as the plugin walks them, before any variable is replaced.
+ */
+export function applyConditionalAll(sql: string, ctx: QueryContext): string {
+  let text = sql;
+  for (let at = text.lastIndexOf(CONDITIONAL_ALL); at !== -1; at = text.lastIndexOf(CONDITIONAL_ALL)) {
+    const open = at + CONDITIONAL_ALL.length - 1;
+    const args: string[] = [];
+    let depth = 0;
+    let start = open + 1;
+    let end = -1;
+    for (let i = open; i < text.length && end === -1; i++) {
+      const ch = text[i];
+      if (ch === "(") depth++;
+      else if (ch === ")" && --depth === 0) end = i;
+      if ((ch === "," && depth === 1) || end === i) {
+        args.push(text.slice(start, i));
+        start = i + 1;
+      }
+    }
+    if (end === -1 || args.length !== 2) throw new Error(`malformed $__conditionalAll in: ${sql}`);
+    const name = /\$\{(\w+)\}|\$(\w+)/.exec(args[1]!);
+    const variable = name?.[1] ?? name?.[2];
+    const value = variable === undefined ? undefined : ctx.variables[variable];
+    const all = variable !== undefined && (ctx.allSelected?.includes(variable) || value === "");
+    text = `${text.slice(0, at)}${all ? "1=1" : args[0]}${text.slice(end + 1)}`;
+  }
+  return text;
+}
+
 /** Step 1: Grafana's frontend. */
 export function interpolateVariables(sql: string, ctx: QueryContext): string {
   const intervalMs = queryIntervalMs(ctx);
@@ -99,7 +136,7 @@ export function interpolateVariables(sql: string, ctx: QueryContext): string {
     __range: `${Math.round(range / 1000)}s`,
   };
   const format = (value: string | string[]) => (Array.isArray(value) ? `'${value.join("','")}'` : value);
-  return sql.replace(
+  return applyConditionalAll(sql, ctx).replace(
     /\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?::([^}]+))?\}/g,
     (whole, plain?: string, bracket?: string, _bf?: string, braced?: string) => {
       const name = plain ?? bracket ?? braced ?? "";

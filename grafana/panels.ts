@@ -13,12 +13,8 @@ import {
   VizTextDisplayOptionsBuilder,
 } from "@grafana/grafana-foundation-sdk/common";
 import {
-  QueryVariableBuilder,
   ThresholdsConfigBuilder,
   ThresholdsMode,
-  VariableHide,
-  VariableRefresh,
-  VariableSort,
   type Panel,
   type VariableModel,
 } from "@grafana/grafana-foundation-sdk/dashboard";
@@ -34,25 +30,22 @@ import {
   topProducts,
   VARIABLE_QUERIES,
   type MetricName,
-} from "../processors/sales/queries.ts";
+} from "./sql/one-shop.ts";
 import { FORMAT, QUESTDB, SqlQuery } from "./questdb.ts";
+import { hiddenVariable, multiVariable, queryVariable } from "./variables.ts";
 
 /** Panels shared by the live-sales dashboards; each dashboard lays them out at its own size. */
 
+/** Platforms (several, or All) narrow the list of shops; one shop is shown, in its own zone and currency. */
 export function salesVariables(): cog.Builder<VariableModel>[] {
-  const fromShops = (name: keyof typeof VARIABLE_QUERIES, label: string, hide: VariableHide) =>
-    new QueryVariableBuilder(name)
-      .label(label)
-      .datasource(QUESTDB)
-      .query({ refId: `var-${name}`, queryType: "sql", rawSql: VARIABLE_QUERIES[name], format: FORMAT.table })
-      .refresh(VariableRefresh.OnDashboardLoad)
-      .sort(VariableSort.AlphabeticalAsc)
-      .hide(hide);
+  const q = VARIABLE_QUERIES;
   return [
-    fromShops("shop", "Shop", VariableHide.DontHide),
-    fromShops("tz", "Time zone", VariableHide.HideVariable),
-    fromShops("minor", "Minor units per unit", VariableHide.HideVariable),
-    fromShops("currency", "Currency", VariableHide.HideVariable),
+    multiVariable("platform", "Platform", q.platform),
+    queryVariable("shop", "Shop", q.shop),
+    hiddenVariable("shop_platform", "Shop's platform", q.shop_platform),
+    hiddenVariable("tz", "Time zone", q.tz),
+    hiddenVariable("minor", "Minor units per unit", q.minor),
+    hiddenVariable("currency", "Currency", q.currency),
   ];
 }
 

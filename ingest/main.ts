@@ -10,7 +10,10 @@ import { jetStreamPublisher } from "./publish.ts";
 
 const log = createLogger("ingest");
 const config = loadConfig(ingestEnv);
-const adapters = loadAdapters(process.env, { customerHashKey: config.CUSTOMER_HASH_KEY });
+const adapters = loadAdapters(process.env, {
+  customerHashKey: config.CUSTOMER_HASH_KEY,
+  storeWebhookKey: config.STORE_WEBHOOK_KEY,
+});
 
 const nc = await connectNats(config.NATS_URL, "metricsdash-ingest", log);
 await ensureStreams(await jetstreamManager(nc));

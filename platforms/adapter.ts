@@ -47,6 +47,28 @@ export interface PlatformApi {
   reactivateHooks(): Promise<number>;
   /** The shop's currency and time zone, from the platform's store settings. */
   shopInfo(): Promise<Omit<ShopInfo, "updatedAt">>;
+  /**
+   * Subscribes the store's webhooks MetricsDash consumes to `deliveryUrl`, signed with `secret`
+   * (idempotent: ours that exist are kept, or given the current secret); the topics subscribed.
+   */
+  subscribeWebhooks?(deliveryUrl: string, secret: string): Promise<string[]>;
+  /**
+   * One page of the orders created in `[from, to)`, oldest first, for a backfill. A window fixed in
+   * the past keeps pages stable while the backfill runs (orders changed meanwhile come by webhook),
+   * so a checkpoint of the next page number resumes without gaps.
+   */
+  historyPage?(
+    window: { from: Date; to: Date },
+    page: number,
+    receivedAt: string,
+  ): Promise<{ events: CanonicalEvent[]; totalPages: number; totalOrders: number | null }>;
+}
+
+/** What every adapter and API shares: the customer hash key, and the key per-store webhook secrets derive from. */
+export interface Shared {
+  customerHashKey: string;
+  /** STORE_WEBHOOK_KEY: present when stores connect through the connect service (core/store-secrets.ts). */
+  storeWebhookKey?: string | undefined;
 }
 
 export interface PlatformApiModule<Env extends z.ZodType = z.ZodType> {
@@ -54,6 +76,13 @@ export interface PlatformApiModule<Env extends z.ZodType = z.ZodType> {
   readonly env: Env;
   readonly configuredBy: string[];
   create(env: z.infer<Env>, shared: { customerHashKey: string; log: Logger }): PlatformApi;
+  /** Stores connected through the connect service: their credentials' schema, and the API built from them. */
+  readonly connected?: ConnectedApi;
+}
+
+export interface ConnectedApi<Credentials extends z.ZodType = z.ZodType> {
+  readonly credentials: Credentials;
+  create(credentials: z.infer<Credentials>, shared: { customerHashKey: string; log: Logger }): PlatformApi;
 }
 
 export interface PlatformModule<Env extends z.ZodType = z.ZodType> {
@@ -61,7 +90,13 @@ export interface PlatformModule<Env extends z.ZodType = z.ZodType> {
   /** The env variables the adapter reads; all absent means "not configured", which is not an error. */
   readonly env: Env;
   readonly configuredBy: string[];
-  create(env: z.infer<Env>, shared: { customerHashKey: string }): PlatformAdapter;
+  /**
+   * `env` is undefined when none of its variables is set and the adapter runs only for stores
+   * connected through the connect service (`connectable`, with STORE_WEBHOOK_KEY set).
+   */
+  create(env: z.infer<Env> | undefined, shared: Shared): PlatformAdapter;
+  /** Stores of this platform can connect through the connect service, each with its own webhook secret. */
+  readonly connectable?: boolean;
   /** Present when the platform has an API we read (thin webhooks, catch-up). */
   readonly api?: PlatformApiModule;
 }

@@ -15,6 +15,11 @@ describe("loadAdapters", () => {
     expect(() => loadAdapters({ SHOPIFY_API_SECRET: "short" }, shared)).toThrow(/SHOPIFY_API_SECRET/);
   });
 
+  it("runs WooCommerce and BigCommerce for connected stores with STORE_WEBHOOK_KEY alone, Shopify not", () => {
+    const adapters = loadAdapters({}, { ...shared, storeWebhookKey: "w".repeat(32) });
+    expect(adapters.map((a) => a.platform).sort()).toEqual(["bigcommerce", "woocommerce"]);
+  });
+
   it("refuses to start with no platform at all, listing what would enable one", () => {
     expect(() => loadAdapters({}, shared)).toThrow(/no platform configured.*SHOPIFY_API_SECRET/);
   });

@@ -135,8 +135,17 @@ function decode(msg: JsMsg): CanonicalEvent {
   return parsed.data;
 }
 
+/** A failure of one message (retried alone, then dead-lettered), never a reason to hold back the batch. */
+export class MessageProblem extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "MessageProblem";
+  }
+}
+
 /** QuestDB not answering is a matter of waiting; QuestDB refusing the rows is about the rows. */
 function isInfrastructure(err: unknown): boolean {
+  if (err instanceof MessageProblem) return false;
   if (err instanceof QuestDbError) return err.status === undefined || err.status >= 500;
   const text = String((err as Error)?.message ?? err);
   return !/\b(400|bad request|invalid|cast|parse)\b/i.test(text);

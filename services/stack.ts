@@ -40,7 +40,7 @@ export interface Stack {
   readonly questdb: QuestDbServer | undefined;
   readonly ingest: NodeService;
   readonly processors: NodeService;
-  /** The Shopify connect service, started when SHOPIFY_API_KEY is set. */
+  /** The connect service, started when SHOPIFY_API_KEY (Shopify) or STORE_WEBHOOK_KEY (WooCommerce, BigCommerce) is set. */
   readonly connect: NodeService | undefined;
   readonly connectUrl: string | undefined;
   readonly alerting: NodeService | undefined;
@@ -129,7 +129,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   let connect: NodeService | undefined;
   let connectUrl: string | undefined;
-  if (env.SHOPIFY_API_KEY) {
+  if (env.SHOPIFY_API_KEY || env.STORE_WEBHOOK_KEY) {
     const connectPort = fixed.connect ?? (await freePort());
     connectUrl = `http://127.0.0.1:${connectPort}`;
     const url = connectUrl;

@@ -74,7 +74,7 @@ const stack = await startStack({
 log.info(
   {
     ingest: stack.ingestUrl,
-    connect: stack.connectUrl ?? "off (set SHOPIFY_API_KEY to connect stores)",
+    connect: stack.connectUrl ?? "off (set SHOPIFY_API_KEY and/or STORE_WEBHOOK_KEY to connect stores)",
     alerting: stack.alertingUrl,
     nats: `${stack.natsUrl}${stack.nats ? "" : " (already running)"}`,
     questdb: `${stack.questdbUrl}${stack.questdb ? "" : " (already running)"}`,

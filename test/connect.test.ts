@@ -3,7 +3,7 @@ import { connectNats } from "../core/nats.ts";
 import { createLogger } from "../core/log.ts";
 import { sqlString } from "../core/questdb.ts";
 import { ConnectStore } from "../connect/store.ts";
-import { parseKey } from "../connect/seal.ts";
+import { parseKey } from "../core/seal.ts";
 import { FakeShopify } from "../platforms/shopify/fake/server.ts";
 import { expectedTotals, generateShop } from "../platforms/shopify/fake/store.ts";
 import { eventually } from "./support/eventually.ts";

@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { Dashboard, Panel } from "@grafana/grafana-foundation-sdk/dashboard";
-import { ingestEnv, processorsEnv, loadConfig } from "../core/config.ts";
+import { connectEnv, ingestEnv, processorsEnv, loadConfig } from "../core/config.ts";
+import { alertingEnv } from "../alerting/config.ts";
 import { createLogger } from "../core/log.ts";
 import { loadApis } from "../processors/fetchers/index.ts";
 import { loadAdapters } from "../platforms/load.ts";
@@ -32,6 +33,7 @@ const compose = parse(read("docker-compose.yml")) as {
       volumes?: string[];
       environment?: Record<string, string>;
       depends_on?: string[];
+      profiles?: string[];
     }
   >;
   volumes: Record<string, unknown>;
@@ -117,6 +119,93 @@ describe("generated dashboards", () => {
     },
   );
 
+  type Variable = {
+    name: string;
+    multi?: boolean;
+    includeAll?: boolean;
+    allValue?: string;
+    hide?: number;
+    current?: { value: string | string[] };
+    query?: { rawSql: string };
+  };
+  const variables = (uid: string) =>
+    (all.find((d) => d.uid === uid)!.templating?.list ?? []) as unknown as Variable[];
+  const byName = (uid: string, name: string) => variables(uid).find((v) => v.name === name);
+  const sqlOf = (d: Dashboard) =>
+    ((d.panels ?? []) as Panel[]).flatMap((p) =>
+      (p.targets ?? []).map((t) => ({ panel: p.title, sql: (t as unknown as { rawSql: string }).rawSql })),
+    );
+  const SELECTORS = [
+    "metricsdash-live-sales",
+    "metricsdash-tv-wall",
+    "metricsdash-all-shops",
+    "metricsdash-inventory",
+  ];
+
+  it.each(SELECTORS)("%s: chooses platforms (All by default) from the data, and shops on them", (uid) => {
+    const platform = byName(uid, "platform")!;
+    expect(platform).toMatchObject({ multi: true, includeAll: true, current: { value: ["$__all"] } });
+    // All must be the plugin's `$__all`, never a custom value the panels would have to recognise.
+    expect(platform.allValue).toBeUndefined();
+    expect(platform.query!.rawSql).toMatch(/^SELECT DISTINCT platform FROM \w+/);
+    const shop = byName(uid, "shop")!;
+    expect(shop.query!.rawSql).toContain("$__conditionalAll(platform IN ($platform), $platform)");
+    // Grafana resolves variables in order: the platform before the shops it narrows.
+    const names = variables(uid).map((v) => v.name);
+    expect(names.indexOf("platform")).toBeLessThan(names.indexOf("shop"));
+  });
+
+  it.each(["metricsdash-live-sales", "metricsdash-tv-wall"])(
+    "%s: shows one shop, named by platform and shop in every query",
+    (uid) => {
+      expect(byName(uid, "shop")).toMatchObject({ multi: false, includeAll: false });
+      for (const name of ["shop_platform", "tz", "minor", "currency"])
+        expect(byName(uid, name)?.hide, name).toBe(2);
+      const d = all.find((x) => x.uid === uid)!;
+      for (const { panel, sql } of sqlOf(d))
+        expect(sql, panel).toContain("platform = '${shop_platform}' AND shop = '$shop'");
+    },
+  );
+
+  it.each(["metricsdash-all-shops", "metricsdash-inventory"])(
+    "%s: shows any choice of shops (All by default), filtered by platform and shop",
+    (uid) => {
+      expect(byName(uid, "shop")).toMatchObject({
+        multi: true,
+        includeAll: true,
+        current: { value: ["$__all"] },
+      });
+      const d = all.find((x) => x.uid === uid)!;
+      for (const { panel, sql } of sqlOf(d)) {
+        if (!/FROM (sales_1m|stockout_forecast|inventory_levels)/.test(sql)) continue;
+        expect(sql, panel).toContain(
+          "$__conditionalAll(platform IN ($platform), $platform) AND $__conditionalAll(shop IN ($shop), $shop)",
+        );
+      }
+    },
+  );
+
+  it("all shops: money only ever per currency, each shop's day from its own zone", () => {
+    const d = all.find((x) => x.uid === "metricsdash-all-shops")!;
+    for (const { panel, sql } of sqlOf(d)) {
+      if (!sql.includes("revenue_minor")) continue;
+      // Money grouped or partitioned by the currency of its rows, and counted from each shop's midnight.
+      expect(sql, panel).toMatch(/GROUP BY [^\n]*m\.currency|PARTITION BY currency/);
+      expect(sql, panel).toContain("to_timezone(least(now(), $__toTime), s.timezone)");
+    }
+    expect(d.panels!.some((p) => /currency/i.test((p as Panel).title ?? ""))).toBe(true);
+  });
+
+  it("link the one-shop and the all-shops views both ways, to dashboards that exist", () => {
+    const uids = new Set(all.map((d) => d.uid));
+    const linked = (uid: string) =>
+      (all.find((d) => d.uid === uid)!.links ?? []).map((l) => /\/d\/([\w-]+)/.exec(l.url ?? "")?.[1]);
+    expect(linked("metricsdash-live-sales")).toContain("metricsdash-all-shops");
+    expect(linked("metricsdash-all-shops")).toContain("metricsdash-live-sales");
+    for (const d of all)
+      for (const uid of linked(d.uid!)) expect(uids.has(uid), `${d.title} → ${uid}`).toBe(true);
+  });
+
   it("refresh on their own, the TV wall in large type", () => {
     for (const d of all) expect(d.refresh).toBe("30s");
     const tv = all.find((d) => d.uid === "metricsdash-tv-wall")!;
@@ -161,8 +250,20 @@ describe("provisioning", () => {
 describe("docker-compose.yml", () => {
   const services = compose.services;
 
-  it("runs NATS with JetStream, QuestDB, Grafana, ingest and processors, with data on volumes", () => {
-    expect(Object.keys(services).sort()).toEqual(["grafana", "ingest", "nats", "processors", "questdb"]);
+  it("runs NATS with JetStream, QuestDB, Grafana and our services, with data on volumes", () => {
+    expect(Object.keys(services).sort()).toEqual([
+      "alerting",
+      "connect",
+      "grafana",
+      "ingest",
+      "nats",
+      "processors",
+      "questdb",
+    ]);
+    // Connect needs an app or STORE_WEBHOOK_KEY to have anything to do: started on request only.
+    expect(services.connect!.profiles).toEqual(["connect"]);
+    expect(services.alerting!.ports).toContain("8090:8090");
+    expect(services.connect!.ports).toContain("8081:8081");
     expect(services.nats!.command).toContain("--jetstream");
     expect(services.nats!.volumes).toContain("nats-data:/data");
     expect(services.nats!.command!.join(" ")).toContain("--store_dir /data");
@@ -173,7 +274,7 @@ describe("docker-compose.yml", () => {
     expect(services.questdb!.ports).toContain("9000:9000");
     expect(services.grafana!.ports).toContain("3000:3000");
     expect(services.ingest!.ports).toContain("8080:8080");
-    for (const name of ["ingest", "processors"]) {
+    for (const name of ["ingest", "processors", "alerting", "connect"]) {
       expect(services[name]!.build).toBe(".");
       expect(readFileSync(new URL(services[name]!.command![1]!, root), "utf8").length).toBeGreaterThan(0);
     }
@@ -257,6 +358,49 @@ describe("docker-compose.yml", () => {
       expect(ingestKnown.has(key), `ingest sets ${key}, which no schema reads`).toBe(true);
     for (const key of Object.keys(services.processors!.environment!))
       expect(processorsKnown.has(key), `processors sets ${key}, which no schema reads`).toBe(true);
+    const alertingKnown = keys([alertingEnv]);
+    // Rules name their PagerDuty key's variable (`routingKeyEnv`), read when a rule fires.
+    const routingKey = /^PAGERDUTY_ROUTING_KEY(_[A-Z0-9_]+)?$/;
+    for (const key of Object.keys(services.alerting!.environment!))
+      expect(
+        alertingKnown.has(key) || routingKey.test(key),
+        `alerting sets ${key}, which no schema reads`,
+      ).toBe(true);
+    const connectKnown = keys([connectEnv]);
+    for (const key of Object.keys(services.connect!.environment!))
+      expect(connectKnown.has(key), `connect sets ${key}, which no schema reads`).toBe(true);
+  });
+
+  it("runs connect for WooCommerce and BigCommerce stores with STORE_WEBHOOK_KEY, and the others accept what compose passes empty", () => {
+    const user = {
+      ...common,
+      STORE_WEBHOOK_KEY: "a-store-webhook-key-0123456789abcdef",
+      TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64"),
+      CONNECT_PUBLIC_URL: "https://connect.example",
+      INGEST_PUBLIC_URL: "https://ingest.example",
+      ALERTING_ADMIN_PASSWORD: "an-admin-password",
+    };
+    const connect = loadConfig(connectEnv, resolved("connect", user));
+    expect(connect.STORE_WEBHOOK_KEY).toBe(user.STORE_WEBHOOK_KEY);
+    // Left empty by compose: off, not an error.
+    expect(connect.SHOPIFY_API_KEY).toBeUndefined();
+    expect(connect.BIGCOMMERCE_CLIENT_ID).toBeUndefined();
+    const ingest = resolved("ingest", user);
+    const ingestConfig = loadConfig(ingestEnv, ingest);
+    const adapters = loadAdapters(ingest, {
+      customerHashKey: ingestConfig.CUSTOMER_HASH_KEY,
+      storeWebhookKey: ingestConfig.STORE_WEBHOOK_KEY,
+    });
+    expect(adapters.map((a) => a.platform).sort()).toEqual(["bigcommerce", "woocommerce"]);
+    expect(loadConfig(processorsEnv, resolved("processors", user)).TOKEN_ENCRYPTION_KEY).toBe(
+      user.TOKEN_ENCRYPTION_KEY,
+    );
+    const alerting = loadConfig(alertingEnv, resolved("alerting", user));
+    expect(alerting.SMTP_URL).toBeUndefined();
+    // Nothing to connect is a named error, not a silent idle service.
+    expect(() => loadConfig(connectEnv, resolved("connect", { ...user, STORE_WEBHOOK_KEY: "" }))).toThrow(
+      /SHOPIFY_API_KEY: nothing to connect/,
+    );
   });
 
   it.each(Object.keys(users))(

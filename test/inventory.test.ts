@@ -6,8 +6,13 @@ import { sqlString } from "../core/questdb.ts";
 import { inventoryLevelPayload, productPayload } from "../platforms/shopify/fake/inventory-payloads.ts";
 import type { Panel } from "@grafana/grafana-foundation-sdk/dashboard";
 import { inventory } from "../grafana/dashboards/inventory.ts";
-import { renderQuery, type QueryContext } from "../grafana/interpolate.ts";
-import { INVENTORY_PANELS, LOW_STOCK_TABLE, STOCKOUT_ETA_TABLE } from "../processors/inventory/queries.ts";
+import { renderQuery } from "../grafana/interpolate.ts";
+import {
+  INVENTORY_PANELS,
+  INVENTORY_VARIABLE_QUERIES,
+  LOW_STOCK_TABLE,
+  STOCKOUT_ETA_TABLE,
+} from "../grafana/sql/inventory.ts";
 import { eventually } from "./support/eventually.ts";
 import { orderPayload, ShopifyWebhookSender } from "./support/shopify-webhooks.ts";
 import { startTestStack, TEST_SECRETS } from "./support/stack.ts";
@@ -90,6 +95,38 @@ interface ForecastRow {
   stockout_at: string | null;
   retired: boolean;
   ts: string;
+}
+
+/** The dashboard's time range: the last day, up to an hour ahead (forecasts are stamped with the clock). */
+const dashboardRange = () => ({
+  from: new Date(T0 - 86_400_000),
+  to: new Date(Date.now() + 3_600_000),
+  maxDataPoints: 1000,
+});
+
+interface Chosen {
+  variables: Record<string, string[]>;
+  allSelected: string[];
+}
+
+/**
+ * The dashboard's variables as Grafana fills them from its own queries: platforms (null: All, which
+ * Grafana writes as every listed value), then the shops on those platforms (null: All).
+ */
+async function choose(platforms: string[] | null, shops: string[] | null): Promise<Chosen> {
+  const range = dashboardRange();
+  const list = async (sql: string, chosen: Chosen) =>
+    (await stack.db.exec<[string]>(renderQuery(sql, { ...range, ...chosen }))).dataset.map((r) => r[0]);
+  const chosen: Chosen = { variables: {}, allSelected: [] };
+  const listedPlatforms = await list(INVENTORY_VARIABLE_QUERIES.platform, chosen);
+  for (const p of platforms ?? []) expect(listedPlatforms).toContain(p);
+  chosen.variables.platform = platforms ?? listedPlatforms;
+  if (!platforms) chosen.allSelected.push("platform");
+  const listedShops = await list(INVENTORY_VARIABLE_QUERIES.shop, chosen);
+  for (const s of shops ?? []) expect(listedShops).toContain(s);
+  chosen.variables.shop = shops ?? listedShops;
+  if (!shops) chosen.allSelected.push("shop");
+  return chosen;
 }
 
 async function latestForecasts(): Promise<Map<string, ForecastRow>> {
@@ -226,14 +263,13 @@ describe("inventory forecasts from the pipeline", () => {
   });
 
   it("runs every Inventory dashboard panel's SQL on QuestDB, with the expected rows", async () => {
-    const ctx = (shop: string): QueryContext => ({
-      from: new Date(T0 - 86_400_000),
-      to: new Date(Date.now() + 3_600_000),
-      maxDataPoints: 1000,
-      variables: { shop },
-    });
-    const expandMacros = (sql: string, vars: { shop: string }) => renderQuery(sql, ctx(vars.shop));
-    const vars = { shop: SHOP };
+    const range = dashboardRange();
+    // Grafana fills the variables first: the platforms (All), then the shops on them; one shop chosen.
+    const all = await choose(null, null);
+    expect(all.variables.platform).toEqual(["shopify"]);
+    expect(all.variables.shop).toEqual([SHOP]);
+    const one = await choose(["shopify"], [SHOP]);
+    const expandMacros = (sql: string, chosen: Chosen) => renderQuery(sql, { ...range, ...chosen });
     // Every target of the provisioned dashboard, exactly as Grafana and the QuestDB plugin send it.
     const panels = (inventory().build().panels ?? []) as Panel[];
     const targets = panels.flatMap((p) =>
@@ -243,23 +279,27 @@ describe("inventory forecasts from the pipeline", () => {
     for (const { title, rawSql } of targets) {
       // "Firing alerts" reads the alerting worker's table; test/alerting.test.ts runs it with the worker.
       if (title === "Firing alerts") continue;
-      const result = await stack.db.exec(renderQuery(rawSql, ctx(SHOP)));
-      expect(result.count, title).toBeGreaterThan(0);
+      for (const chosen of [one, all]) {
+        const result = await stack.db.exec(expandMacros(rawSql, chosen));
+        expect(result.count, title).toBeGreaterThan(0);
+      }
     }
-    const eta = await stack.db.rows<{ sku: string; eta_hours: number | null }>(
-      expandMacros(STOCKOUT_ETA_TABLE, vars),
-    );
+    const eta = await stack.db.rows<{
+      platform: string;
+      shop: string;
+      sku: string;
+      eta_hours: number | null;
+    }>(expandMacros(STOCKOUT_ETA_TABLE, one));
     // Soonest stockout first (IDLE: 7 units at 3/24 per hour = 56 h), not-selling SKUs last.
     // Every SKU of the shop, item:9004 (retired once mapped to RESTOCK) not among them.
     expect(eta.map((r) => r.sku)).toEqual(["STEADY", "IDLE", "BURSTY", "RESTOCK"]);
-    const low = await stack.db.rows<{ sku: string; short_by: number }>(expandMacros(LOW_STOCK_TABLE, vars));
+    expect(new Set(eta.map((r) => `${r.platform} ${r.shop}`))).toEqual(new Set([`shopify ${SHOP}`]));
+    const low = await stack.db.rows<{ sku: string; short_by: number }>(expandMacros(LOW_STOCK_TABLE, one));
     // STEADY 99 is 237 under ceil(336); BURSTY 55 is 37 under ceil(91.95) = 92.
     expect(low.find((r) => r.sku === "STEADY")?.short_by).toBe(336 - 99);
     expect(low.find((r) => r.sku === "BURSTY")?.short_by).toBe(92 - 55);
-    const all = await stack.db.rows<{ sku: string }>(
-      expandMacros(STOCKOUT_ETA_TABLE, { ...vars, shop: "All" }),
-    );
-    expect(all.length).toBeGreaterThanOrEqual(eta.length);
+    const everything = await stack.db.rows<{ sku: string }>(expandMacros(STOCKOUT_ETA_TABLE, all));
+    expect(everything.map((r) => r.sku)).toEqual(eta.map((r) => r.sku));
   });
 
   it("takes the SKU a platform names in its stock event (BigCommerce does) over the item map", async () => {
@@ -290,5 +330,55 @@ describe("inventory forecasts from the pipeline", () => {
       );
       expect(rows).toEqual([{ sku: "BC-KETTLE", available: 12 }]);
     });
+  });
+
+  it("shows one platform, one shop or everything; a shop name on two platforms stays two shops", async () => {
+    // The same shop string on BigCommerce as the Shopify shop above: keys are platform and shop.
+    const nc = await connect({ servers: stack.natsUrl });
+    try {
+      const event: CanonicalEvent = {
+        v: 1,
+        platform: "bigcommerce",
+        shop: SHOP,
+        eventId: "stock-test-same-shop",
+        receivedAt: new Date().toISOString(),
+        type: "inventory_level",
+        inventoryLevel: {
+          inventoryItemId: "variant:78",
+          locationId: "default",
+          sku: "BC-TEAPOT",
+          available: 4,
+          updatedAt: at(1),
+        },
+      };
+      await jetstream(nc).publish(eventSubject(event), JSON.stringify(event), { msgID: event.eventId });
+    } finally {
+      await nc.close();
+    }
+    const range = dashboardRange();
+    const eta = async (chosen: Chosen) =>
+      (
+        await stack.db.rows<{ platform: string; shop: string; sku: string }>(
+          renderQuery(STOCKOUT_ETA_TABLE, { ...range, ...chosen }),
+        )
+      )
+        .map((r) => `${r.platform} ${r.shop} ${r.sku}`)
+        .sort();
+    const shopifySkus = ["BURSTY", "IDLE", "RESTOCK", "STEADY"].map((sku) => `shopify ${SHOP} ${sku}`);
+    await eventually(async () =>
+      expect(await eta(await choose(null, null))).toEqual(
+        [...shopifySkus, "bigcommerce abc123 BC-KETTLE", `bigcommerce ${SHOP} BC-TEAPOT`].sort(),
+      ),
+    );
+    const bigcommerce = await choose(["bigcommerce"], null);
+    expect(bigcommerce.variables.shop!.sort()).toEqual(["abc123", SHOP].sort());
+    expect(await eta(bigcommerce)).toEqual(
+      ["bigcommerce abc123 BC-KETTLE", `bigcommerce ${SHOP} BC-TEAPOT`].sort(),
+    );
+    expect(await eta(await choose(["shopify"], null))).toEqual(shopifySkus);
+    expect(await eta(await choose(["bigcommerce"], [SHOP]))).toEqual([`bigcommerce ${SHOP} BC-TEAPOT`]);
+    expect(await eta(await choose(null, [SHOP]))).toEqual(
+      [...shopifySkus, `bigcommerce ${SHOP} BC-TEAPOT`].sort(),
+    );
   });
 });

@@ -1,3 +1,4 @@
+import type { WooOrderSpec } from "../platforms/woocommerce/fake/store.ts";
 import { orderTotals, type OrderSpec } from "./support/shopify-webhooks.ts";
 
 /**
@@ -89,6 +90,7 @@ export function localToUtc(date: string, minuteOfDay: number, tz: string): numbe
 // ---- generated traffic ----
 
 export interface ShopSpec {
+  platform: "shopify" | "woocommerce";
   shop: string;
   tz: string;
   currency: string;
@@ -210,6 +212,39 @@ export function generateTraffic(shop: ShopSpec, fromMs: number, toMs: number, pe
     }
   }
   return { shop, orders, refunds, checkouts: checkouts.filter((c) => c.createdMs >= fromMs) };
+}
+
+/**
+ * The traffic a WooCommerce store sends: orders and cancellations only. WooCommerce has no test
+ * orders and no checkout webhooks, and a refund's time is the modification that carried it, so the
+ * generated refunds are left out.
+ */
+export function asWooCommerce(t: ShopTraffic): ShopTraffic {
+  return {
+    shop: t.shop,
+    orders: t.orders.map((o) => ({ ...o, test: false, spec: { ...o.spec, test: false } })),
+    refunds: [],
+    checkouts: [],
+  };
+}
+
+/** A generated order as the fake WooCommerce store holds it (same lines, amounts and times). */
+export function wooOrderSpec(o: GeneratedOrder): WooOrderSpec {
+  return {
+    id: Number(o.spec.id),
+    currency: o.spec.currency,
+    createdAt: o.spec.createdAt,
+    lines: o.spec.lines.map((line, i) => ({
+      id: Number(line.id),
+      productId: 100 + i,
+      ...(line.sku ? { sku: line.sku } : {}),
+      quantity: line.quantity,
+      unitMinor: line.priceCents,
+      discountMinor: line.discountCents ?? 0,
+    })),
+    shippingMinor: o.spec.shippingCents ?? 0,
+    taxMinor: o.spec.taxCents ?? 0,
+  };
 }
 
 export function checkoutPayload(c: GeneratedCheckout, currency: string): Record<string, unknown> {
@@ -342,4 +377,26 @@ export function expectedWindows(traffic: ShopTraffic): Map<number, Totals> {
   }
   for (const c of traffic.checkouts) at(c.createdMs).checkouts += 1;
   return windows;
+}
+
+/**
+ * Cumulative revenue (minor units) through the local day `daysBack` before now's, for shops of one
+ * currency: each shop's minutes moved onto today's axis by whole days of its own zone, minutes that
+ * land on the same instant added, today's stopping at now.
+ */
+export function expectedCurve(shops: ShopTraffic[], nowMs: number, daysBack: number): [number, number][] {
+  const byTime = new Map<number, number>();
+  for (const t of shops) {
+    const day = addDays(local(nowMs, t.shop.tz).date, -daysBack);
+    for (const [minute, w] of expectedWindows(t)) {
+      const l = local(minute, t.shop.tz);
+      if (l.date !== day || (daysBack === 0 && minute >= nowMs)) continue;
+      const time = daysBack ? localToUtc(addDays(l.date, daysBack), l.minuteOfDay, t.shop.tz) : minute;
+      byTime.set(time, (byTime.get(time) ?? 0) + w.gross - w.cancelled);
+    }
+  }
+  let cumulative = 0;
+  return [...byTime]
+    .sort(([a], [b]) => a - b)
+    .map(([time, revenue]): [number, number] => [time, (cumulative += revenue)]);
 }

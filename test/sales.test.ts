@@ -7,6 +7,15 @@ import { eventSubject } from "../core/events.ts";
 import { sqlString } from "../core/questdb.ts";
 import { DASHBOARDS } from "../grafana/dashboards.ts";
 import { renderQuery, type QueryContext } from "../grafana/interpolate.ts";
+import { ALL_SHOPS_UID } from "../grafana/dashboards/all-shops.ts";
+import {
+  currencyRevenueCurve,
+  currencyTable,
+  ordersComparison,
+  ordersPerMinuteAll,
+  shopTable,
+} from "../grafana/sql/all-shops.ts";
+import { CHOICE_QUERIES } from "../grafana/sql/chosen.ts";
 import {
   comparisonTable,
   metricComparison,
@@ -15,14 +24,17 @@ import {
   topProducts,
   VARIABLE_QUERIES,
   type MetricName,
-} from "../processors/sales/queries.ts";
+} from "../grafana/sql/one-shop.ts";
+import { FakeWooCommerce } from "../platforms/woocommerce/fake/store.ts";
 import { ShopDirectory, writeShopRow } from "../processors/sales/shops.ts";
 import { eventually } from "./support/eventually.ts";
 import { orderPayload, refundPayload, ShopifyWebhookSender } from "./support/shopify-webhooks.ts";
 import { startTestStack, TEST_SECRETS } from "./support/stack.ts";
 import {
   addDays,
+  asWooCommerce,
   checkoutPayload,
+  expectedCurve,
   expectedWindows,
   generateTraffic,
   iso,
@@ -32,22 +44,50 @@ import {
   MINUTE,
   spanFilter,
   totalsWhere,
+  wooOrderSpec,
   type ShopSpec,
   type ShopTraffic,
+  type Totals,
 } from "./sales-fixtures.ts";
 
 /**
- * Live sales on the real pipeline: a day and a week (and a bit) of generated traffic for two shops in
- * different time zones goes through signed webhooks, ingest, JetStream and the processors (killed once
- * mid-stream, with redeliveries and stale updates), then every dashboard panel's SQL runs on QuestDB
- * as Grafana would send it and is compared with figures computed here from the generated orders.
- * Both shops cross a DST change in the data: Berlin on 2026-10-25, New York on 2026-11-01.
+ * Live sales on the real pipeline: a day and a week (and a bit) of generated traffic for three shops
+ * in different time zones goes through signed webhooks, ingest, JetStream and the processors (killed
+ * once mid-stream, with redeliveries and stale updates), then every dashboard panel's SQL runs on
+ * QuestDB as Grafana would send it and is compared with figures computed here from the generated orders.
+ * Two Shopify shops (USD in New York, EUR in Berlin) and a WooCommerce store in USD in Los Angeles,
+ * whose orders the fake WooCommerce store signs and posts to /webhooks/woocommerce: so the all-shops
+ * view must add the two USD shops, each over its own local day, and keep EUR apart.
+ * The shops cross DST changes in the data: Berlin on 2026-10-25, New York and Los Angeles on 2026-11-01.
  */
 
-const SHOPS: ShopSpec[] = [
-  { shop: "east.myshopify.com", tz: "America/New_York", currency: "USD", seed: 11, base: 1_000_000n },
-  { shop: "berlin.myshopify.com", tz: "Europe/Berlin", currency: "EUR", seed: 29, base: 5_000_000n },
+const SHOPIFY_SHOPS: ShopSpec[] = [
+  {
+    platform: "shopify",
+    shop: "east.myshopify.com",
+    tz: "America/New_York",
+    currency: "USD",
+    seed: 11,
+    base: 1_000_000n,
+  },
+  {
+    platform: "shopify",
+    shop: "berlin.myshopify.com",
+    tz: "Europe/Berlin",
+    currency: "EUR",
+    seed: 29,
+    base: 5_000_000n,
+  },
 ];
+/** The WooCommerce store's token is its site's host, known once the fake listens. */
+const WOO_SHOP: Omit<ShopSpec, "shop"> = {
+  platform: "woocommerce",
+  tz: "America/Los_Angeles",
+  currency: "USD",
+  seed: 47,
+  base: 9_000_000n,
+};
+const WOO_SECRET = "sales-test-woocommerce-secret-0123";
 const FROM = Date.parse("2026-10-23T00:00:00Z");
 const TO = Date.parse("2026-11-02T18:00:00Z");
 /** "Now" for the comparisons: whole minutes, none inside a repeated (ambiguous) local hour. */
@@ -59,7 +99,9 @@ const NOWS = [
 ].map(Date.parse);
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
-const traffic: ShopTraffic[] = SHOPS.map((shop) => generateTraffic(shop, FROM, TO, 3));
+let woo: FakeWooCommerce;
+/** Every shop's traffic: the Shopify shops', then the WooCommerce store's. */
+let traffic: ShopTraffic[];
 const latencies = new Map<string, number[]>();
 
 interface Delivery {
@@ -115,6 +157,51 @@ function deliveriesOf(t: ShopTraffic): Delivery[] {
   return out.sort((a, b) => a.at - b.at).map((x) => x.d);
 }
 
+/**
+ * The WooCommerce store's webhooks, as the fake store would fire them: `order.created`, then an
+ * `order.updated` when an order is cancelled (WooCommerce keeps no cancellation time: the modification
+ * is it), and an older `order.updated` arriving after that, which must not bring the order back.
+ */
+function wooDeliveriesOf(t: ShopTraffic): Delivery[] {
+  const out: { at: number; d: Delivery }[] = [];
+  for (const o of t.orders) {
+    const spec = wooOrderSpec(o);
+    woo.orders.set(spec.id, { spec, status: "processing", modifiedAt: spec.createdAt, refunds: [] });
+    const created = woo.payload(spec.id);
+    out.push({ at: o.createdMs, d: { topic: "order.created", payload: created, eventId: `wc${spec.id}` } });
+    if (o.cancelledMs !== null) {
+      woo.orders.set(spec.id, { spec, status: "cancelled", modifiedAt: iso(o.cancelledMs), refunds: [] });
+      const cancelled = woo.payload(spec.id);
+      out.push({
+        at: o.cancelledMs,
+        d: { topic: "order.updated", payload: cancelled, eventId: `wx${spec.id}` },
+      });
+      out.push({
+        at: o.cancelledMs + 1,
+        d: { topic: "order.updated", payload: created, eventId: `wu${spec.id}` },
+      });
+    }
+  }
+  return out.sort((a, b) => a.at - b.at).map((x) => x.d);
+}
+
+/** Fires each payload at the store's hooks; WooCommerce's own delivery ids make every one new to us. */
+async function fireAll(deliveries: Delivery[], concurrency = 16) {
+  let next = 0;
+  const before = woo.deliveries.length;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < deliveries.length) {
+        const d = deliveries[next++]!;
+        await woo.fire(d.topic, d.payload);
+      }
+    }),
+  );
+  const answered = woo.deliveries.slice(before);
+  expect(answered.length).toBe(deliveries.length);
+  expect(answered.filter((a) => a.status !== 200)).toEqual([]);
+}
+
 async function deliverAll(sender: ShopifyWebhookSender, deliveries: Delivery[], concurrency = 16) {
   let next = 0;
   const failures: string[] = [];
@@ -141,33 +228,48 @@ beforeAll(async () => {
     QDB_PG_READONLY_USER: READONLY.user,
     QDB_PG_READONLY_PASSWORD: READONLY.password,
   });
+  woo = await FakeWooCommerce.start();
+  const wooShop: ShopSpec = { ...WOO_SHOP, shop: new URL(woo.siteUrl).host };
+  traffic = [
+    ...SHOPIFY_SHOPS.map((shop) => generateTraffic(shop, FROM, TO, 3)),
+    asWooCommerce(generateTraffic(wooShop, FROM, TO, 3)),
+  ];
+  const shops = traffic.map((t) => t.shop);
   stack = await startTestStack({
-    SHOP_TIMEZONES: JSON.stringify(Object.fromEntries(SHOPS.map((s) => [s.shop, s.tz]))),
+    WOOCOMMERCE_WEBHOOK_SECRET: WOO_SECRET,
+    SHOP_TIMEZONES: JSON.stringify(Object.fromEntries(shops.map((s) => [s.shop, s.tz]))),
     DEFAULT_SHOP_TIMEZONE: "Asia/Tokyo",
     BATCH_MAX_MESSAGES: "500",
     // A crashed processor's unacked batch comes back after this; short, to keep the test short.
     ACK_WAIT_MS: "3000",
   });
-  const perShop = traffic.map((t) => ({
-    sender: new ShopifyWebhookSender(stack.ingestUrl, TEST_SECRETS.SHOPIFY_API_SECRET, t.shop.shop),
-    deliveries: deliveriesOf(t),
-  }));
+  // The store owner saves our hooks in WooCommerce → Settings → Advanced → Webhooks (ping first).
+  for (const topic of ["order.created", "order.updated"]) {
+    expect(await woo.addWebhook(topic, `${stack.ingestUrl}/webhooks/woocommerce`, WOO_SECRET)).toEqual({
+      saved: true,
+      pingStatus: 200,
+    });
+  }
+  const perShop = traffic.map((t) => {
+    if (t.shop.platform === "woocommerce") {
+      return { deliveries: wooDeliveriesOf(t), send: (list: Delivery[]) => fireAll(list) };
+    }
+    const sender = new ShopifyWebhookSender(stack.ingestUrl, TEST_SECRETS.SHOPIFY_API_SECRET, t.shop.shop);
+    return { deliveries: deliveriesOf(t), send: (list: Delivery[]) => deliverAll(sender, list) };
+  });
   const half = (list: Delivery[], first: boolean) =>
     list.slice(first ? 0 : list.length >> 1, first ? list.length >> 1 : undefined);
 
   const started = performance.now();
-  await Promise.all(perShop.map(({ sender, deliveries }) => deliverAll(sender, half(deliveries, true))));
+  await Promise.all(perShop.map(({ send, deliveries }) => send(half(deliveries, true))));
   // A crash mid-stream: whatever was written but not acked is redelivered after the restart.
   await stack.processors.kill();
-  await Promise.all(perShop.map(({ sender, deliveries }) => deliverAll(sender, half(deliveries, false))));
+  await Promise.all(perShop.map(({ send, deliveries }) => send(half(deliveries, false))));
   await stack.processors.start();
   // Platforms retry for hours, past the broker's duplicate window: the same events under new ids.
   await Promise.all(
-    perShop.map(({ sender, deliveries }) =>
-      deliverAll(
-        sender,
-        deliveries.filter((_, i) => i % 29 === 0).map((d) => ({ ...d, eventId: `late-${d.eventId}` })),
-      ),
+    perShop.map(({ send, deliveries }) =>
+      send(deliveries.filter((_, i) => i % 29 === 0).map((d) => ({ ...d, eventId: `late-${d.eventId}` }))),
     ),
   );
   // A shop nobody configured gets DEFAULT_SHOP_TIMEZONE.
@@ -197,6 +299,7 @@ afterAll(async () => {
     console.log(`panel query latency over the generated data (${rows.length} targets):\n${rows.join("\n")}`);
   }
   await stack?.stop();
+  await woo?.stop();
 });
 
 const toTotals = (row: Record<string, number>) => ({
@@ -218,7 +321,7 @@ describe("sales_1m", () => {
         new Map(
           (
             await stack.db.rows<Record<string, number> & { ts: string }>(
-              `SELECT * FROM sales_1m WHERE shop = ${sqlString(t.shop.shop)} ORDER BY ts`,
+              `SELECT * FROM sales_1m WHERE platform = ${sqlString(t.shop.platform)} AND shop = ${sqlString(t.shop.shop)} ORDER BY ts`,
             )
           ).map((row) => [Date.parse(row.ts), row]),
         );
@@ -263,10 +366,20 @@ describe("sales_1m", () => {
       const rows = await stack.db.rows(
         "SELECT shop, platform, timezone, currency, minor_per_unit, source FROM shops ORDER BY shop",
       );
-      expect(rows).toHaveLength(3);
+      expect(rows).toHaveLength(4);
       return rows;
     });
+    const wooShop = traffic.find((t) => t.shop.platform === "woocommerce")!.shop.shop;
     expect(shops).toEqual([
+      {
+        // "127.0.0.1:<port>" sorts first.
+        shop: wooShop,
+        platform: "woocommerce",
+        timezone: "America/Los_Angeles",
+        currency: "USD",
+        minor_per_unit: 100,
+        source: "config",
+      },
       {
         shop: "berlin.myshopify.com",
         platform: "shopify",
@@ -526,23 +639,64 @@ function targetsOf(d: Dashboard): { panel: Panel; refId: string; rawSql: string 
   );
 }
 
-/** Grafana resolves the variables first, with the same datasource, in dependency order. */
-async function resolveVariables(shop: string, ctx: Omit<QueryContext, "variables">) {
-  const variables: Record<string, string> = {};
-  const shops = await stack.db.exec<[string]>(renderQuery(VARIABLE_QUERIES.shop, { ...ctx, variables }));
-  expect(shops.dataset.map((r) => r[0])).toContain(shop);
-  variables.shop = shop;
-  for (const name of ["tz", "minor", "currency"] as const) {
-    const result = await stack.db.exec<[unknown]>(renderQuery(VARIABLE_QUERIES[name], { ...ctx, variables }));
-    expect(result.dataset, name).toHaveLength(1);
-    variables[name] = String(result.dataset[0]![0]);
-  }
-  return variables;
+type Variables = Record<string, string | string[]>;
+type Base = Omit<QueryContext, "variables" | "allSelected">;
+
+/** A variable query's values, run as Grafana runs it. */
+async function valuesOf(sql: string, ctx: QueryContext): Promise<string[]> {
+  const result = await stack.db.exec<[unknown]>(renderQuery(sql, ctx));
+  return result.dataset.map((row) => String(row[0]));
 }
 
-// The Inventory dashboard's panels are run against inventory data in test/inventory.test.ts.
-const SALES_DASHBOARDS = DASHBOARDS.filter((d) => d.file !== "inventory.json");
-describe.each(SALES_DASHBOARDS.map((d) => [d.file, d] as const))("dashboard %s", (_file, { build }) => {
+/**
+ * The platform variable as a viewer leaves it: All (Grafana then writes every listed platform, and the
+ * plugin's $__conditionalAll drops the filter) or a choice of platforms.
+ */
+async function choosePlatforms(base: Base, platforms: string[] | null) {
+  const listed = await valuesOf(CHOICE_QUERIES.platform, { ...base, variables: {} });
+  expect(listed).toEqual(expect.arrayContaining(["shopify", "woocommerce"]));
+  if (platforms) for (const p of platforms) expect(listed).toContain(p);
+  return {
+    variables: { platform: platforms ?? listed } as Variables,
+    allSelected: platforms ? [] : ["platform"],
+  };
+}
+
+/**
+ * Grafana resolves the variables first, with the same data source, in dependency order: the
+ * platforms (All, or the shop's own), the shops on them, then what `shops` says of the chosen one.
+ */
+async function resolveVariables(t: ShopTraffic, base: Base, ownPlatformOnly: boolean) {
+  const { variables, allSelected } = await choosePlatforms(base, ownPlatformOnly ? [t.shop.platform] : null);
+  const shops = await valuesOf(VARIABLE_QUERIES.shop, { ...base, variables, allSelected });
+  expect(shops).toContain(t.shop.shop);
+  if (ownPlatformOnly) {
+    for (const other of traffic.filter((o) => o.shop.platform !== t.shop.platform))
+      expect(shops, `${other.shop.shop} is not on ${t.shop.platform}`).not.toContain(other.shop.shop);
+  }
+  variables.shop = t.shop.shop;
+  for (const name of ["shop_platform", "tz", "minor", "currency"] as const) {
+    const values = await valuesOf(VARIABLE_QUERIES[name], { ...base, variables, allSelected });
+    expect(values, name).toHaveLength(1);
+    variables[name] = values[0]!;
+  }
+  return { variables, allSelected };
+}
+
+/** The viewer's "today" in the store's zone: local midnight to now. */
+function shopDay(t: ShopTraffic, nowMs: number): Base {
+  const l = local(nowMs, t.shop.tz);
+  return { from: new Date(localToUtc(l.date, 0, t.shop.tz)), to: new Date(nowMs), maxDataPoints: 1000 };
+}
+
+function timed(name: string, started: number) {
+  latencies.set(name, [...(latencies.get(name) ?? []), performance.now() - started]);
+}
+
+// The Inventory dashboard's panels are run against inventory data in test/inventory.test.ts; the
+// all-shops dashboard below.
+const SHOP_DASHBOARDS = DASHBOARDS.filter((d) => d.file !== "inventory.json" && d.file !== "all-shops.json");
+describe.each(SHOP_DASHBOARDS.map((d) => [d.file, d] as const))("dashboard %s", (_file, { build }) => {
   const dashboard = build();
 
   it("has a check for every panel target", () => {
@@ -551,20 +705,18 @@ describe.each(SALES_DASHBOARDS.map((d) => [d.file, d] as const))("dashboard %s",
     for (const t of targets) expect(checkers.has(t.rawSql), `${t.panel.title} ${t.refId}`).toBe(true);
   });
 
-  it.each(NOWS.map((n) => [iso(n), n] as const))(
-    "every panel returns the hand-computed values as of %s, for both shops",
-    async (_label, nowMs) => {
+  it.each(
+    NOWS.map((n, i) => [iso(n), i % 2 ? "its own platform" : "all platforms", n, i % 2 === 1] as const),
+  )(
+    "every panel returns the hand-computed values as of %s, for every shop, on %s",
+    async (_at, _platforms, nowMs, ownPlatformOnly) => {
       for (const t of traffic) {
-        // The viewer's "today" in the store's zone: local midnight to now.
-        const l = local(nowMs, t.shop.tz);
-        const base = {
-          from: new Date(localToUtc(l.date, 0, t.shop.tz)),
-          to: new Date(nowMs),
-          maxDataPoints: 1000,
-        };
-        const variables = await resolveVariables(t.shop.shop, base);
-        expect(variables).toEqual({
+        const base = shopDay(t, nowMs);
+        const { variables, allSelected } = await resolveVariables(t, base, ownPlatformOnly);
+        expect({ ...variables, platform: undefined }).toEqual({
+          platform: undefined,
           shop: t.shop.shop,
+          shop_platform: t.shop.platform,
           tz: t.shop.tz,
           minor: "100",
           currency: t.shop.currency,
@@ -575,14 +727,236 @@ describe.each(SALES_DASHBOARDS.map((d) => [d.file, d] as const))("dashboard %s",
             maxDataPoints: target.panel.maxDataPoints ?? base.maxDataPoints,
             minInterval: target.panel.interval,
             variables,
+            allSelected,
           };
           const sql = renderQuery(target.rawSql, ctx);
           const started = performance.now();
           const rows = await stack.db.rows(sql);
-          const name = `${target.panel.title?.replace(" (${currency})", "")} ${target.refId}`;
-          latencies.set(name, [...(latencies.get(name) ?? []), performance.now() - started]);
+          timed(`${target.panel.title?.replace(" (${currency})", "")} ${target.refId}`, started);
           checkers.get(target.rawSql)!(rows, t, nowMs, ctx);
         }
+      }
+    },
+  );
+});
+
+// ---- several shops at once: per currency, each shop over its own local day ----
+
+/** Money of a span's totals: revenue, orders and refunds, as the dashboards count them. */
+const sales = (x: Totals) => ({
+  revenue: x.gross - x.cancelled,
+  orders: x.ordersCreated - x.ordersCancelled,
+  refunds: x.refunded,
+});
+
+/** Sums over shops, each over its own local day (today, or the same time `daysBack` days before). */
+function sumOverShops(shops: ShopTraffic[], nowMs: number, daysBack: number) {
+  return shops
+    .map((t) => sales(totalsWhere(t, spanFilter(nowMs, t.shop.tz, daysBack))))
+    .reduce((a, b) => ({
+      revenue: a.revenue + b.revenue,
+      orders: a.orders + b.orders,
+      refunds: a.refunds + b.refunds,
+    }));
+}
+
+/** The money columns for shops of ONE currency (minor units per unit 100 for USD and EUR). */
+function expectedMoney(shops: ShopTraffic[], nowMs: number): Record<string, number | null> {
+  const [today, yesterday, lastWeek] = [0, 1, 7].map((k) => sumOverShops(shops, nowMs, k));
+  return {
+    "Revenue today": today!.revenue / 100,
+    "Yesterday same time": yesterday!.revenue / 100,
+    "Last week same time": lastWeek!.revenue / 100,
+    "vs yesterday": change(today!.revenue, yesterday!.revenue),
+    "vs last week": change(today!.revenue, lastWeek!.revenue),
+    Orders: today!.orders,
+    AOV: today!.orders > 0 ? today!.revenue / 100 / today!.orders : null,
+    Refunds: today!.refunds / 100,
+    "Net revenue": (today!.revenue - today!.refunds) / 100,
+  };
+}
+
+function byCurrency(shops: ShopTraffic[]): [string, ShopTraffic[]][] {
+  const groups = new Map<string, ShopTraffic[]>();
+  for (const t of shops) groups.set(t.shop.currency, [...(groups.get(t.shop.currency) ?? []), t]);
+  return [...groups].sort(([a], [b]) => (a < b ? -1 : 1));
+}
+
+function expectRows(rows: Record<string, unknown>[], expected: Record<string, unknown>[], what: string) {
+  expect(
+    rows.map((r) => Object.keys(r)),
+    what,
+  ).toEqual(expected.map((e) => Object.keys(e)));
+  expected.forEach((e, i) => {
+    for (const [key, value] of Object.entries(e)) {
+      if (typeof value === "number" || value === null) close(rows[i]![key], value, `${what} row ${i} ${key}`);
+      else expect(rows[i]![key], `${what} row ${i} ${key}`).toBe(value);
+    }
+  });
+}
+
+type AllShopsChecker = (
+  rows: Record<string, unknown>[],
+  chosen: ShopTraffic[],
+  nowMs: number,
+  ctx: QueryContext,
+) => void;
+
+function currencyCurveChecker(daysBack: 0 | 1 | 7, label: string): AllShopsChecker {
+  return (rows, chosen, nowMs) => {
+    const expected = byCurrency(chosen)
+      .flatMap(([currency, shops]) =>
+        expectedCurve(shops, nowMs, daysBack).map(([time, minor]) => [iso(time), currency, minor] as const),
+      )
+      .sort(([ta, ca], [tb, cb]) => (ta === tb ? (ca < cb ? -1 : 1) : ta < tb ? -1 : 1));
+    const actual = rows.map(
+      (r) => [iso(Date.parse(r.time as string)), r.currency, Math.round((r[label] as number) * 100)] as const,
+    );
+    expect(actual, `${label} @ ${iso(nowMs)}`).toEqual(expected);
+  };
+}
+
+const allShopsCheckers = new Map<string, AllShopsChecker>([
+  [
+    currencyTable(),
+    (rows, chosen, nowMs) =>
+      expectRows(
+        rows,
+        byCurrency(chosen).map(([currency, shops]) => ({
+          Currency: currency,
+          ...expectedMoney(shops, nowMs),
+        })),
+        `by currency @ ${iso(nowMs)}`,
+      ),
+  ],
+  [
+    shopTable(),
+    (rows, chosen, nowMs) =>
+      expectRows(
+        rows,
+        [...chosen]
+          .sort((a, b) => (a.shop.platform + a.shop.shop < b.shop.platform + b.shop.shop ? -1 : 1))
+          .map((t) => ({
+            Platform: t.shop.platform,
+            Shop: t.shop.shop,
+            Currency: t.shop.currency,
+            "Time zone": t.shop.tz,
+            ...expectedMoney([t], nowMs),
+          })),
+        `by shop @ ${iso(nowMs)}`,
+      ),
+  ],
+  [
+    ordersComparison(),
+    (rows, chosen, nowMs) => {
+      // Counts add up across currencies.
+      const [today, yesterday, lastWeek] = [0, 1, 7].map((k) => sumOverShops(chosen, nowMs, k).orders);
+      expectRows(
+        rows,
+        [
+          {
+            Today: today!,
+            "vs yesterday": change(today!, yesterday!),
+            "vs last week": change(today!, lastWeek!),
+          },
+        ],
+        `orders @ ${iso(nowMs)}`,
+      );
+    },
+  ],
+  [currencyRevenueCurve(0, "Today"), currencyCurveChecker(0, "Today")],
+  [currencyRevenueCurve(1, "Yesterday"), currencyCurveChecker(1, "Yesterday")],
+  [currencyRevenueCurve(7, "Last week"), currencyCurveChecker(7, "Last week")],
+  [
+    ordersPerMinuteAll(),
+    (rows, chosen, _nowMs, ctx) => {
+      const from = ctx.from.getTime();
+      const to = ctx.to.getTime();
+      const perMinute = new Map<number, number>();
+      for (const t of chosen)
+        for (const [minute, w] of expectedWindows(t))
+          if (minute >= from && minute <= to && w.ordersCreated > 0)
+            perMinute.set(minute, (perMinute.get(minute) ?? 0) + w.ordersCreated);
+      const expected = [...perMinute].map(([minute, n]) => [iso(minute), n]).sort();
+      const actual = rows.map((r) => [iso(Date.parse(r.time as string)), r["Orders per minute"] as number]);
+      expect(actual.filter(([, v]) => v !== 0).sort()).toEqual(expected);
+    },
+  ],
+]);
+
+/** What a viewer picks: platforms (null: All) and shops (null: All) among the generated ones. */
+const CHOICES: { label: string; platforms: string[] | null; shops: ((t: ShopTraffic) => boolean) | null }[] =
+  [
+    { label: "every platform, every shop", platforms: null, shops: null },
+    { label: "Shopify, every shop", platforms: ["shopify"], shops: null },
+    { label: "WooCommerce, every shop", platforms: ["woocommerce"], shops: null },
+    {
+      label: "the two USD shops, on two platforms",
+      platforms: null,
+      shops: (t) => t.shop.currency === "USD",
+    },
+    {
+      label: "two shops in two currencies",
+      platforms: ["shopify"],
+      shops: (t) => t.shop.platform === "shopify",
+    },
+  ];
+
+/** The viewer's day, in no shop's zone in particular: the 24 hours up to now. */
+const lastDay = (nowMs: number): Base => ({
+  from: new Date(nowMs - 86_400_000),
+  to: new Date(nowMs),
+  maxDataPoints: 1000,
+});
+
+async function resolveChoice(base: Base, choice: (typeof CHOICES)[number]) {
+  const { variables, allSelected } = await choosePlatforms(base, choice.platforms);
+  const listed = await valuesOf(CHOICE_QUERIES.shop, { ...base, variables, allSelected });
+  const onPlatforms = traffic.filter((t) => !choice.platforms || choice.platforms.includes(t.shop.platform));
+  for (const t of traffic) expect(listed.includes(t.shop.shop), t.shop.shop).toBe(onPlatforms.includes(t));
+  const chosen = choice.shops ? onPlatforms.filter(choice.shops) : onPlatforms;
+  variables.shop = choice.shops ? chosen.map((t) => t.shop.shop) : listed;
+  return { variables, allSelected: choice.shops ? allSelected : [...allSelected, "shop"], chosen };
+}
+
+describe("dashboard all-shops.json", () => {
+  const dashboard = DASHBOARDS.find((d) => d.file === "all-shops.json")!.build();
+
+  it("has a check for every panel target", () => {
+    expect(dashboard.uid).toBe(ALL_SHOPS_UID);
+    const targets = targetsOf(dashboard);
+    expect(targets.length).toBeGreaterThan(0);
+    for (const t of targets) expect(allShopsCheckers.has(t.rawSql), `${t.panel.title} ${t.refId}`).toBe(true);
+  });
+
+  it("has data in two currencies at every moment checked, so adding them up would show", () => {
+    for (const nowMs of NOWS) {
+      const currencies = byCurrency(traffic).filter(([, shops]) => sumOverShops(shops, nowMs, 0).revenue > 0);
+      expect(
+        currencies.map(([c]) => c),
+        iso(nowMs),
+      ).toEqual(["EUR", "USD"]);
+    }
+  });
+
+  it.each(NOWS.flatMap((n) => CHOICES.map((c) => [iso(n), c.label, n, c] as const)))(
+    "every panel returns the hand-computed values as of %s for %s",
+    async (_at, _label, nowMs, choice) => {
+      const base = lastDay(nowMs);
+      const { variables, allSelected, chosen } = await resolveChoice(base, choice);
+      expect(chosen.length).toBeGreaterThan(0);
+      for (const target of targetsOf(dashboard)) {
+        const ctx: QueryContext = {
+          ...base,
+          maxDataPoints: target.panel.maxDataPoints ?? base.maxDataPoints,
+          minInterval: target.panel.interval,
+          variables,
+          allSelected,
+        };
+        const started = performance.now();
+        const rows = await stack.db.rows(renderQuery(target.rawSql, ctx));
+        timed(`All shops: ${target.panel.title} ${target.refId}`, started);
+        allShopsCheckers.get(target.rawSql)!(rows, chosen, nowMs, ctx);
       }
     },
   );
@@ -611,54 +985,62 @@ function normalise(value: unknown): string {
 
 describe.skipIf(!psqlPath)("over QuestDB's PG wire, as the read-only user the data source logs in as", () => {
   it("every panel's SQL returns what /exec returns", async () => {
-    const { build } = DASHBOARDS.find((d) => d.file === "live-sales.json")!;
     const nowMs = NOWS[2]!;
     const port = stack.questdb!.ports.pg;
+    const queries: { name: string; sql: string }[] = [];
+    const render = (
+      target: ReturnType<typeof targetsOf>[number],
+      base: Base,
+      chosen: Omit<QueryContext, keyof Base>,
+    ) => ({
+      name: `${target.panel.title} ${target.refId}`,
+      sql: renderQuery(target.rawSql, {
+        ...base,
+        maxDataPoints: target.panel.maxDataPoints ?? base.maxDataPoints,
+        minInterval: target.panel.interval,
+        ...chosen,
+      }),
+    });
+    const liveSales = DASHBOARDS.find((d) => d.file === "live-sales.json")!.build();
     for (const t of traffic) {
-      const l = local(nowMs, t.shop.tz);
-      const base = {
-        from: new Date(localToUtc(l.date, 0, t.shop.tz)),
-        to: new Date(nowMs),
-        maxDataPoints: 1000,
-      };
-      const variables = await resolveVariables(t.shop.shop, base);
-      for (const target of targetsOf(build())) {
-        const sql = renderQuery(target.rawSql, {
-          ...base,
-          maxDataPoints: target.panel.maxDataPoints ?? base.maxDataPoints,
-          minInterval: target.panel.interval,
-          variables,
-        });
-        const overHttp = (await stack.db.exec(sql)).dataset.map((row) => row.map(normalise).join("|"));
-        const overPg = execFileSync(
-          psqlPath!,
-          [
-            "-h",
-            "127.0.0.1",
-            "-p",
-            String(port),
-            "-U",
-            READONLY.user,
-            "-d",
-            "qdb",
-            "-X",
-            "-A",
-            "-t",
-            "-F",
-            "|",
-            "-P",
-            "null=∅",
-            "-c",
-            sql,
-          ],
-          { env: { ...process.env, PGPASSWORD: READONLY.password }, encoding: "utf8" },
-        )
-          .split("\n")
-          .filter((line) => line !== "")
-          .map((line) => line.split("|").map(normalise).join("|"));
-        expect(overPg, `${target.panel.title} ${target.refId}`).toEqual(overHttp);
-        expect(overHttp.length, `${target.panel.title} ${target.refId} returns rows`).toBeGreaterThan(0);
-      }
+      const base = shopDay(t, nowMs);
+      const chosen = await resolveVariables(t, base, false);
+      for (const target of targetsOf(liveSales)) queries.push(render(target, base, chosen));
+    }
+    const allShops = DASHBOARDS.find((d) => d.file === "all-shops.json")!.build();
+    const { variables, allSelected } = await resolveChoice(lastDay(nowMs), CHOICES[0]!);
+    for (const target of targetsOf(allShops))
+      queries.push(render(target, lastDay(nowMs), { variables, allSelected }));
+    for (const { name, sql } of queries) {
+      const overHttp = (await stack.db.exec(sql)).dataset.map((row) => row.map(normalise).join("|"));
+      const overPg = execFileSync(
+        psqlPath!,
+        [
+          "-h",
+          "127.0.0.1",
+          "-p",
+          String(port),
+          "-U",
+          READONLY.user,
+          "-d",
+          "qdb",
+          "-X",
+          "-A",
+          "-t",
+          "-F",
+          "|",
+          "-P",
+          "null=∅",
+          "-c",
+          sql,
+        ],
+        { env: { ...process.env, PGPASSWORD: READONLY.password }, encoding: "utf8" },
+      )
+        .split("\n")
+        .filter((line) => line !== "")
+        .map((line) => line.split("|").map(normalise).join("|"));
+      expect(overPg, name).toEqual(overHttp);
+      expect(overHttp.length, `${name} returns rows`).toBeGreaterThan(0);
     }
     // And the data source cannot change anything.
     expect(() =>

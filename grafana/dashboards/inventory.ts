@@ -2,26 +2,22 @@ import type * as cog from "@grafana/grafana-foundation-sdk/cog";
 import {
   AnnotationQueryBuilder,
   DashboardBuilder,
-  QueryVariableBuilder,
-  VariableRefresh,
-  VariableSort,
   type AnnotationTarget,
 } from "@grafana/grafana-foundation-sdk/dashboard";
 import { PanelBuilder as TablePanel } from "@grafana/grafana-foundation-sdk/table";
 import { PanelBuilder as TimeSeriesPanel } from "@grafana/grafana-foundation-sdk/timeseries";
 import { ALERT_ANNOTATIONS, FIRING_NOW } from "../../alerting/history.ts";
+import { FORMAT, QUESTDB, SqlQuery } from "../questdb.ts";
 import {
+  INVENTORY_VARIABLE_QUERIES,
   LEVELS_BY_LOCATION,
   LOW_STOCK_TABLE,
   STOCKOUT_ETA_TABLE,
   VELOCITY_SERIES,
-} from "../../processors/inventory/queries.ts";
-import { FORMAT, QUESTDB, SqlQuery } from "../questdb.ts";
+} from "../sql/inventory.ts";
+import { multiVariable } from "../variables.ts";
 
 export const INVENTORY_UID = "metricsdash-inventory";
-
-/** The panel queries read `$shop`; "All" (the variable's all-value) shows every shop. */
-const SHOPS = "SELECT DISTINCT shop FROM stockout_forecast ORDER BY shop";
 
 const table = (title: string, description: string, sql: string) =>
   new TablePanel().title(title).description(description).datasource(QUESTDB).withTarget(new SqlQuery(sql));
@@ -31,7 +27,10 @@ const annotationTarget = (sql: string): cog.Builder<AnnotationTarget> => ({
   build: () => new SqlQuery(sql, "Anno").build() as unknown as AnnotationTarget,
 });
 
-/** The operations manager's view: what sells out first, what is below its reorder point, and why. */
+/**
+ * The operations manager's view: what sells out first, what is below its reorder point, and why; for
+ * one shop, one platform, or everything (the default).
+ */
 export function inventory(): DashboardBuilder {
   return new DashboardBuilder("Inventory")
     .uid(INVENTORY_UID)
@@ -41,16 +40,8 @@ export function inventory(): DashboardBuilder {
     .refresh("30s")
     .time({ from: "now-7d", to: "now" })
     .timezone("browser")
-    .withVariable(
-      new QueryVariableBuilder("shop")
-        .label("Shop")
-        .datasource(QUESTDB)
-        .query({ refId: "var-shop", queryType: "sql", rawSql: SHOPS, format: FORMAT.table })
-        .includeAll(true)
-        .allValue("All")
-        .refresh(VariableRefresh.OnDashboardLoad)
-        .sort(VariableSort.AlphabeticalAsc),
-    )
+    .withVariable(multiVariable("platform", "Platform", INVENTORY_VARIABLE_QUERIES.platform))
+    .withVariable(multiVariable("shop", "Shop", INVENTORY_VARIABLE_QUERIES.shop))
     .annotation(
       new AnnotationQueryBuilder()
         .name("Alerts")

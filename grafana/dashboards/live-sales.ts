@@ -14,7 +14,10 @@ import {
 
 export const LIVE_SALES_UID = "metricsdash-live-sales";
 
-/** The store owner's view: today so far against yesterday and last week, in the store's time zone. */
+/**
+ * The store owner's view of one shop: today so far against yesterday and last week, in the store's time
+ * zone. Several shops at once are on the "All shops" dashboard, per currency.
+ */
 export function liveSales(): DashboardBuilder {
   const dashboard = new DashboardBuilder("Live sales")
     .uid(LIVE_SALES_UID)
@@ -30,6 +33,12 @@ export function liveSales(): DashboardBuilder {
         .url("/d/metricsdash-tv-wall?kiosk&theme=dark&${__url_time_range}&${__all_variables}")
         .icon("dashboard")
         .targetBlank(true),
+    )
+    .link(
+      new DashboardLinkBuilder("All shops (per currency)")
+        .type(DashboardLinkType.Link)
+        .url("/d/metricsdash-all-shops?${__url_time_range}&${platform:queryparam}")
+        .icon("dashboard"),
     );
   for (const v of salesVariables()) dashboard.withVariable(v);
 

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../core/log.ts";
 import type { Delivery } from "../adapter.ts";
@@ -45,6 +46,71 @@ describe("four-decimal money", () => {
     expect(bcMinor("3.2500", "KWD")).toBe(3250);
     expect(bcMinor("10.5", "USD")).toBe(1050); // V3 numbers
     expect(() => bcMinor("1e3", "USD")).toThrow(/not a decimal/);
+  });
+});
+
+describe("stores connected through the connect service", () => {
+  const key = "store-webhook-key-for-tests-0123";
+  const secretOf = (hash: string) =>
+    createHmac("sha256", key).update(`webhook-secret\u0000bigcommerce\u0000${hash}`).digest("base64url");
+  const connected = bigcommerce.create(undefined, { customerHashKey: "k".repeat(32), storeWebhookKey: key });
+  const both = bigcommerce.create(
+    { BIGCOMMERCE_STORE_HASH: "envstore", BIGCOMMERCE_WEBHOOK_SECRET: "sixteen-chars-secret" },
+    { customerHashKey: "k".repeat(32), storeWebhookKey: key },
+  );
+  const callback = (hash: string) => ({
+    created_at: 1795608000,
+    store_id: "1",
+    producer: `stores/${hash}`,
+    scope: "store/order/created",
+    hash: "beef",
+    data: { type: "order", id: 5 },
+  });
+  const delivery = (body: unknown, headers: Record<string, string>): Delivery => ({
+    header: (name) => ({ "content-type": "application/json", ...headers })[name],
+    rawBody: Buffer.from(JSON.stringify(body)),
+    receivedAt: "2026-11-25T12:00:00.000Z",
+  });
+
+  it("accepts a store's own secret for the store it names, and only for that store's callbacks", () => {
+    const good = delivery(callback("s1"), {
+      "x-webhook-secret": secretOf("s1"),
+      "x-metricsdash-store": "s1",
+    });
+    expect(connected.verify(good)).toBe(true);
+    expect(connected.handle(good)).toMatchObject({ kind: "publish", events: [{ shop: "s1", type: "ref" }] });
+    // Authenticated as s1 but carrying s2's callback: refused, s1 cannot speak for s2.
+    const smuggled = delivery(callback("s2"), {
+      "x-webhook-secret": secretOf("s1"),
+      "x-metricsdash-store": "s1",
+    });
+    expect(connected.verify(smuggled)).toBe(true);
+    expect(() => connected.handle(smuggled)).toThrow(/not the store its secret belongs to/);
+  });
+
+  it("refuses another store's secret, a missing store header, and the env secret when none is set", () => {
+    expect(
+      connected.verify(
+        delivery(callback("s1"), { "x-webhook-secret": secretOf("s2"), "x-metricsdash-store": "s1" }),
+      ),
+    ).toBe(false);
+    expect(connected.verify(delivery(callback("s1"), { "x-webhook-secret": secretOf("s1") }))).toBe(false);
+    expect(
+      connected.verify(
+        delivery(callback("envstore"), {
+          "x-webhook-secret": "sixteen-chars-secret",
+          "x-metricsdash-store": "envstore",
+        }),
+      ),
+    ).toBe(false);
+  });
+
+  it("keeps the env-configured store working beside connected ones", () => {
+    const env = delivery(callback("envstore"), { "x-webhook-secret": "sixteen-chars-secret" });
+    expect(both.verify(env)).toBe(true);
+    expect(both.handle(env)).toMatchObject({ kind: "publish", events: [{ shop: "envstore" }] });
+    const s1 = delivery(callback("s1"), { "x-webhook-secret": secretOf("s1"), "x-metricsdash-store": "s1" });
+    expect(both.verify(s1)).toBe(true);
   });
 });
 

@@ -12,7 +12,9 @@ import {
   type PlatformApi,
   type PlatformApiModule,
   type PlatformModule,
+  type Shared,
 } from "../adapter.ts";
+import { storeWebhookSecret } from "../../core/store-secrets.ts";
 import { BigCommerceClient } from "./client.ts";
 import { normaliseOrder, normaliseRefund, productInventory, variantInventory } from "./normalise.ts";
 import {
@@ -28,6 +30,8 @@ import {
 export const PLATFORM = "bigcommerce";
 /** The custom header we ask BigCommerce to send with every callback (set in the hook's `headers`). */
 export const SECRET_HEADER = "x-webhook-secret";
+/** Set beside the secret on hooks of stores connected through the connect service: whose secret to check. */
+export const STORE_HEADER = "x-metricsdash-store";
 
 const storeHash = z
   .string()
@@ -53,11 +57,34 @@ function refResource(callback: BcCallback): RefEvent["ref"]["resource"] | null {
   return null;
 }
 
-function createAdapter(config: z.infer<typeof env>): PlatformAdapter {
+/**
+ * The stores a delivery's secret speaks for: the one configured in env, and a connected store whose
+ * own secret (derived from STORE_WEBHOOK_KEY and the hash in X-MetricsDash-Store) it carries.
+ */
+function authenticatedStores(
+  delivery: Delivery,
+  config: z.infer<typeof env> | undefined,
+  shared: Shared,
+): string[] {
+  const given = delivery.header(SECRET_HEADER);
+  const stores: string[] = [];
+  if (config && secretMatches(config.BIGCOMMERCE_WEBHOOK_SECRET, given))
+    stores.push(config.BIGCOMMERCE_STORE_HASH);
+  const named = delivery.header(STORE_HEADER)?.trim().toLowerCase();
+  if (
+    shared.storeWebhookKey &&
+    named &&
+    secretMatches(storeWebhookSecret(shared.storeWebhookKey, PLATFORM, named), given)
+  )
+    stores.push(named);
+  return stores;
+}
+
+function createAdapter(config: z.infer<typeof env> | undefined, shared: Shared): PlatformAdapter {
   return {
     platform: PLATFORM,
 
-    verify: (delivery) => secretMatches(config.BIGCOMMERCE_WEBHOOK_SECRET, delivery.header(SECRET_HEADER)),
+    verify: (delivery) => authenticatedStores(delivery, config, shared).length > 0,
 
     /** Thin in, thin out: a `ref` for the fetchers. Ingest never calls BigCommerce. */
     handle(delivery: Delivery) {
@@ -71,8 +98,11 @@ function createAdapter(config: z.infer<typeof env>): PlatformAdapter {
       if (!parsed.success) throw InvalidPayload.fromZod(parsed.error, "bigcommerce callback");
       const callback = parsed.data;
       const shop = callback.producer.slice("stores/".length).toLowerCase();
-      if (shop !== config.BIGCOMMERCE_STORE_HASH) {
-        throw new InvalidPayload(`callback from store ${shop}, not the configured store`, "producer");
+      if (!authenticatedStores(delivery, config, shared).includes(shop)) {
+        throw new InvalidPayload(
+          `callback from store ${shop}, not the store its secret belongs to`,
+          "producer",
+        );
       }
       const resource = refResource(callback);
       if (!resource || !callback.data) return { kind: "ignore", reason: `scope ${callback.scope}` };
@@ -194,7 +224,7 @@ export function bigCommerceApi(
       throw new Error(`bigcommerce cannot resolve a ${ref.ref.resource} ref`);
     },
     async *ordersModifiedSince(since, receivedAt) {
-      const min = encodeURIComponent(since.toISOString().replace(/\.\d{3}Z$/, "Z"));
+      const min = bcDate(since);
       for await (const page of client.pages(`/v2/orders?min_date_modified=${min}&sort=date_modified:asc`)) {
         const orders = page as { id: number | string; date_modified?: string }[];
         // Refs, not orders: the fetcher gets each one whole (products, refunds) at its own pace.
@@ -209,6 +239,35 @@ export function bigCommerceApi(
         }));
       }
     },
+    async historyPage(window, page, receivedAt) {
+      const range = `min_date_created=${bcDate(window.from)}&max_date_created=${bcDate(new Date(window.to.getTime() - 1000))}`;
+      const limit = 250;
+      const [list, count] = await Promise.all([
+        client.get(`/v2/orders?${range}&sort=id:asc&limit=${limit}&page=${page}`),
+        client.get(`/v2/orders/count?${range}`),
+      ]);
+      const orders = (Array.isArray(list.json) ? list.json : []) as {
+        id: number | string;
+        date_modified?: string;
+      }[];
+      const total = Number((count.json as { count?: unknown } | null)?.count ?? Number.NaN);
+      return {
+        // Refs, like catch-up: the fetchers get each order whole, within the store's rate limit.
+        events: orders.map((order): CanonicalEvent => ({
+          v: 1,
+          platform: PLATFORM,
+          shop,
+          type: "ref",
+          eventId: `backfill:${order.id}:${order.date_modified ?? ""}`,
+          receivedAt,
+          ref: { resource: "order", id: String(order.id), action: "backfill", observedAt: receivedAt },
+        })),
+        totalPages: Number.isFinite(total)
+          ? Math.max(1, Math.ceil(total / limit))
+          : page + (orders.length < limit ? 0 : 1),
+        totalOrders: Number.isFinite(total) ? total : null,
+      };
+    },
     async shopInfo() {
       const { json } = await client.get("/v2/store");
       const [store] = parseAll(BcStore, [json], "store information");
@@ -219,6 +278,10 @@ export function bigCommerceApi(
         utcOffsetMinutes:
           store!.timezone.raw_offset === undefined ? null : Math.round(store!.timezone.raw_offset / 60),
       };
+    },
+    async subscribeWebhooks(deliveryUrl, secret) {
+      await ensureHooks(client, deliveryUrl, secret, BC_SCOPES, shop);
+      return [...BC_SCOPES];
     },
     async reactivateHooks() {
       // `/v3/hooks` lists the hooks of this API account only; the destination check keeps it to ingest's.
@@ -231,6 +294,9 @@ export function bigCommerceApi(
     },
   };
 }
+
+/** BigCommerce V2 date filters take RFC 2822 or ISO 8601; seconds precision, URL-encoded. */
+const bcDate = (date: Date) => encodeURIComponent(date.toISOString().replace(/\.\d{3}Z$/, "Z"));
 
 interface BcHook {
   id: number;
@@ -264,18 +330,23 @@ export async function ensureHooks(
   destination: string,
   secret: string,
   scopes: readonly string[] = BC_SCOPES,
+  /** A connected store's hash: sent back in X-MetricsDash-Store so ingest knows whose secret to check. */
+  store?: string,
 ): Promise<{ created: string[]; updated: string[] }> {
   const { json } = await client.get("/v3/hooks");
   const existing = (json as { data?: BcHook[] } | null)?.data ?? [];
   const created: string[] = [];
   const updated: string[] = [];
-  const headers = { "X-Webhook-Secret": secret };
+  const headers: Record<string, string> = {
+    "X-Webhook-Secret": secret,
+    ...(store ? { "X-MetricsDash-Store": store } : {}),
+  };
   for (const scope of scopes) {
     const hook = existing.find((h) => h.scope === scope && h.destination === destination);
     if (!hook) {
       await client.request("POST", "/v3/hooks", { scope, destination, is_active: true, headers });
       created.push(scope);
-    } else if (hook.headers?.["X-Webhook-Secret"] !== secret) {
+    } else if (Object.entries(headers).some(([name, value]) => hook.headers?.[name] !== value)) {
       await client.request("PUT", `/v3/hooks/${hook.id}`, { headers, is_active: true });
       updated.push(scope);
     }
@@ -283,8 +354,28 @@ export async function ensureHooks(
   return { created, updated };
 }
 
+/** The token a connected store granted us (app install or a store API account), sealed at rest. */
+export const BcCredentials = z.object({
+  storeHash: storeHash,
+  accessToken: z.string().min(1),
+  apiUrl: z.url().default("https://api.bigcommerce.com"),
+});
+export type BcCredentials = z.infer<typeof BcCredentials>;
+
 const api: PlatformApiModule<typeof apiEnv> = {
   env: apiEnv,
+  connected: {
+    credentials: BcCredentials,
+    create: (credentials: BcCredentials, shared) =>
+      bigCommerceApi(
+        {
+          BIGCOMMERCE_STORE_HASH: credentials.storeHash,
+          BIGCOMMERCE_ACCESS_TOKEN: credentials.accessToken,
+          BIGCOMMERCE_API_URL: credentials.apiUrl,
+        },
+        shared,
+      ),
+  },
   // BigCommerce webhooks are only pointers: a store set up for webhooks without a token could never
   // resolve one, so processors refuse to start without BIGCOMMERCE_ACCESS_TOKEN then.
   configuredBy: ["BIGCOMMERCE_ACCESS_TOKEN", "BIGCOMMERCE_WEBHOOK_SECRET"],
@@ -296,5 +387,6 @@ export const bigcommerce: PlatformModule<typeof env> = {
   env,
   configuredBy: ["BIGCOMMERCE_WEBHOOK_SECRET"],
   create: createAdapter,
+  connectable: true,
   api,
 };

@@ -45,7 +45,7 @@ export class WooClient {
 
   /** Orders modified at or after `since` (GMT), oldest first, one page at a time. */
   async *ordersModifiedSince(since: Date, perPage = 100): AsyncIterable<WooOrder[]> {
-    const after = since.toISOString().replace(/\.\d{3}Z$/, "");
+    const after = gmt(since);
     for (let page = 1, totalPages = 1; page <= totalPages; page++) {
       const query = new URLSearchParams({
         modified_after: after,
@@ -58,18 +58,68 @@ export class WooClient {
       const { json, headers } = await this.request("GET", `/orders?${query}`);
       totalPages = Number(headers.get("x-wp-totalpages") ?? "1") || 1;
       if (!Array.isArray(json)) throw new Error("WooCommerce GET /orders did not answer a list");
-      const orders: WooOrder[] = [];
-      for (const item of json) {
-        const parsed = WooOrder.safeParse(item);
-        if (parsed.success) orders.push(parsed.data);
-        else
-          this.log.warn(
-            { platform: "woocommerce", problem: parsed.error.issues[0]?.message },
-            "order skipped by catch-up",
-          );
-      }
-      yield orders;
+      yield this.parseOrders(json);
     }
+  }
+
+  private parseOrders(items: unknown[]): WooOrder[] {
+    const orders: WooOrder[] = [];
+    for (const item of items) {
+      const parsed = WooOrder.safeParse(item);
+      if (parsed.success) orders.push(parsed.data);
+      else
+        this.log.warn(
+          { platform: "woocommerce", problem: parsed.error.issues[0]?.message },
+          "order skipped: not a WooCommerce order we understand",
+        );
+    }
+    return orders;
+  }
+
+  /**
+   * One page of the orders created in `[from, to)` (GMT), by id: a fixed past window pages stably,
+   * and `X-WP-Total` / `X-WP-TotalPages` give the backfill its progress.
+   */
+  async ordersCreatedPage(
+    window: { from: Date; to: Date },
+    page: number,
+    perPage = 100,
+  ): Promise<{ orders: WooOrder[]; totalPages: number; total: number | null }> {
+    const query = new URLSearchParams({
+      after: gmt(window.from),
+      before: gmt(window.to),
+      dates_are_gmt: "true",
+      orderby: "id",
+      order: "asc",
+      per_page: String(perPage),
+      page: String(page),
+    });
+    const { json, headers } = await this.request("GET", `/orders?${query}`);
+    if (!Array.isArray(json)) throw new Error("WooCommerce GET /orders did not answer a list");
+    const total = Number(headers.get("x-wp-total") ?? "");
+    return {
+      orders: this.parseOrders(json),
+      totalPages: Number(headers.get("x-wp-totalpages") ?? "1") || 1,
+      total: Number.isFinite(total) && headers.has("x-wp-total") ? total : null,
+    };
+  }
+
+  /** The WordPress REST index: the site's own address (`home`, what webhooks name as their source) and zone. */
+  async siteIndex(): Promise<{
+    home: string | null;
+    name: string | null;
+    timezone_string?: string;
+    gmt_offset?: number | string;
+  }> {
+    const response = await fetch(`${this.site}/wp-json/`, { signal: AbortSignal.timeout(30_000) });
+    if (!response.ok) throw new Error(`WordPress GET /wp-json answered ${response.status}`);
+    const index = (await response.json()) as {
+      home?: string;
+      name?: string;
+      timezone_string?: string;
+      gmt_offset?: number | string;
+    };
+    return { ...index, home: index.home ?? null, name: index.name ?? null };
   }
 
   /**
@@ -77,9 +127,7 @@ export class WooClient {
    * (`/wp-json`) names it in `timezone_string`, or gives only `gmt_offset` (hours) for "UTC+5:30" settings.
    */
   async shopInfo(): Promise<{ currency: string; timeZone: string | null; utcOffsetMinutes: number | null }> {
-    const response = await fetch(`${this.site}/wp-json/`, { signal: AbortSignal.timeout(30_000) });
-    if (!response.ok) throw new Error(`WordPress GET /wp-json answered ${response.status}`);
-    const index = (await response.json()) as { timezone_string?: string; gmt_offset?: number | string };
+    const index = await this.siteIndex();
     const { json } = await this.request("GET", "/data/currencies/current");
     const code = (json as { code?: string } | null)?.code;
     if (!code || !/^[A-Za-z]{3}$/.test(code)) throw new Error("WooCommerce did not name its currency");
@@ -128,6 +176,9 @@ export class WooClient {
     return created;
   }
 }
+
+/** WooCommerce's `*_gmt` query form: ISO 8601 without zone or milliseconds. */
+const gmt = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, "");
 
 /** The topics MetricsDash consumes. */
 export const WOO_TOPICS = ["order.created", "order.updated", "order.restored", "product.updated"] as const;

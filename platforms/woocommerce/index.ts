@@ -1,16 +1,20 @@
 import { z } from "zod";
 import type { CanonicalEvent } from "../../core/events.ts";
 import { parseJsonExact } from "../../core/json.ts";
+import type { Logger } from "../../core/log.ts";
 import { hmacSha256Matches } from "../../core/signature.ts";
 import {
   InvalidPayload,
   type Delivery,
   type PlatformAdapter,
+  type PlatformApi,
   type PlatformApiModule,
   type PlatformModule,
+  type Shared,
   parsePayload,
 } from "../adapter.ts";
-import { WooClient } from "./client.ts";
+import { storeWebhookSecret } from "../../core/store-secrets.ts";
+import { WOO_TOPICS, WooClient } from "./client.ts";
 import { orderEvents, PLATFORM } from "./events.ts";
 import { normaliseInventory, wooShop } from "./normalise.ts";
 import { WooOrder, WooProduct } from "./payload.ts";
@@ -36,30 +40,51 @@ const apiEnv = z.object({
 
 const ORDER_TOPICS = new Set(["order.created", "order.updated", "order.restored"]);
 const PRODUCT_TOPICS = new Set(["product.created", "product.updated", "product.restored"]);
-/** What WooCommerce posts, unsigned and form-encoded, when a webhook is saved: it keeps the hook only on a 2xx. */
+/**
+ * What WooCommerce posts, unsigned, when a webhook is saved (`WC_Webhook::deliver_ping`): the body
+ * `webhook_id=<id>` through `wp_safe_remote_post` with no Content-Type of its own, so the transport
+ * labels it form-encoded (libcurl's default for a string body) — or nothing, with a filter or another
+ * transport. It keeps the hook only on exactly 200.
+ */
 const PING = /^webhook_id=\d+$/;
+const PING_TYPES = new Set(["application/x-www-form-urlencoded", ""]);
 
 function isPing(delivery: Delivery): boolean {
   const type = (delivery.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-  return type === "application/x-www-form-urlencoded" && PING.test(delivery.rawBody.toString("latin1"));
+  return PING_TYPES.has(type) && PING.test(delivery.rawBody.toString("latin1"));
 }
 
 const parse = <S extends z.ZodType>(schema: S, body: unknown, topic: string): z.infer<S> =>
   parsePayload(schema, body, `woocommerce ${topic}`);
 
-function createAdapter(config: z.infer<typeof env>, shared: { customerHashKey: string }): PlatformAdapter {
+/**
+ * The secrets a delivery may be signed with: the one set by hand in WooCommerce (env), and the
+ * connected store's own, derived from the site it names in X-WC-Webhook-Source.
+ */
+function secretsFor(delivery: Delivery, config: z.infer<typeof env> | undefined, shared: Shared): string[] {
+  const secrets = config ? [config.WOOCOMMERCE_WEBHOOK_SECRET] : [];
+  const source = delivery.header("x-wc-webhook-source");
+  if (shared.storeWebhookKey && source) {
+    try {
+      secrets.push(storeWebhookSecret(shared.storeWebhookKey, PLATFORM, wooShop(source)));
+    } catch {
+      // Not a URL: no store of ours, so no store secret; the env secret alone may still verify it.
+    }
+  }
+  return secrets;
+}
+
+function createAdapter(config: z.infer<typeof env> | undefined, shared: Shared): PlatformAdapter {
   return {
     platform: PLATFORM,
-    contentTypes: ["application/json", "application/x-www-form-urlencoded"],
+    // "" (no Content-Type) only ever passes as a ping; anything else must still be signed JSON.
+    contentTypes: ["application/json", "application/x-www-form-urlencoded", ""],
 
     // The signature covers the bytes as PHP wrote them (`\/` escapes and all): never re-serialise first.
     verify: (delivery) =>
       isPing(delivery) ||
-      hmacSha256Matches(
-        config.WOOCOMMERCE_WEBHOOK_SECRET,
-        delivery.rawBody,
-        delivery.header("x-wc-webhook-signature"),
-        "base64",
+      secretsFor(delivery, config, shared).some((secret) =>
+        hmacSha256Matches(secret, delivery.rawBody, delivery.header("x-wc-webhook-signature"), "base64"),
       ),
 
     handle(delivery: Delivery) {
@@ -114,40 +139,66 @@ function createAdapter(config: z.infer<typeof env>, shared: { customerHashKey: s
   };
 }
 
+/** The REST keys a connected store granted us through `/wc-auth/v1/authorize`, sealed at rest. */
+export const WooCredentials = z.object({
+  siteUrl: z.url(),
+  consumerKey: z.string().min(1),
+  consumerSecret: z.string().min(1),
+});
+export type WooCredentials = z.infer<typeof WooCredentials>;
+
+export function wooApi(
+  credentials: WooCredentials,
+  shared: { customerHashKey: string; log: Logger },
+): PlatformApi {
+  const client = new WooClient(
+    credentials.siteUrl,
+    credentials.consumerKey,
+    credentials.consumerSecret,
+    shared.log,
+  );
+  const shop = wooShop(credentials.siteUrl);
+  const events = (orders: WooOrder[], receivedAt: string, action: string) =>
+    orders.flatMap((order) =>
+      orderEvents(order, { shop, receivedAt, action, customerHashKey: shared.customerHashKey }),
+    );
+  return {
+    platform: PLATFORM,
+    shop,
+    // WooCommerce deliveries carry whole objects; the only refs are refunds, which carry themselves.
+    resolve: async (ref) => {
+      throw new Error(`woocommerce has nothing to fetch for a ${ref.ref.resource} ref without its data`);
+    },
+    async *ordersModifiedSince(since, receivedAt) {
+      for await (const orders of client.ordersModifiedSince(since))
+        yield events(orders, receivedAt, "catch-up");
+    },
+    async historyPage(window, page, receivedAt) {
+      const { orders, totalPages, total } = await client.ordersCreatedPage(window, page);
+      return { events: events(orders, receivedAt, "backfill"), totalPages, totalOrders: total };
+    },
+    reactivateHooks: () => client.reactivateDisabledHooks(),
+    shopInfo: () => client.shopInfo(),
+    async subscribeWebhooks(deliveryUrl, secret) {
+      await client.ensureWebhooks(deliveryUrl, secret, WOO_TOPICS);
+      return [...WOO_TOPICS];
+    },
+  };
+}
+
 const api: PlatformApiModule<typeof apiEnv> = {
   env: apiEnv,
   configuredBy: ["WOOCOMMERCE_STORE_URL", "WOOCOMMERCE_CONSUMER_KEY", "WOOCOMMERCE_CONSUMER_SECRET"],
-  create(config, shared) {
-    const client = new WooClient(
-      config.WOOCOMMERCE_STORE_URL,
-      config.WOOCOMMERCE_CONSUMER_KEY,
-      config.WOOCOMMERCE_CONSUMER_SECRET,
-      shared.log,
-    );
-    const shop = wooShop(config.WOOCOMMERCE_STORE_URL);
-    return {
-      platform: PLATFORM,
-      shop,
-      // WooCommerce deliveries carry whole objects; the only refs are refunds, which carry themselves.
-      resolve: async (ref) => {
-        throw new Error(`woocommerce has nothing to fetch for a ${ref.ref.resource} ref without its data`);
+  create: (config, shared) =>
+    wooApi(
+      {
+        siteUrl: config.WOOCOMMERCE_STORE_URL,
+        consumerKey: config.WOOCOMMERCE_CONSUMER_KEY,
+        consumerSecret: config.WOOCOMMERCE_CONSUMER_SECRET,
       },
-      async *ordersModifiedSince(since, receivedAt) {
-        for await (const orders of client.ordersModifiedSince(since)) {
-          yield orders.flatMap((order) =>
-            orderEvents(order, {
-              shop,
-              receivedAt,
-              action: "catch-up",
-              customerHashKey: shared.customerHashKey,
-            }),
-          );
-        }
-      },
-      reactivateHooks: () => client.reactivateDisabledHooks(),
-      shopInfo: () => client.shopInfo(),
-    };
-  },
+      shared,
+    ),
+  connected: { credentials: WooCredentials, create: wooApi },
 };
 
 export const woocommerce: PlatformModule<typeof env> = {
@@ -155,5 +206,6 @@ export const woocommerce: PlatformModule<typeof env> = {
   env,
   configuredBy: ["WOOCOMMERCE_WEBHOOK_SECRET"],
   create: createAdapter,
+  connectable: true,
   api,
 };

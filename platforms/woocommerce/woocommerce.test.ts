@@ -23,6 +23,40 @@ function delivery(body: string, headers: Record<string, string>): Delivery {
   };
 }
 
+describe("stores connected through the connect service", () => {
+  const key = "store-webhook-key-for-tests-0123";
+  const connected = woocommerce.create(undefined, { customerHashKey: "k".repeat(32), storeWebhookKey: key });
+  const both = woocommerce.create(
+    { WOOCOMMERCE_WEBHOOK_SECRET: SECRET },
+    { customerHashKey: "k".repeat(32), storeWebhookKey: key },
+  );
+  // The per-store secret as documented: HMAC-SHA256(key, "webhook-secret\0woocommerce\0<host/path>"), base64url.
+  const secretOf = (shop: string) =>
+    createHmac("sha256", key).update(`webhook-secret\u0000woocommerce\u0000${shop}`).digest("base64url");
+  const body = phpJson({ id: 7 });
+  const signedWith = (secret: string, source: string) =>
+    delivery(body, {
+      "content-type": "application/json",
+      "x-wc-webhook-source": source,
+      "x-wc-webhook-signature": createHmac("sha256", secret).update(body).digest("base64"),
+    });
+
+  it("verifies a delivery with the secret of the store its source names", () => {
+    expect(connected.verify(signedWith(secretOf("a.example/shop"), "https://A.example/shop/"))).toBe(true);
+    expect(both.verify(signedWith(secretOf("a.example/shop"), "https://a.example/shop/"))).toBe(true);
+  });
+
+  it("refuses another store's secret, the env secret when none is set, and a source that is no URL", () => {
+    expect(connected.verify(signedWith(secretOf("b.example"), "https://a.example/"))).toBe(false);
+    expect(connected.verify(signedWith(SECRET, "https://a.example/"))).toBe(false);
+    expect(connected.verify(signedWith(secretOf("a.example"), "not a url"))).toBe(false);
+  });
+
+  it("still takes the hand-set env secret from any store when both are configured", () => {
+    expect(both.verify(signedWith(SECRET, "https://c.example/"))).toBe(true);
+  });
+});
+
 describe("PHP-style JSON", () => {
   it("escapes slashes and non-ASCII as PHP's json_encode does", () => {
     expect(phpJson({ url: "https://a.example/b", name: "Tee – Blue/Large ☕😀" })).toBe(
@@ -55,6 +89,9 @@ describe("verification", () => {
     expect(adapter.verify(ping)).toBe(true);
     expect(adapter.handle(ping)).toEqual({ kind: "ignore", reason: "ping" });
     expect(adapter.verify(delivery("webhook_id=12", { "content-type": "application/json" }))).toBe(false);
+    // Sent with no Content-Type (a transport or filter that sets none): still the ping.
+    expect(adapter.verify(delivery("webhook_id=12", {}))).toBe(true);
+    expect(adapter.verify(delivery('{"id":1}', {}))).toBe(false);
     expect(
       adapter.verify(delivery("webhook_id=12&x=1", { "content-type": "application/x-www-form-urlencoded" })),
     ).toBe(false);

@@ -1,6 +1,5 @@
 import type { KV } from "@nats-io/kv";
-import { createHash } from "node:crypto";
-import { subjectToken, type CanonicalEvent } from "../../core/events.ts";
+import { shopEvent, subjectToken } from "../../core/events.ts";
 import type { Logger } from "../../core/log.ts";
 import type { PlatformApi } from "../../platforms/adapter.ts";
 import type { Publish } from "../../ingest/publish.ts";
@@ -45,19 +44,7 @@ export async function catchUp(
     }
   };
   const info = await attempt("read the shop's settings", () => api.shopInfo());
-  if (info) {
-    const shopEvent: CanonicalEvent = {
-      v: 1,
-      platform: api.platform,
-      shop: api.shop,
-      type: "shop",
-      // One message per distinct setting, however many rounds see it.
-      eventId: `shop:${createHash("sha256").update(JSON.stringify(info)).digest("base64url").slice(0, 16)}`,
-      receivedAt: startedAt,
-      shopInfo: { ...info, updatedAt: startedAt },
-    };
-    await options.publish([shopEvent]);
-  }
+  if (info) await options.publish([shopEvent(api.platform, api.shop, info, startedAt)]);
   const reactivated = (await attempt("re-enable disabled webhooks", () => api.reactivateHooks())) ?? 0;
   let events = 0;
   for await (const page of api.ordersModifiedSince(since, startedAt)) {
@@ -75,7 +62,7 @@ export async function catchUp(
 
 /** Runs `catchUp` for every shop now and then every `intervalMs`; a failure is logged and retried next round. */
 export function startCatchUpLoop(
-  apis: PlatformApi[],
+  apis: () => PlatformApi[],
   options: CatchUpOptions & { intervalMs: number },
 ): { stop(): Promise<void> } {
   let timer: NodeJS.Timeout | undefined;
@@ -83,7 +70,7 @@ export function startCatchUpLoop(
   let running = Promise.resolve();
 
   const round = async () => {
-    for (const api of apis) {
+    for (const api of apis()) {
       if (stopped) return;
       try {
         await catchUp(api, options);
@@ -99,7 +86,8 @@ export function startCatchUpLoop(
       });
     }, delay);
   };
-  if (apis.length) schedule(0);
+  // Every round asks for the current APIs: a store connected since the last one is caught up too.
+  schedule(0);
   return {
     async stop() {
       stopped = true;

@@ -9,7 +9,10 @@ import { platforms } from "../../platforms/index.ts";
 import { startConsumer, type RunningConsumer } from "../consumer.ts";
 import { startCatchUpLoop } from "./catchup.ts";
 import { RefundTimes } from "./refund-times.ts";
-import { apiKey, refsHandler } from "./refs.ts";
+import { refsHandler } from "./refs.ts";
+import { ApiRegistry } from "./registry.ts";
+import { Connections, CONNECTIONS_BUCKET } from "../../platforms/connections.ts";
+import { parseKey } from "../../core/seal.ts";
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -53,6 +56,19 @@ export async function startFetchers(options: {
   const refundTimes = new RefundTimes(await kvm.create("refund_first_seen", { history: 1, ttl: 120 * DAY }));
   const watermarks = await kvm.create("catchup_watermarks", { history: 1 });
   const publish = jetStreamPublisher(js, 10_000);
+  const registry = new ApiRegistry(apis);
+  const following = new AbortController();
+  if (config.TOKEN_ENCRYPTION_KEY && config.CUSTOMER_HASH_KEY) {
+    const connections = new Connections(
+      await kvm.create(CONNECTIONS_BUCKET, { history: 5 }),
+      parseKey(config.TOKEN_ENCRYPTION_KEY),
+    );
+    await registry.follow(connections, { customerHashKey: config.CUSTOMER_HASH_KEY, log }, following.signal);
+  } else {
+    log.info(
+      "TOKEN_ENCRYPTION_KEY or CUSTOMER_HASH_KEY not set: stores connected through the connect service are not fetched from",
+    );
+  }
 
   const consumer: RunningConsumer = await startConsumer({
     name: "fetchers",
@@ -60,7 +76,7 @@ export async function startFetchers(options: {
     jsm,
     sender: options.sender,
     handle: refsHandler({
-      apis: new Map(apis.map((api) => [apiKey(api.platform, api.shop), api])),
+      apis: registry,
       refundTimes,
       publish,
       log,
@@ -73,16 +89,17 @@ export async function startFetchers(options: {
     ackWaitMs: Math.max(config.ACK_WAIT_MS, 60_000),
     filterSubject: "evt.*.*.ref",
   });
-  const loop = startCatchUpLoop(apis, {
+  const loop = startCatchUpLoop(() => registry.all(), {
     watermarks,
     publish,
     log,
     lookbackMs: config.CATCHUP_LOOKBACK_MS,
     intervalMs: config.CATCHUP_INTERVAL_MS,
   });
-  log.info({ apis: apis.map((api) => `${api.platform}:${api.shop}`) }, "fetchers started");
+  log.info({ apis: registry.all().map((api) => `${api.platform}:${api.shop}`) }, "fetchers started");
   return {
     async stop() {
+      following.abort();
       await loop.stop();
       await consumer.stop();
     },

@@ -2,7 +2,7 @@ import type { CanonicalEvent, RefEvent } from "../../core/events.ts";
 import type { Logger } from "../../core/log.ts";
 import type { PlatformApi } from "../../platforms/adapter.ts";
 import type { Publish } from "../../ingest/publish.ts";
-import type { BatchHandler } from "../consumer.ts";
+import { MessageProblem, type BatchHandler } from "../consumer.ts";
 import type { RefundTimes } from "./refund-times.ts";
 
 export const apiKey = (platform: string, shop: string) => `${platform}\u0000${shop}`;
@@ -13,7 +13,7 @@ export const apiKey = (platform: string, shop: string) => `${platform}\u0000${sh
  * named several times in one batch is fetched once: the platform answers with its current state anyway.
  */
 export function refsHandler(options: {
-  apis: Map<string, PlatformApi>;
+  apis: { get(platform: string, shop: string): PlatformApi | undefined };
   refundTimes: RefundTimes;
   publish: Publish;
   log: Logger;
@@ -40,14 +40,13 @@ export function refsHandler(options: {
         });
         continue;
       }
-      const api = apis.get(apiKey(ref.platform, ref.shop));
+      const api = apis.get(ref.platform, ref.shop);
       if (!api) {
-        // Acked, not retried: without credentials for this shop no retry can succeed. Said loudly.
-        log.error(
-          { platform: ref.platform, shop: ref.shop, resource: ref.ref.resource, id: ref.ref.id },
-          "no API access for this shop: reference not resolved",
+        // Retried, then dead-lettered with this reason: a store connected a moment ago may not be
+        // followed yet, and a ref kept in the DLQ can be replayed once its credentials are set.
+        throw new MessageProblem(
+          `no API access for ${ref.platform} shop ${ref.shop}: configure its API or connect the store`,
         );
-        continue;
       }
       resolved.push(...(await api.resolve(ref)));
     }

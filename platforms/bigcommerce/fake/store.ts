@@ -15,8 +15,14 @@ import type { AddressInfo } from "node:net";
  *   `-Requests-Left`, `-Time-Window-Ms` and `-Time-Reset-Ms`; past the quota it answers 429 until the
  *   window resets (other apps share the quota, so a 429 can come at any time: `throttleNext`);
  * - V2 orders have RFC 2822 dates and four-decimal money strings; V2 collections answer 204 when
- *   empty; `GET /v2/orders` filters by `min_date_modified` and pages by `limit`/`page`; refunds come from
- *   V3 `GET /v3/orders/{id}/payment_actions/refunds` as `{data: [...]}` with numeric amounts.
+ *   empty; `GET /v2/orders` filters by `min_/max_date_created` and `min_/max_date_modified` (RFC 2822
+ *   or ISO 8601, bounds included), sorts by `sort` (`id:asc` by default) and pages by `limit` (default
+ *   50, at most 250) and `page`; `GET /v2/orders/count` counts with the same filters; refunds come from
+ *   V3 `GET /v3/orders/{id}/payment_actions/refunds` as `{data: [...]}` with numeric amounts;
+ * - every token belongs to one store (another store's token gets 401) and to one API account (a
+ *   store-level account made in the control panel, or an app's install) with OAuth scopes: a request
+ *   outside them gets 403; a `_read_only` scope allows GET only; webhooks need only the default scope;
+ *   a token sees and changes only the hooks its own API account created.
  * Orders carry names, emails, addresses and IPs so tests can prove none of it is kept.
  */
 
@@ -63,6 +69,8 @@ interface StoredOrder {
 
 interface Hook {
   id: number;
+  /** The API account that created it: hooks are visible only to the account that made them. */
+  account: string;
   scope: string;
   destination: string;
   headers: Record<string, string>;
@@ -83,9 +91,26 @@ export function bcMoney(minor: number, currency: string): string {
 /** RFC 2822, as V2 writes dates. */
 const rfc2822 = (iso: string) => new Date(iso).toUTCString().replace("GMT", "+0000");
 
+/** Which OAuth scope a REST path needs (null: the default scope every API account has). */
+function scopeFor(path: string): string | null {
+  if (/^\/v2\/orders|^\/v3\/orders/.test(path)) return "store_v2_orders";
+  if (path.startsWith("/v3/catalog")) return "store_v2_products";
+  if (path === "/v2/store") return "store_v2_information";
+  return null;
+}
+
+/** An API account's grant: its name (hooks belong to it) and OAuth scopes ("all": every one). */
+export interface ApiGrant {
+  account: string;
+  scopes: string[] | "all";
+}
+
 export class FakeBigCommerce {
   readonly storeHash: string;
+  /** The token of a store-level API account with every scope, made when the store opened. */
   readonly accessToken = randomBytes(16).toString("hex");
+  /** Every valid token of this store and the account it belongs to. */
+  readonly tokens = new Map<string, ApiGrant>([[this.accessToken, { account: "store-api", scopes: "all" }]]);
   readonly apiUrl: string;
   readonly orders = new Map<number, StoredOrder>();
   readonly hooks: Hook[] = [];
@@ -101,14 +126,29 @@ export class FakeBigCommerce {
   private left = this.quota;
   private windowStart = Date.now();
   private forced429 = 0;
-  private readonly server: Server;
+  private readonly server: Server | undefined;
   private nextHookId = 1;
   private nextRefundId = 700;
 
-  private constructor(server: Server, apiUrl: string, storeHash: string) {
+  /** A store without a server of its own is served by a FakeBigCommercePlatform (fake/platform.ts). */
+  constructor(server: Server | undefined, apiUrl: string, storeHash: string) {
     this.server = server;
     this.apiUrl = apiUrl;
     this.storeHash = storeHash;
+  }
+
+  /** A store-level API account, as the merchant makes one in Settings → API accounts. */
+  createApiAccount(scopes: string[], account = `store-api-${randomBytes(3).toString("hex")}`): string {
+    const token = randomBytes(16).toString("hex");
+    this.tokens.set(token, { account, scopes });
+    return token;
+  }
+
+  /** What an app's uninstall does: its token stops working and the hooks it created are deleted. */
+  removeAccount(account: string): void {
+    for (const [token, grant] of this.tokens) if (grant.account === account) this.tokens.delete(token);
+    for (let i = this.hooks.length - 1; i >= 0; i--)
+      if (this.hooks[i]!.account === account) this.hooks.splice(i, 1);
   }
 
   static async start(storeHash = "abc123def"): Promise<FakeBigCommerce> {
@@ -126,7 +166,8 @@ export class FakeBigCommerce {
   }
 
   stop(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    const server = this.server;
+    return server ? new Promise((resolve) => server.close(() => resolve())) : Promise.resolve();
   }
 
   /** The next `count` API requests get 429, as when other apps spent the store's shared quota. */
@@ -136,9 +177,10 @@ export class FakeBigCommerce {
   }
   private forcedResetMs = 300;
 
-  addHook(scope: string, destination: string, headers: Record<string, string>): Hook {
+  addHook(scope: string, destination: string, headers: Record<string, string>, account = "store-api"): Hook {
     const hook = {
       id: this.nextHookId++,
+      account,
       scope,
       destination,
       headers,
@@ -338,6 +380,21 @@ export class FakeBigCommerce {
     return status;
   }
 
+  /** The V2 order filters: dates in RFC 2822 or ISO 8601, both bounds included. */
+  private filteredOrders(params: URLSearchParams): StoredOrder[] {
+    const bound = (name: string, fallback: number) => {
+      const value = params.get(name);
+      return value ? Date.parse(value) : fallback;
+    };
+    const created = [bound("min_date_created", -Infinity), bound("max_date_created", Infinity)];
+    const modified = [bound("min_date_modified", -Infinity), bound("max_date_modified", Infinity)];
+    return [...this.orders.values()].filter((o) => {
+      const c = Date.parse(o.spec.createdAt);
+      const m = Date.parse(o.modifiedAt);
+      return c >= created[0]! && c <= created[1]! && m >= modified[0]! && m <= modified[1]!;
+    });
+  }
+
   private rateHeaders(): Record<string, string> {
     const now = Date.now();
     if (now - this.windowStart >= this.windowMs) {
@@ -356,7 +413,17 @@ export class FakeBigCommerce {
     const url = new URL(req.url ?? "/", this.apiUrl);
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const path = url.pathname.replace(`/stores/${this.storeHash}`, "");
+    await this.handle(req, res, url, url.pathname.replace(`/stores/${this.storeHash}`, ""), chunks);
+  }
+
+  /** One API request for this store; `path` is what follows `/stores/{hash}`. */
+  async handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    path: string,
+    chunks: Buffer[],
+  ): Promise<void> {
     const reply = (status: number, body?: unknown, headers: Record<string, string> = {}) => {
       this.requests.push({ method: req.method ?? "GET", path: `${path}${url.search}`, status });
       res.writeHead(status, {
@@ -366,8 +433,21 @@ export class FakeBigCommerce {
       res.end(body === undefined ? undefined : JSON.stringify(body));
     };
 
-    if (req.headers["x-auth-token"] !== this.accessToken) {
+    const grant = this.tokens.get(String(req.headers["x-auth-token"] ?? ""));
+    if (!grant) {
       return reply(401, [{ status: 401, message: "You are not authorized to access this resource." }]);
+    }
+    const needed = scopeFor(path);
+    if (
+      needed &&
+      grant.scopes !== "all" &&
+      !grant.scopes.includes(needed) &&
+      !(req.method === "GET" && grant.scopes.includes(`${needed}_read_only`))
+    ) {
+      return reply(403, {
+        status: 403,
+        title: "You don't have a required scope to access the endpoint",
+      });
     }
     if (this.forced429 > 0) {
       this.forced429--;
@@ -385,16 +465,29 @@ export class FakeBigCommerce {
 
     let match: RegExpExecArray | null;
     if (req.method === "GET" && path === "/v2/orders") {
-      const min = url.searchParams.get("min_date_modified");
-      const minMs = min ? Date.parse(min) : 0;
-      const limit = Number(url.searchParams.get("limit") ?? "50");
+      const limit = Math.min(250, Number(url.searchParams.get("limit") ?? "50"));
       const page = Number(url.searchParams.get("page") ?? "1");
-      const list = [...this.orders.values()]
-        .filter((o) => Date.parse(o.modifiedAt) >= minMs)
-        .sort((a, b) => Date.parse(a.modifiedAt) - Date.parse(b.modifiedAt))
+      const [field, direction] = (url.searchParams.get("sort") ?? "id:asc").split(":");
+      const key = (o: StoredOrder) =>
+        field === "date_modified"
+          ? Date.parse(o.modifiedAt)
+          : field === "date_created"
+            ? Date.parse(o.spec.createdAt)
+            : o.spec.id;
+      const list = this.filteredOrders(url.searchParams)
+        .sort((a, b) => (direction === "desc" ? key(b) - key(a) : key(a) - key(b)))
         .slice((page - 1) * limit, page * limit)
         .map((o) => this.orderJson(o));
       return list.length ? reply(200, list, headers) : reply(204, undefined, headers);
+    }
+    if (req.method === "GET" && path === "/v2/orders/count") {
+      const list = this.filteredOrders(url.searchParams);
+      const statuses = [...new Set(list.map((o) => o.statusId))].map((id) => ({
+        id,
+        name: id === 11 ? "Awaiting Fulfillment" : `Status ${id}`,
+        count: list.filter((o) => o.statusId === id).length,
+      }));
+      return reply(200, { statuses, count: list.length }, headers);
     }
     if (req.method === "GET" && (match = /^\/v2\/orders\/(\d+)$/.exec(path))) {
       const stored = this.orders.get(Number(match[1]));
@@ -441,6 +534,20 @@ export class FakeBigCommerce {
         })),
       }));
       return reply(200, { data, meta: {} }, headers);
+    }
+    if (req.method === "GET" && path === "/v3/catalog/products") {
+      const limit = Math.min(250, Number(url.searchParams.get("limit") ?? "50"));
+      const page = Number(url.searchParams.get("page") ?? "1");
+      const all = [...this.products.entries()];
+      const data = all.slice((page - 1) * limit, page * limit).map(([id, p]) => ({
+        id,
+        name: "Canvas Tote",
+        sku: p.sku,
+        inventory_level: p.level,
+        inventory_tracking: p.tracking,
+      }));
+      const pagination = { total: all.length, count: data.length, per_page: limit, current_page: page };
+      return reply(200, { data, meta: { pagination } }, headers);
     }
     if (req.method === "GET" && (match = /^\/v3\/catalog\/products\/(\d+)$/.exec(path))) {
       const product = this.products.get(Number(match[1]));
@@ -501,13 +608,15 @@ export class FakeBigCommerce {
       return reply(
         200,
         {
-          data: this.hooks.map((h) => ({
-            id: h.id,
-            scope: h.scope,
-            destination: h.destination,
-            is_active: h.is_active,
-            headers: h.headers,
-          })),
+          data: this.hooks
+            .filter((h) => h.account === grant.account)
+            .map((h) => ({
+              id: h.id,
+              scope: h.scope,
+              destination: h.destination,
+              is_active: h.is_active,
+              headers: h.headers,
+            })),
           meta: {},
         },
         headers,
@@ -523,7 +632,7 @@ export class FakeBigCommerce {
       if (!input.scope || !input.destination?.startsWith("http")) {
         return reply(422, { status: 422, title: "scope and destination are required" }, headers);
       }
-      const hook = this.addHook(input.scope, input.destination, input.headers ?? {});
+      const hook = this.addHook(input.scope, input.destination, input.headers ?? {}, grant.account);
       hook.is_active = input.is_active ?? true;
       return reply(
         200,
@@ -541,7 +650,7 @@ export class FakeBigCommerce {
       );
     }
     if (req.method === "PUT" && (match = /^\/v3\/hooks\/(\d+)$/.exec(path))) {
-      const hook = this.hooks.find((h) => h.id === Number(match![1]));
+      const hook = this.hooks.find((h) => h.id === Number(match![1]) && h.account === grant.account);
       if (!hook) return reply(404, { status: 404, title: "Webhook not found" }, headers);
       const change = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as {
         is_active?: boolean;

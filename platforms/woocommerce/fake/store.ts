@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { phpJson } from "./php-json.ts";
+import { wcAuth, type WcAuthAttempt } from "./wc-auth.ts";
 
 /**
  * A WooCommerce store as our tests see it, built from WooCommerce's documentation (REST API v3,
@@ -18,7 +19,13 @@ import { phpJson } from "./php-json.ts";
  *   with `per_page`/`page` and says `X-WP-Total` / `X-WP-TotalPages`; the API wants the REST key
  *   (HTTP Basic) and answers 401 `woocommerce_rest_cannot_view` without it;
  * - `date_*_gmt` are UTC without an offset; money is a decimal string with the store's decimals;
- *   refunds appear in the order as `{id, reason, total}` with a negative total.
+ *   refunds appear in the order as `{id, reason, total}` with a negative total;
+ * - `after` / `before` filter on the creation date (exclusive), `orderby` (`date` by default, `id`,
+ *   `modified`) and `order` (`desc` by default) sort, before paging;
+ * - a REST key has `read`, `write` or `read_write` permission: GET/HEAD need read, POST/PUT/PATCH/
+ *   DELETE need write, else 401 `woocommerce_rest_authentication_error`;
+ * - the application authentication endpoint (`/wc-auth/v1/authorize`, WooCommerce's WC_Auth) is in
+ *   ./wc-auth.ts.
  * Orders carry names, emails, addresses and IPs so tests can prove none of it is kept.
  */
 
@@ -71,6 +78,17 @@ interface Hook {
   timesDisabled: number;
 }
 
+export type KeyPermissions = "read" | "write" | "read_write";
+
+/** A row of `wp_woocommerce_api_keys`: made in Settings → Advanced → REST API, or by `/wc-auth/v1`. */
+export interface ApiKey {
+  keyId: number;
+  consumerKey: string;
+  consumerSecret: string;
+  permissions: KeyPermissions;
+  description: string;
+}
+
 const DECIMALS: Record<string, number> = { JPY: 0, KWD: 3, BHD: 3 };
 
 /** Money as WooCommerce prints it: the store's number of decimals (set per currency by the merchant). */
@@ -105,16 +123,69 @@ export class FakeWooCommerce {
   /** Settings → General: the store currency, and WordPress's time zone (an IANA name, or "" and an offset). */
   currency = "USD";
   timezoneString = "Europe/London";
-  /** A REST key created with "Read" permission: WooCommerce refuses it every write. */
+  /** The hand-made key (`consumerKey`) has "Read" permission: WooCommerce refuses it every write. */
   readOnlyKey = false;
   gmtOffset: number | string = 0;
+  /** WordPress's `home` option, what `/wp-json` and `X-WC-Webhook-Source` name; the fake's own address unless moved. */
+  homeUrl: string;
+  /** Settings → General → Site title. */
+  siteName = "Woo Test Shop";
+  /** REST keys: the one made by hand (`consumerKey`) and those the authentication endpoint creates. */
+  readonly keys: ApiKey[];
+  /** What the authentication endpoint did, for tests to read. */
+  readonly authAttempts: WcAuthAttempt[] = [];
+  /** Every REST call (method, path, query), for tests that count pages. */
+  readonly requests: { method: string; path: string; query: URLSearchParams }[] = [];
+  /** Added to every `GET /orders`, so a test can stop a long history half-way. */
+  ordersDelayMs = 0;
   private readonly server: Server;
   private nextHookId = 1;
   private nextRefundId = 9000;
+  private nextKeyId = 2;
+  private readonly auth = wcAuth(this);
 
   private constructor(server: Server, siteUrl: string) {
     this.server = server;
     this.siteUrl = siteUrl;
+    this.homeUrl = siteUrl;
+    this.keys = [
+      {
+        keyId: 1,
+        consumerKey: this.consumerKey,
+        consumerSecret: this.consumerSecret,
+        permissions: "read_write",
+        description: "Made by hand",
+      },
+    ];
+  }
+
+  /** Inserts a REST key as WC_Auth::create_keys does (`ck_`/`cs_` + 40 hex characters). */
+  createKey(permissions: KeyPermissions, description: string): ApiKey {
+    const key: ApiKey = {
+      keyId: this.nextKeyId++,
+      consumerKey: `ck_${randomBytes(20).toString("hex")}`,
+      consumerSecret: `cs_${randomBytes(20).toString("hex")}`,
+      permissions,
+      description,
+    };
+    this.keys.push(key);
+    return key;
+  }
+
+  deleteKey(keyId: number): void {
+    const at = this.keys.findIndex((k) => k.keyId === keyId);
+    if (at >= 0) this.keys.splice(at, 1);
+  }
+
+  /** Orders that were there before anyone connected: stored, no webhook fires. */
+  addHistory(specs: WooOrderSpec[]): void {
+    for (const spec of specs)
+      this.orders.set(spec.id, {
+        spec,
+        status: spec.status ?? "processing",
+        modifiedAt: spec.createdAt,
+        refunds: [],
+      });
   }
 
   static async start(): Promise<FakeWooCommerce> {
@@ -327,12 +398,26 @@ export class FakeWooCommerce {
     }
   }
 
-  private authorised(req: IncomingMessage): boolean {
-    const expected = `Basic ${Buffer.from(`${this.consumerKey}:${this.consumerSecret}`).toString("base64")}`;
-    return req.headers.authorization === expected;
+  /** The key named by HTTP Basic, when its secret matches. */
+  private authorised(req: IncomingMessage): ApiKey | null {
+    const [scheme, encoded] = (req.headers.authorization ?? "").split(" ");
+    if (scheme !== "Basic" || !encoded) return null;
+    const decoded = Buffer.from(encoded, "base64").toString("utf8");
+    const at = decoded.indexOf(":");
+    const key = this.keys.find((k) => k.consumerKey === decoded.slice(0, at));
+    return key && key.consumerSecret === decoded.slice(at + 1) ? key : null;
   }
 
-  private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  /** WC_REST_Authentication::check_permissions: reads need read, writes need write. */
+  private permitted(key: ApiKey, method: string): "read" | "write" | null {
+    // The hand-made key turned read-only by a test (`readOnlyKey`).
+    const permissions = key.keyId === 1 && this.readOnlyKey ? "read" : key.permissions;
+    if (method === "GET" || method === "HEAD")
+      return permissions === "read" || permissions === "read_write" ? null : "read";
+    return permissions === "write" || permissions === "read_write" ? null : "write";
+  }
+
+  send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
     res.writeHead(status, { "content-type": "application/json; charset=UTF-8", ...headers });
     res.end(phpJson(body));
   }
@@ -341,19 +426,25 @@ export class FakeWooCommerce {
     const url = new URL(req.url ?? "/", this.siteUrl);
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (url.pathname.startsWith("/wc-auth/v1/")) return this.auth.serve(url, res);
     if (url.pathname === "/wp-json/" || url.pathname === "/wp-json") {
-      // WordPress's REST index is public and names the site's zone (or only its offset).
+      // WordPress's REST index is public: the site's name, its `home` (what webhooks name as their
+      // source), its zone (or only its offset) and the REST namespaces its plugins register.
       return this.send(res, 200, {
-        name: "Woo Test Shop",
-        url: this.siteUrl,
-        home: this.siteUrl,
+        name: this.siteName,
+        description: "Just another WordPress site",
+        url: this.homeUrl,
+        home: this.homeUrl,
         gmt_offset: this.gmtOffset,
         timezone_string: this.timezoneString,
-        namespaces: ["wp/v2", "wc/v3"],
+        namespaces: ["oembed/1.0", "wc/store/v1", "wc/v3", "wc-analytics", "wp/v2"],
+        authentication: [],
+        routes: {},
       });
     }
     if (!url.pathname.startsWith("/wp-json/wc/v3/")) return this.send(res, 404, { code: "rest_no_route" });
-    if (!this.authorised(req)) {
+    const key = this.authorised(req);
+    if (!key) {
       return this.send(res, 401, {
         code: "woocommerce_rest_cannot_view",
         message: "Sorry, you cannot list resources.",
@@ -361,18 +452,36 @@ export class FakeWooCommerce {
       });
     }
     const path = url.pathname.slice("/wp-json/wc/v3".length);
+    this.requests.push({ method: req.method ?? "GET", path, query: url.searchParams });
+    const missing = this.permitted(key, req.method ?? "GET");
+    if (missing) {
+      return this.send(res, 401, {
+        code: "woocommerce_rest_authentication_error",
+        message: `The API key provided does not have ${missing} permissions.`,
+        data: { status: 401 },
+      });
+    }
     if (req.method === "GET" && path === "/orders") {
-      const after = url.searchParams.get("modified_after");
+      if (this.ordersDelayMs) await new Promise((r) => setTimeout(r, this.ordersDelayMs));
       const gmtDates = url.searchParams.get("dates_are_gmt") === "true";
       // The fake's site zone is UTC, so local and GMT filters agree; a real site would differ without the flag.
-      const afterMs = after
-        ? Date.parse(gmtDates || /Z$/.test(after) ? `${after.replace(/Z$/, "")}Z` : `${after}Z`)
-        : 0;
+      const ms = (name: string) => {
+        const value = url.searchParams.get(name);
+        if (!value) return null;
+        return Date.parse(gmtDates || /Z$/.test(value) ? `${value.replace(/Z$/, "")}Z` : `${value}Z`);
+      };
+      const [modifiedAfter, after, before] = [ms("modified_after"), ms("after"), ms("before")];
       const perPage = Math.min(100, Number(url.searchParams.get("per_page") ?? "10"));
       const page = Number(url.searchParams.get("page") ?? "1");
+      const orderby = url.searchParams.get("orderby") ?? "date";
+      const direction = url.searchParams.get("order") === "asc" ? 1 : -1;
+      const sortKey = (o: StoredOrder) =>
+        orderby === "id" ? o.spec.id : Date.parse(orderby === "modified" ? o.modifiedAt : o.spec.createdAt);
       const matching = [...this.orders.values()]
-        .filter((o) => Date.parse(o.modifiedAt) > afterMs)
-        .sort((a, b) => Date.parse(a.modifiedAt) - Date.parse(b.modifiedAt));
+        .filter((o) => modifiedAfter === null || Date.parse(o.modifiedAt) > modifiedAfter)
+        .filter((o) => after === null || Date.parse(o.spec.createdAt) > after)
+        .filter((o) => before === null || Date.parse(o.spec.createdAt) < before)
+        .sort((a, b) => direction * (sortKey(a) - sortKey(b)) || direction * (a.spec.id - b.spec.id));
       const slice = matching.slice((page - 1) * perPage, page * perPage).map((o) => this.payload(o.spec.id));
       return this.send(res, 200, slice, {
         "x-wp-total": String(matching.length),
@@ -390,13 +499,6 @@ export class FakeWooCommerce {
         200,
         list.map((h) => ({ id: h.id, status: h.status, topic: h.topic, delivery_url: h.deliveryUrl })),
       );
-    }
-    if (this.readOnlyKey && req.method !== "GET") {
-      return this.send(res, 401, {
-        code: "woocommerce_rest_cannot_edit",
-        message: "Sorry, you are not allowed to edit this resource.",
-        data: { status: 401 },
-      });
     }
     if (req.method === "POST" && path === "/webhooks") {
       const input = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as {

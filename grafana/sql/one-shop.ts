@@ -1,39 +1,17 @@
+import { chosen, CHOICE_QUERIES } from "./chosen.ts";
+import { change, localDayStart, localSameTime, NOW, shiftLocalDays, SPANS } from "./local-day.ts";
+
 /**
- * The live-sales metrics as QuestDB SQL, defined once for every panel (and any other reader).
- * They are written for Grafana with the QuestDB data source: `$shop`, `${tz}` and `${minor}` are
- * dashboard variables (the shop, its IANA zone and minor units per major unit, from `shops`), and
- * `$__toTime`, `$__timeFilter(...)`, `$__sampleByInterval` are the data source's macros.
- *
- * "Now" is the end of the dashboard's time range, but never later than the clock, so the default
- * range (today) compares up to this minute and a range ending in the past compares as of that moment.
- * "Today" runs from the store's local midnight to now; "same time yesterday" from yesterday's local
- * midnight to the same wall-clock time yesterday; likewise seven days back. QuestDB's `to_timezone` /
- * `to_utc` apply the zone's rules, so a 23- or 25-hour DST day is counted as the store's day.
+ * The live-sales metrics for one shop as QuestDB SQL, defined once for every panel that shows one
+ * shop. `$shop` is the chosen shop and `${shop_platform}`, `${tz}`, `${minor}` are hidden dashboard
+ * variables read from `shops` (its platform, IANA zone and minor units per major unit): every filter
+ * names platform and shop, since a shop is only unique within its platform. `$__toTime`,
+ * `$__timeFilter(...)`, `$__sampleByInterval` are the QuestDB data source's macros.
  * Windows are minutes: a span includes the minute windows that start before its end.
  */
-export const NOW = "least(now(), $__toTime)";
-const SHOP = "'$shop'";
+const SHOP = "platform = '${shop_platform}' AND shop = '$shop'";
 const TZ = "'${tz}'";
 const MINOR = "${minor}";
-
-const localNow = `to_timezone(${NOW}, ${TZ})`;
-
-/** The UTC instant of the store's local midnight `daysBack` days before today. */
-export function localDayStart(daysBack: number): string {
-  const midnight = `timestamp_floor('d', ${localNow})`;
-  return `to_utc(${daysBack ? `dateadd('d', ${-daysBack}, ${midnight})` : midnight}, ${TZ})`;
-}
-
-/** The UTC instant of the same local wall-clock time as now, `daysBack` days before. */
-export function localSameTime(daysBack: number): string {
-  return daysBack ? `to_utc(dateadd('d', ${-daysBack}, ${localNow}), ${TZ})` : NOW;
-}
-
-export const SPANS = [
-  { daysBack: 0, label: "Today" },
-  { daysBack: 1, label: "Same time yesterday" },
-  { daysBack: 7, label: "Same time last week" },
-] as const;
 
 /** One row of totals for local midnight → now, `daysBack` days back. */
 export function spanTotals(daysBack: number): string {
@@ -50,7 +28,7 @@ export function spanTotals(daysBack: number): string {
     .map(sum)
     .join(", ")}
   FROM sales_1m
-  WHERE shop = ${SHOP} AND ts >= ${localDayStart(daysBack)} AND ts < ${localSameTime(daysBack)}`;
+  WHERE ${SHOP} AND ts >= ${localDayStart(daysBack, TZ)} AND ts < ${localSameTime(daysBack, TZ)}`;
 }
 
 const money = (minor: string) => `cast(${minor} AS double) / ${MINOR}`;
@@ -74,11 +52,6 @@ export const METRICS = {
   net: { title: "Net revenue", sql: (p: string) => money(`${p}.net_minor`) },
 } as const;
 export type MetricName = keyof typeof METRICS;
-
-/** Relative change as a fraction; NULL when the base is zero or missing. */
-function change(now: string, base: string): string {
-  return `CASE WHEN ${base} <> 0 THEN (cast(${now} AS double) - ${base}) / abs(${base}) END`;
-}
 
 /** Today's value of a metric with its change against the same time yesterday and last week. */
 export function metricComparison(metric: MetricName): string {
@@ -110,13 +83,12 @@ FROM (${spanTotals(daysBack)}) p`,
  * a DST change. Today's curve stops at now; the others run their whole day.
  */
 export function revenueCurve(daysBack: 0 | 1 | 7, label: string): string {
-  const time = daysBack ? `to_utc(dateadd('d', ${daysBack}, to_timezone(ts, ${TZ})), ${TZ})` : "ts";
-  const end = daysBack ? localDayStart(daysBack - 1) : NOW;
+  const end = daysBack ? localDayStart(daysBack - 1, TZ) : NOW;
   return `SELECT time, ${money("cumulative")} AS "${label}"
 FROM (
-  SELECT ${time} AS time, sum(revenue_minor) OVER (ORDER BY ts) AS cumulative
+  SELECT ${shiftLocalDays("ts", daysBack, TZ)} AS time, sum(revenue_minor) OVER (ORDER BY ts) AS cumulative
   FROM sales_1m
-  WHERE shop = ${SHOP} AND ts >= ${localDayStart(daysBack)} AND ts < ${end}
+  WHERE ${SHOP} AND ts >= ${localDayStart(daysBack, TZ)} AND ts < ${end}
 ) ORDER BY time`;
 }
 
@@ -124,7 +96,7 @@ FROM (
 export function ordersPerMinute(): string {
   return `SELECT ts AS time, sum(orders_created) * 60000.0 / $__interval_ms AS "Orders per minute"
 FROM sales_1m
-WHERE shop = ${SHOP} AND $__timeFilter(ts)
+WHERE ${SHOP} AND $__timeFilter(ts)
 SAMPLE BY $__sampleByInterval FILL(0) ALIGN TO CALENDAR`;
 }
 
@@ -132,17 +104,21 @@ SAMPLE BY $__sampleByInterval FILL(0) ALIGN TO CALENDAR`;
 export function topProducts(limit = 10): string {
   return `SELECT sku AS "SKU", sum(quantity) AS "Units", ${money("sum(total_minor)")} AS "Revenue"
 FROM order_lines
-WHERE shop = ${SHOP} AND created_at >= ${localDayStart(0)} AND created_at < ${NOW}
+WHERE ${SHOP} AND created_at >= ${localDayStart(0, TZ)} AND created_at < ${NOW}
   AND test = false AND status = 'sale'
 GROUP BY sku
 ORDER BY "Units" DESC, "SKU"
 LIMIT ${limit}`;
 }
 
-/** Dashboard variables: the shop, then what `shops` says of it. */
+/**
+ * Dashboard variables, in the order Grafana resolves them: the platforms (several, or All), one shop
+ * on them, then what `shops` says of that shop. `shops` holds one row per shop.
+ */
 export const VARIABLE_QUERIES = {
-  shop: "SELECT shop FROM shops ORDER BY shop",
-  tz: `SELECT timezone FROM shops WHERE shop = ${SHOP}`,
-  minor: `SELECT coalesce(minor_per_unit, 100) FROM shops WHERE shop = ${SHOP}`,
-  currency: `SELECT currency FROM shops WHERE shop = ${SHOP}`,
+  ...CHOICE_QUERIES,
+  shop_platform: `SELECT platform FROM shops WHERE ${chosen("platform")} AND shop = '$shop'`,
+  tz: `SELECT timezone FROM shops WHERE ${SHOP}`,
+  minor: `SELECT coalesce(minor_per_unit, 100) FROM shops WHERE ${SHOP}`,
+  currency: `SELECT currency FROM shops WHERE ${SHOP}`,
 } as const;
