@@ -12,7 +12,8 @@ import {
 
 /**
  * The demo BigCommerce store's REST API, answering what the processors' fetchers and catch-up ask
- * (`/stores/<hash>/v2/orders…`, `/v3/orders/<id>/payment_actions/refunds`, `/v3/catalog/…`,
+ * (`/stores/<hash>/v2/orders…` by modification or creation time, `/v2/orders/count`,
+ * `/v3/orders/<id>/payment_actions/refunds`, `/v3/catalog/…`,
  * `/v2/store`, `/v3/hooks`) from the demo's own state, the way BigCommerce does: `X-Auth-Token`
  * required (401 otherwise); every answer carries `X-Rate-Limit-Requests-Quota`, `-Requests-Left`,
  * `-Time-Window-Ms` and `-Time-Reset-Ms`; past the quota, 429 until the window resets; V2 lists page
@@ -91,14 +92,34 @@ export async function startBigCommerceApi(
       const slice = items.slice((number - 1) * limit, number * limit);
       return slice.length ? [200, slice] : [204, undefined];
     };
-    if (method === "GET" && path === "/v2/orders") {
-      const min = query.get("min_date_modified");
-      const minMs = min ? Date.parse(min) : 0;
-      if (Number.isNaN(minMs))
-        return [400, [{ status: 400, message: "The field 'min_date_modified' is invalid." }]];
+    if (method === "GET" && (path === "/v2/orders" || path === "/v2/orders/count")) {
+      // V2 filters: modified (the catch-up) or created (a connected store's history), seconds precision.
+      const bounds = {
+        minModified: query.get("min_date_modified"),
+        minCreated: query.get("min_date_created"),
+        maxCreated: query.get("max_date_created"),
+      };
+      const ms: Record<string, number> = {};
+      for (const [name, value] of Object.entries(bounds)) {
+        if (value === null) continue;
+        ms[name] = Date.parse(value);
+        if (Number.isNaN(ms[name]))
+          return [400, [{ status: 400, message: `The date filter '${value}' is invalid.` }]];
+      }
+      const second = (at: number) => Math.floor(at / 1000) * 1000;
       const list = [...state.orders.values()]
-        .filter((o) => Math.floor(o.modifiedAt / 1000) * 1000 >= minMs)
-        .sort((a, b) => a.modifiedAt - b.modifiedAt || a.spec.orderNumber - b.spec.orderNumber);
+        .filter(
+          (o) =>
+            (ms.minModified === undefined || second(o.modifiedAt) >= ms.minModified) &&
+            (ms.minCreated === undefined || second(o.spec.createdAt) >= ms.minCreated) &&
+            (ms.maxCreated === undefined || second(o.spec.createdAt) <= ms.maxCreated),
+        )
+        .sort((a, b) =>
+          query.get("sort") === "id:asc"
+            ? a.spec.orderNumber - b.spec.orderNumber
+            : a.modifiedAt - b.modifiedAt || a.spec.orderNumber - b.spec.orderNumber,
+        );
+      if (path === "/v2/orders/count") return [200, { count: list.length }];
       return page(list.map((o) => bcOrderJson(o, shop, apiBase)));
     }
     if (method === "GET" && (match = /^\/v2\/orders\/(\d+)$/.exec(path))) {

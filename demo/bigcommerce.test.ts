@@ -155,6 +155,20 @@ describe("demo BigCommerce shop", () => {
     expect(new Set(ids).size).toBe(expected);
   });
 
+  it("pages a store's history by creation time, with the count the connect flow shows progress by", async () => {
+    const window = { from: new Date(START + DAY), to: new Date(START + 3 * DAY) };
+    const expected = [...state.orders.values()].filter(
+      (o) => o.spec.createdAt >= window.from.getTime() && o.spec.createdAt < window.to.getTime(),
+    ).length;
+    const first = await fetcher.historyPage!(window, 1, new Date().toISOString());
+    expect(first.totalOrders).toBe(expected);
+    expect(first.totalPages).toBe(Math.ceil(expected / 250));
+    let ids = first.events.length;
+    for (let page = 2; page <= first.totalPages; page++)
+      ids += (await fetcher.historyPage!(window, page, new Date().toISOString())).events.length;
+    expect(ids).toBe(expected);
+  });
+
   it("tells the catch-up the store's currency and zone", async () => {
     expect(await fetcher.shopInfo()).toEqual({
       currency: "GBP",
