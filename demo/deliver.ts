@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import type { Webhook } from "./store.ts";
+import type { Webhook } from "./feed.ts";
 
 /** The Admin API version the demo store's subscriptions use (sent as X-Shopify-API-Version). */
 export const DEMO_API_VERSION = "2026-10";
@@ -30,8 +30,8 @@ export function shopifyHeaders(
 
 export interface DeliveryOptions {
   url: string;
-  secret: string;
-  shop: string;
+  /** The platform's headers for this webhook, its signature among them. */
+  headers(webhook: Webhook, body: string): Record<string, string>;
   /** Attempts before giving up on one webhook (Shopify retries for hours; the demo is less patient). */
   attempts?: number;
   /** Checked before each webhook and each retry: a shutdown stops sending without waiting for the rest. */
@@ -39,12 +39,13 @@ export interface DeliveryOptions {
 }
 
 /**
- * POSTs a webhook the way Shopify does and retries on anything but a 2xx, with back-off: a 503
- * from ingest means "broker busy, come back", exactly what Shopify would do with it.
+ * POSTs a webhook the way its platform does and retries on anything but a 2xx, with back-off: a 503
+ * from ingest means "broker busy, come back", and Shopify and BigCommerce do retry. (WooCommerce
+ * does not; the demo does anyway rather than lose its own orders.)
  */
 export async function deliver(webhook: Webhook, options: DeliveryOptions): Promise<number> {
   const body = webhook.render();
-  const headers = shopifyHeaders(options.secret, options.shop, webhook, body);
+  const headers = options.headers(webhook, body);
   const attempts = options.attempts ?? 8;
   let last = "";
   for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -64,17 +65,17 @@ export async function deliver(webhook: Webhook, options: DeliveryOptions): Promi
   throw new Error(`${webhook.topic} ${webhook.eventId} not accepted by ${options.url}: ${last}`);
 }
 
-/** Delivers webhooks with at most `concurrency` in flight; resolves with how many were accepted. */
+/** Delivers webhooks, each to its own destination, with at most `concurrency` in flight; resolves with how many were accepted. */
 export async function deliverAll(
-  webhooks: Webhook[],
-  options: DeliveryOptions & { concurrency: number; progress?: (done: number) => void },
+  webhooks: { webhook: Webhook; to: DeliveryOptions }[],
+  options: { concurrency: number; stopped?: () => boolean; progress?: (done: number) => void },
 ): Promise<number> {
   let next = 0;
   let done = 0;
   const worker = async () => {
     while (next < webhooks.length && !options.stopped?.()) {
-      const webhook = webhooks[next++]!;
-      await deliver(webhook, options);
+      const { webhook, to } = webhooks[next++]!;
+      await deliver(webhook, { ...to, stopped: options.stopped });
       done++;
       options.progress?.(done);
     }

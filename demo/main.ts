@@ -3,69 +3,141 @@ import { dirname } from "node:path";
 import { loadConfig } from "../core/config.ts";
 import { createLogger } from "../core/log.ts";
 import { onShutdown } from "../core/shutdown.ts";
+import { startBigCommerceApi, type BigCommerceApi } from "./bigcommerce-api.ts";
 import { demoEnv } from "./config.ts";
 import { deliver, deliverAll, type DeliveryOptions } from "./deliver.ts";
-import { planRun, type DemoState } from "./plan.ts";
-import { DemoStore, type Webhook } from "./store.ts";
+import type { Webhook } from "./feed.ts";
+import { ORDER_CREATED_TOPIC, outletFor, type Outlet } from "./outlets.ts";
+import {
+  parseStates,
+  planRun,
+  serialiseStates,
+  type DemoState,
+  type DemoStates,
+  type RunPlan,
+} from "./plan.ts";
+import { demoShops } from "./shops.ts";
+import { DemoStore } from "./store.ts";
 
 /**
- * The demo store: a simulated Shopify shop posting signed webhooks to ingest's public endpoint,
- * first a week of history as fast as ingest takes it, then live, in real time.
+ * The demo store: simulated shops on Shopify, WooCommerce and BigCommerce posting their webhooks to
+ * ingest's public endpoints, signed as each platform signs them — first a week of history as fast
+ * as ingest takes it, then live, in real time. The BigCommerce shop's API is served from here too,
+ * because its webhooks only say what changed and the processors fetch the rest.
  */
 const log = createLogger("demo");
 let stopping = false;
 const config = loadConfig(demoEnv);
-const delivery: DeliveryOptions = {
-  url: new URL("/webhooks/shopify", config.DEMO_INGEST_URL).href,
-  secret: config.SHOPIFY_API_SECRET,
-  shop: config.DEMO_SHOP,
-  stopped: () => stopping,
-};
-const wanted = {
-  seed: config.DEMO_SEED,
-  shop: config.DEMO_SHOP,
-  ordersPerMinute: config.DEMO_ORDERS_PER_MINUTE,
-  timeZone: config.DEMO_TIME_ZONE,
-};
 
-function readState(): DemoState | undefined {
+interface RunningShop {
+  outlet: Outlet;
+  plan: RunPlan;
+  store: DemoStore;
+  wanted: Pick<DemoState, "seed" | "shop" | "ordersPerMinute" | "timeZone">;
+  delivery: DeliveryOptions;
+}
+
+function readStates(): DemoStates {
   try {
-    return JSON.parse(readFileSync(config.DEMO_STATE_FILE, "utf8")) as DemoState;
+    return parseStates(JSON.parse(readFileSync(config.DEMO_STATE_FILE, "utf8")));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT")
       log.warn({ err: String(err) }, "demo state unreadable, starting over");
-    return undefined;
+    return {};
   }
 }
 
-function saveState(sentUntil: number): void {
+const states = readStates();
+const now = Date.now();
+const shops: RunningShop[] = demoShops(config).map((shop) => {
+  const outlet = outletFor(shop, config);
+  const wanted = {
+    seed: shop.seed,
+    shop: shop.shop,
+    ordersPerMinute: shop.ordersPerMinute,
+    timeZone: shop.timeZone,
+  };
+  const plan = planRun(states[shop.platform], wanted, config.DEMO_HISTORY_DAYS, now);
+  const store = new DemoStore({
+    ...wanted,
+    ...shop.store,
+    currency: shop.currency,
+    start: plan.start,
+    viralAt: plan.viralAt,
+    feed: outlet.feed,
+  });
+  store.advance(plan.sendFrom - 1); // earlier runs sent these: rebuild stock, follow-ups and platform state only
+  return {
+    outlet,
+    plan,
+    store,
+    wanted,
+    delivery: { url: outlet.url, headers: outlet.headers, stopped: () => stopping },
+  };
+});
+
+function saveStates(sentUntil: number): void {
   mkdirSync(dirname(config.DEMO_STATE_FILE), { recursive: true });
-  const state: DemoState = { ...wanted, start: plan.start, viralAt: plan.viralAt, sentUntil };
-  writeFileSync(config.DEMO_STATE_FILE, JSON.stringify(state, null, 2));
+  for (const { outlet, wanted, plan } of shops) {
+    states[outlet.shop.platform] = { ...wanted, start: plan.start, viralAt: plan.viralAt, sentUntil };
+  }
+  writeFileSync(config.DEMO_STATE_FILE, serialiseStates(states));
 }
 
-const plan = planRun(readState(), wanted, config.DEMO_HISTORY_DAYS, Date.now());
-const store = new DemoStore({ ...wanted, start: plan.start, viralAt: plan.viralAt });
-store.advance(plan.sendFrom - 1); // earlier runs sent these: rebuild stock and pending follow-ups only
+const historyUntil = Date.now();
+// Newest day first: today's and yesterday's panels fill within seconds, the older days follow.
+// Ingest and the processors take webhooks in any order (stale updates never overwrite newer ones).
+const history = shops
+  .flatMap((s) => s.store.advance(historyUntil).map((webhook) => ({ webhook, to: s.delivery, shop: s })))
+  .map((item, i) => ({ item, i, day: Math.floor((historyUntil - item.webhook.at) / 86_400_000) }))
+  .sort((a, b) => a.day - b.day || a.item.webhook.at - b.item.webhook.at || a.i - b.i)
+  .map(({ item }) => item);
+
+// BigCommerce's API answers from the state the simulation just reached, as the real one would.
+let api: BigCommerceApi | undefined;
+const bigCommerce = shops.find((s) => s.outlet.bigCommerce);
+if (bigCommerce) {
+  api = await startBigCommerceApi(
+    {
+      state: bigCommerce.outlet.bigCommerce!,
+      storeHash: bigCommerce.outlet.shop.shop,
+      accessToken: config.BIGCOMMERCE_ACCESS_TOKEN!,
+      destination: bigCommerce.outlet.url,
+      webhookSecret: config.BIGCOMMERCE_WEBHOOK_SECRET!,
+      quota: config.DEMO_BIGCOMMERCE_QUOTA,
+    },
+    { port: config.DEMO_BIGCOMMERCE_API_PORT! },
+  );
+  log.info(
+    { store: bigCommerce.outlet.shop.shop, api: api.url, quotaPer30s: config.DEMO_BIGCOMMERCE_QUOTA },
+    "demo store: BigCommerce API serving",
+  );
+}
 
 const inFlight = new Set<Promise<unknown>>();
 onShutdown(log, async () => {
   stopping = true;
   await Promise.allSettled(inFlight);
+  await api?.close();
 });
 
-const historyUntil = Date.now();
-// Newest day first: today's and yesterday's panels fill within seconds, the older days follow.
-// Ingest and the processors take webhooks in any order (stale updates never overwrite newer ones).
-const history = newestDayFirst(store.advance(historyUntil));
+await waitForIngest(config.DEMO_INGEST_URL);
+
+const isOrder = (webhook: Webhook, shop: RunningShop) =>
+  webhook.topic === ORDER_CREATED_TOPIC[shop.outlet.shop.platform];
 log.info(
   {
-    shop: config.DEMO_SHOP,
-    ingest: delivery.url,
-    from: new Date(plan.sendFrom).toISOString(),
+    ingest: config.DEMO_INGEST_URL,
     webhooks: history.length,
-    orders: history.filter((w) => w.topic === "orders/create").length,
-    viralAt: plan.viralAt.map((t) => new Date(t).toISOString()),
+    shops: shops.map((s) => ({
+      platform: s.outlet.shop.platform,
+      shop: s.outlet.shop.shop,
+      currency: s.outlet.shop.currency,
+      timeZone: s.outlet.shop.timeZone,
+      from: new Date(s.plan.sendFrom).toISOString(),
+      orders: history.filter((h) => h.shop === s && isOrder(h.webhook, s)).length,
+      viralAt: s.plan.viralAt.map((t) => new Date(t).toISOString()),
+    })),
   },
   "demo store: sending history",
 );
@@ -73,14 +145,14 @@ const began = performance.now();
 let lastLog = began;
 let failed = 0;
 const historySent = deliverAll(history, {
-  ...delivery,
   concurrency: config.DEMO_CONCURRENCY,
+  stopped: () => stopping,
   progress: (done) => {
-    const now = performance.now();
-    if (now - lastLog < 2000 && done < history.length) return;
-    lastLog = now;
+    const t = performance.now();
+    if (t - lastLog < 2000 && done < history.length) return;
+    lastLog = t;
     log.info(
-      { sent: done, of: history.length, perSecond: Math.round(done / ((now - began) / 1000)) },
+      { sent: done, of: history.length, perSecond: Math.round(done / ((t - began) / 1000)) },
       "demo store: history",
     );
   },
@@ -91,7 +163,7 @@ const historySent = deliverAll(history, {
       log.warn({ sent, of: history.length }, "demo store: stopped before the history was sent");
       return;
     }
-    saveState(historyUntil);
+    saveStates(historyUntil);
     log.info({ seconds: Math.round((performance.now() - began) / 100) / 10 }, "demo store: history sent");
   },
   (err: unknown) => {
@@ -101,13 +173,6 @@ const historySent = deliverAll(history, {
 );
 inFlight.add(historySent);
 
-function newestDayFirst(webhooks: Webhook[]): Webhook[] {
-  const day = (w: Webhook) => Math.floor((historyUntil - w.at) / 86_400_000);
-  return webhooks
-    .map((w, i) => ({ w, i }))
-    .sort((a, b) => day(a.w) - day(b.w) || a.i - b.i)
-    .map(({ w }) => w);
-}
 let sentLastMinute = 0;
 let ordersLastMinute = 0;
 setInterval(() => {
@@ -121,21 +186,43 @@ let historyDone = false;
 void historySent.then(() => (historyDone = failed === 0));
 while (!stopping) {
   const until = Date.now();
-  for (const webhook of store.advance(until)) {
-    const sent = deliver(webhook, delivery).then(
-      () => {
-        sentLastMinute++;
-        if (webhook.topic === "orders/create") ordersLastMinute++;
-      },
-      (err: unknown) => log.error({ err: String(err) }, "demo store: webhook not delivered"),
-    );
-    inFlight.add(sent);
-    void sent.finally(() => inFlight.delete(sent));
+  for (const shop of shops) {
+    for (const webhook of shop.store.advance(until)) {
+      const sent = deliver(webhook, shop.delivery).then(
+        () => {
+          sentLastMinute++;
+          if (isOrder(webhook, shop)) ordersLastMinute++;
+        },
+        (err: unknown) => log.error({ err: String(err) }, "demo store: webhook not delivered"),
+      );
+      inFlight.add(sent);
+      void sent.finally(() => inFlight.delete(sent));
+    }
   }
   // The state file says "sent up to here" only once the history is in.
   if (!failed && historyDone && until - lastSaved >= 10_000) {
-    saveState(until);
+    saveStates(until);
     lastSaved = until;
   }
   await new Promise((r) => setTimeout(r, 500));
+}
+
+/** The start command may start the demo before ingest (BigCommerce's API must answer first): wait for it. */
+async function waitForIngest(base: string): Promise<void> {
+  let said = false;
+  while (!stopping) {
+    try {
+      const response = await fetch(new URL("/readyz", base), { signal: AbortSignal.timeout(2000) });
+      await response.body?.cancel();
+      if (response.ok) return;
+    } catch (err) {
+      if (!said)
+        log.info(
+          { ingest: base, err: String((err as Error).cause ?? err) },
+          "demo store: waiting for ingest",
+        );
+      said = true;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }

@@ -1,3 +1,5 @@
+import type { DemoPlatform } from "./config.ts";
+
 /**
  * Where a demo run starts. The first run sends `historyDays` of history; a restart replays the same
  * store silently up to what it had sent and fills only the gap, so orders are never sent twice
@@ -49,4 +51,21 @@ export function planRun(
   // A viral day in the history too, so velocity panels have a spike to show from the first minute.
   if (now - start >= DAY) viralAt.unshift(start + Math.round((now - start) * 0.45));
   return { start, viralAt, sendFrom: start };
+}
+
+/** What the state file holds: each shop's state under its platform. */
+export type DemoStates = Partial<Record<DemoPlatform, DemoState>>;
+
+/**
+ * Reads the state file's contents. A file written before the demo ran WooCommerce and BigCommerce
+ * shops holds the Shopify shop's state alone: it stays the Shopify shop's, and the new shops start fresh.
+ */
+export function parseStates(json: unknown): DemoStates {
+  if (typeof json !== "object" || json === null) return {};
+  if ("seed" in json) return { shopify: json as DemoState };
+  return ((json as { shops?: DemoStates }).shops ?? {}) as DemoStates;
+}
+
+export function serialiseStates(states: DemoStates): string {
+  return JSON.stringify({ shops: states }, null, 2);
 }

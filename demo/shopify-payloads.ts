@@ -1,6 +1,18 @@
 import { createHash } from "node:crypto";
 import type { Product } from "./catalogue.ts";
 import { shopifyTime } from "./rhythm.ts";
+import {
+  orderTotals,
+  type CheckoutSpec,
+  type LineSpec,
+  type OrderSpec,
+  type RefundSpec,
+  type ShopContext,
+  type Shopper,
+} from "./specs.ts";
+
+// The benchmark builds its corpus from these payloads and their spec.
+export type { OrderSpec } from "./specs.ts";
 
 /**
  * Webhook bodies shaped like the REST resources Shopify delivers (API 2026-10), including the
@@ -8,59 +20,6 @@ import { shopifyTime } from "./rhythm.ts";
  * the benchmark post payloads of a real store's size (≈ 9 KB for an order). The people in them are
  * invented; ingest strips them before anything is stored. Ids stay below 2^53, as Shopify's do.
  */
-
-export interface Shopper {
-  id: number;
-  firstName: string;
-  lastName: string;
-  email: string;
-  city: string;
-  province: string;
-  provinceCode: string;
-  zip: string;
-  ordersCount: number;
-}
-
-export interface LineSpec {
-  lineId: number;
-  product: Product;
-  quantity: number;
-  discountCents: number;
-}
-
-export interface OrderSpec {
-  orderId: number;
-  orderNumber: number;
-  checkoutId: number;
-  createdAt: number;
-  updatedAt: number;
-  cancelledAt: number | null;
-  financialStatus: "pending" | "paid" | "partially_refunded" | "refunded" | "voided";
-  lines: LineSpec[];
-  discountCode: string | null;
-  discountCents: number;
-  shippingCents: number;
-  taxCents: number;
-  shopper: Shopper;
-  /** Only for orders cancelled after payment: the refund that returned the money. */
-  refunds: RefundSpec[];
-}
-
-export interface RefundSpec {
-  refundId: number;
-  orderId: number;
-  createdAt: number;
-  lines: { lineId: number; product: Product; quantity: number; subtotalCents: number }[];
-  amountCents: number;
-  transactionId: number;
-}
-
-export interface ShopContext {
-  shop: string;
-  currency: string;
-  timeZone: string;
-  locationId: number;
-}
 
 /** Cents to Shopify's decimal string. The demo shop's currencies have two decimals. */
 export function money(cents: number): string {
@@ -78,20 +37,6 @@ const set = (cents: number, currency: string) => ({
   shop_money: { amount: money(cents), currency_code: currency },
   presentment_money: { amount: money(cents), currency_code: currency },
 });
-
-export function orderTotals(spec: Pick<OrderSpec, "lines" | "discountCents" | "shippingCents" | "taxCents">) {
-  const lineTotal = spec.lines.reduce(
-    (sum, l) => sum + l.product.priceCents * l.quantity - l.discountCents,
-    0,
-  );
-  const subtotal = lineTotal - spec.discountCents;
-  return {
-    lineTotal,
-    subtotal,
-    total: subtotal + spec.shippingCents + spec.taxCents,
-    discounts: spec.discountCents + spec.lines.reduce((sum, l) => sum + l.discountCents, 0),
-  };
-}
 
 function address(s: Shopper) {
   return {
@@ -407,13 +352,6 @@ export function inventoryLevelPayload(
     updated_at: shopifyTime(at, ctx.timeZone),
     admin_graphql_api_id: `gid://shopify/InventoryLevel/${ctx.locationId}?inventory_item_id=${product.inventoryItemId}`,
   };
-}
-
-export interface CheckoutSpec {
-  checkoutId: number;
-  createdAt: number;
-  lines: LineSpec[];
-  shopper: Shopper;
 }
 
 export function checkoutPayload(spec: CheckoutSpec, ctx: ShopContext): Record<string, unknown> {

@@ -1,8 +1,9 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { hmacSha256Matches } from "../core/signature.ts";
 import { shopify } from "../platforms/shopify/index.ts";
 import { shopifyHeaders } from "./deliver.ts";
-import { planRun } from "./plan.ts";
+import { parseStates, planRun, serialiseStates } from "./plan.ts";
 import { DemoStore, VIRAL_RANK, type Webhook } from "./store.ts";
 
 const DAY = 86_400_000;
@@ -60,6 +61,28 @@ describe("demo store determinism", () => {
     expect(b.map((w) => [w.at, w.topic, w.eventId, w.render()])).toEqual(
       a.map((w) => [w.at, w.topic, w.eventId, w.render()]),
     );
+  });
+
+  it("renders the Shopify shop exactly as before the simulation was shared with WooCommerce and BigCommerce", () => {
+    // Digest of every webhook (time, topic, ids, body) of seed 99's first day, advanced in 6 h steps,
+    // recorded from the demo before the feeds were split out (commit 9f310e9).
+    const store = new DemoStore({
+      seed: 99,
+      ordersPerMinute: 1,
+      start: START,
+      shop: SHOP,
+      viralAt: [VIRAL_AT],
+    });
+    const digest = createHash("sha256");
+    let count = 0;
+    for (let t = START; t <= START + DAY; t += 6 * HOUR) {
+      for (const w of store.advance(t)) {
+        digest.update(`${w.at}|${w.topic}|${w.eventId}|${w.webhookId}|${w.render()}\n`);
+        count++;
+      }
+    }
+    expect(count).toBe(9951);
+    expect(digest.digest("hex")).toBe("781c9e64854d51b18c194fcf0a818bb3522e3c5bbd025fe18c42d66361db67ed");
   });
 
   it("gives another store for another seed", () => {
@@ -222,6 +245,14 @@ describe("restarts", () => {
       viralAt: previous.viralAt,
       sendFrom: now - HOUR,
     });
+  });
+
+  it("reads a state file from before the other platforms as the Shopify shop's, and writes one per platform", () => {
+    const legacy = { ...wanted, start: now - 7 * DAY, viralAt: [now - 3 * DAY], sentUntil: now - HOUR };
+    expect(parseStates(legacy)).toEqual({ shopify: legacy });
+    const both = { shopify: legacy, bigcommerce: { ...legacy, seed: 9, shop: "demobc1" } };
+    expect(parseStates(JSON.parse(serialiseStates(both)))).toEqual(both);
+    expect(parseStates(null)).toEqual({});
   });
 
   it("starts a new store after what was sent when the settings changed", () => {

@@ -1,25 +1,26 @@
 import { buildCatalogue, type Product } from "./catalogue.ts";
-import { Random, stableUuid } from "./random.ts";
+import type { Feed, FeedFactory, Webhook } from "./feed.ts";
+import { Random } from "./random.ts";
 import { rhythm } from "./rhythm.ts";
 import { Schedule } from "./schedule.ts";
+import { shopifyFeed } from "./shopify-feed.ts";
 import {
-  checkoutPayload,
-  inventoryLevelPayload,
-  orderPayload,
   orderTotals,
-  refundPayload,
   type LineSpec,
   type OrderSpec,
   type RefundSpec,
   type ShopContext,
   type Shopper,
-} from "./shopify-payloads.ts";
+} from "./specs.ts";
+
+export type { Webhook } from "./feed.ts";
 
 /**
- * A simulated Shopify store: shoppers start checkouts, about a third of them buy, some pay later,
+ * A simulated store: shoppers start checkouts, about a third of them buy, some pay later,
  * a few cancel or return; stock runs down with every order and a restock lands a day or two after
  * a product passes its reorder point; now and then a product goes viral. The whole store is a pure
- * function of its options: the same seed and start replay the same webhooks, byte for byte.
+ * function of its options: the same seed and start replay the same webhooks, byte for byte. What
+ * the webhooks look like is the feed's business (Shopify by default; WooCommerce, BigCommerce).
  */
 
 export interface DemoStoreOptions {
@@ -33,15 +34,13 @@ export interface DemoStoreOptions {
   timeZone?: string;
   /** Instants at which a product goes viral. */
   viralAt?: number[];
-}
-
-/** One webhook as Shopify would deliver it; `render` builds the body (skipped when replaying silently). */
-export interface Webhook {
-  at: number;
-  topic: string;
-  eventId: string;
-  webhookId: string;
-  render(): string;
+  /** The platform the shop runs on (default Shopify). */
+  feed?: FeedFactory;
+  /** Sales tax or VAT added to the lines (default New York's 8.875 %). */
+  taxRate?: number;
+  /** Shipping charged below `freeShippingFromMinor` of lines (defaults 5.99 and 75.00). */
+  shippingMinor?: number;
+  freeShippingFromMinor?: number;
 }
 
 export const CHECKOUT_CONVERSION = 0.35;
@@ -76,6 +75,8 @@ export class DemoStore {
   readonly catalogue: Product[];
   readonly ctx: ShopContext;
   private readonly options: DemoStoreOptions;
+  private readonly feed: Feed;
+  private readonly taxRate: number;
   private readonly random: Random;
   private readonly schedule = new Schedule<Due>();
   private readonly stock: number[];
@@ -95,6 +96,8 @@ export class DemoStore {
       timeZone: options.timeZone ?? "America/New_York",
       locationId: 65_000_000_000 + (options.seed % 1000),
     };
+    this.feed = (options.feed ?? shopifyFeed)({ seed: options.seed, ctx: this.ctx });
+    this.taxRate = options.taxRate ?? 0.08875;
     this.nextMinute = Math.floor(options.start / MINUTE) * MINUTE;
   }
 
@@ -138,7 +141,7 @@ export class DemoStore {
       const lines = this.pickLines(weights);
       const shopper = this.shopper();
       const checkoutId = 30_000_000_000_000 + (minute / MINUTE) * 1000 + k;
-      this.schedule.push(at, () => [this.checkoutWebhook(at, checkoutId, lines, shopper)]);
+      this.schedule.push(at, () => this.checkoutWebhooks(at, checkoutId, lines, shopper));
       if (this.random.chance(CHECKOUT_CONVERSION)) {
         const orderAt = at + this.random.int(2 * MINUTE, 9 * MINUTE);
         const orderId = 5_500_000_000_000 + (minute / MINUTE) * 1000 + k;
@@ -184,36 +187,18 @@ export class DemoStore {
     };
   }
 
-  private webhook(
-    at: number,
-    topic: string,
-    resource: number,
-    version: number,
-    render: () => unknown,
-  ): Webhook {
-    const eventId = stableUuid(this.options.seed, topic, resource, version);
-    return {
-      at,
-      topic,
-      eventId,
-      webhookId: stableUuid("delivery", eventId),
-      render: () => JSON.stringify(render()),
-    };
-  }
-
-  private checkoutWebhook(
+  private checkoutWebhooks(
     at: number,
     checkoutId: number,
     lines: { product: Product; quantity: number }[],
     shopper: Shopper,
-  ): Webhook {
-    const spec = {
+  ): Webhook[] {
+    return this.feed.checkoutStarted({
       checkoutId,
       createdAt: at,
       shopper,
       lines: lines.map((l, i) => ({ ...l, lineId: checkoutId * 10 + i, discountCents: 0 })),
-    };
-    return this.webhook(at, "checkouts/create", checkoutId, at, () => checkoutPayload(spec, this.ctx));
+    });
   }
 
   /** The shopper pays: lines whose product sold out meanwhile are dropped (no order if none is left). */
@@ -246,18 +231,19 @@ export class DemoStore {
       lines,
       discountCode,
       discountCents: 0,
-      shippingCents: lineTotal >= 7500 ? 0 : 599,
-      taxCents: Math.round(lineTotal * 0.08875),
+      shippingCents:
+        lineTotal >= (this.options.freeShippingFromMinor ?? 7500) ? 0 : (this.options.shippingMinor ?? 599),
+      taxCents: Math.round(lineTotal * this.taxRate),
       shopper,
       refunds: [],
     };
-    const out = [this.orderWebhook("orders/create", spec)];
+    const out = this.feed.orderPlaced(spec);
 
     for (const line of lines) this.moveStock(line.product, -line.quantity, at + r.int(1000, 4000));
 
     if (paid) {
       const paidAt = at + r.int(1000, 5000);
-      this.schedule.push(paidAt, () => [this.orderWebhook("orders/paid", { ...spec, updatedAt: paidAt })]);
+      this.schedule.push(paidAt, () => this.feed.orderPaid({ ...spec, updatedAt: paidAt }));
       if (r.chance(0.02)) {
         const cancelAt = at + r.int(20 * MINUTE, 6 * HOUR);
         this.schedule.push(cancelAt, () => this.cancel(spec, cancelAt, true));
@@ -267,9 +253,9 @@ export class DemoStore {
       }
     } else if (r.chance(0.75)) {
       const paidAt = at + r.int(2 * HOUR, 30 * HOUR);
-      this.schedule.push(paidAt, () => [
-        this.orderWebhook("orders/paid", { ...spec, financialStatus: "paid", updatedAt: paidAt }),
-      ]);
+      this.schedule.push(paidAt, () =>
+        this.feed.orderPaid({ ...spec, financialStatus: "paid", updatedAt: paidAt }),
+      );
     } else {
       const cancelAt = at + r.int(48 * HOUR, 72 * HOUR);
       this.schedule.push(cancelAt, () => this.cancel(spec, cancelAt, false));
@@ -277,15 +263,8 @@ export class DemoStore {
     return out;
   }
 
-  private orderWebhook(topic: string, spec: OrderSpec): Webhook {
-    return this.webhook(spec.updatedAt, topic, spec.orderId, spec.updatedAt, () =>
-      orderPayload(spec, this.ctx),
-    );
-  }
-
   /** A cancellation puts the goods back on the shelf; a paid order's money goes back in a refund. */
   private cancel(order: OrderSpec, at: number, wasPaid: boolean): Webhook[] {
-    const out: Webhook[] = [];
     const refunds: RefundSpec[] = [];
     if (wasPaid) {
       const refund: RefundSpec = {
@@ -302,9 +281,6 @@ export class DemoStore {
         transactionId: order.orderId * 10 + 8,
       };
       refunds.push(refund);
-      out.push(
-        this.webhook(at, "refunds/create", refund.refundId, at, () => refundPayload(refund, this.ctx)),
-      );
     }
     const cancelled: OrderSpec = {
       ...order,
@@ -313,7 +289,7 @@ export class DemoStore {
       financialStatus: wasPaid ? "refunded" : "voided",
       refunds,
     };
-    out.push(this.orderWebhook("orders/cancelled", cancelled));
+    const out = this.feed.orderCancelled(cancelled, refunds[0]);
     for (const line of order.lines) this.moveStock(line.product, line.quantity, at + 2000);
     return out;
   }
@@ -329,7 +305,7 @@ export class DemoStore {
       lines: [
         { lineId: line.lineId, product: line.product, quantity: line.quantity, subtotalCents: subtotal },
       ],
-      amountCents: all ? orderTotals(order).total : subtotal + Math.round(subtotal * 0.08875),
+      amountCents: all ? orderTotals(order).total : subtotal + Math.round(subtotal * this.taxRate),
       transactionId: order.orderId * 10 + 8,
     };
     const updated: OrderSpec = {
@@ -339,32 +315,23 @@ export class DemoStore {
       refunds: [refund],
     };
     this.moveStock(line.product, line.quantity, at + 2000);
-    return [
-      this.webhook(at, "refunds/create", refund.refundId, at, () => refundPayload(refund, this.ctx)),
-      this.orderWebhook("orders/updated", updated),
-    ];
+    return this.feed.orderRefunded(updated, refund);
   }
 
-  /** Changes stock now and reports the new level when Shopify would; a low level orders a restock. */
+  /** Changes stock now and reports the new level when the platform would; a low level orders a restock. */
   private moveStock(product: Product, delta: number, reportAt: number): void {
     const i = product.rank - 1;
     this.stock[i] = this.stock[i]! + delta;
     const available = this.stock[i]!;
-    this.schedule.push(reportAt, () => [this.inventoryWebhook(product, available, reportAt)]);
+    this.schedule.push(reportAt, () => this.feed.stockChanged(product, available, reportAt));
     if (delta < 0 && available <= product.initialStock * 0.35 && !this.restocking.has(i)) {
       this.restocking.add(i);
       const arrives = reportAt + this.random.int(20 * HOUR, 44 * HOUR);
       this.schedule.push(arrives, () => {
         this.restocking.delete(i);
         this.stock[i] = this.stock[i]! + product.initialStock;
-        return [this.inventoryWebhook(product, this.stock[i]!, arrives)];
+        return this.feed.stockChanged(product, this.stock[i]!, arrives);
       });
     }
-  }
-
-  private inventoryWebhook(product: Product, available: number, at: number): Webhook {
-    return this.webhook(at, "inventory_levels/update", product.inventoryItemId, at, () =>
-      inventoryLevelPayload(product, available, at, this.ctx),
-    );
   }
 }

@@ -4,7 +4,9 @@ import { loadConfig } from "../core/config.ts";
 import { createLogger } from "../core/log.ts";
 import { onShutdown } from "../core/shutdown.ts";
 import { demoSwitchEnv } from "../demo/config.ts";
+import { demoWiring } from "../demo/wiring.ts";
 import { nodeService } from "./node-service.ts";
+import { freePort, portOpen, waitFor } from "./ports.ts";
 import { startStack } from "./stack.ts";
 
 /**
@@ -15,10 +17,44 @@ const log = createLogger("start");
 const root = fileURLToPath(new URL("..", import.meta.url));
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const { DEMO_STORE } = loadConfig(demoSwitchEnv);
+const ingestPort = env("INGEST_PORT", 8080);
+
+// The demo's shops post signed webhooks to ingest's public endpoints, like real shops would; its
+// BigCommerce shop also serves its API, which the processors call from their first catch-up on, so
+// the demo starts first (it waits for ingest before sending anything).
+const wiring =
+  DEMO_STORE === "on"
+    ? demoWiring(process.env, { bigCommercePort: env("DEMO_BIGCOMMERCE_API_PORT", 0) || (await freePort()) })
+    : undefined;
+for (const { platform, because } of wiring?.skipped ?? []) log.info({ platform }, `demo store: ${because}`);
+const demoBigCommercePort = wiring?.demoEnv.DEMO_BIGCOMMERCE_API_PORT;
+const demo = wiring
+  ? nodeService(
+      "demo",
+      "demo/main.ts",
+      {
+        ...process.env,
+        ...wiring.stackEnv,
+        ...wiring.demoEnv,
+        DEMO_INGEST_URL: `http://127.0.0.1:${ingestPort}`,
+        DEMO_STATE_FILE: process.env.DEMO_STATE_FILE ?? join(root, ".data", "demo-store.json"),
+      },
+      {
+        output: "inherit",
+        ...(demoBigCommercePort
+          ? {
+              ready: () =>
+                waitFor("demo BigCommerce API", () => portOpen(Number(demoBigCommercePort)), 60_000),
+            }
+          : {}),
+      },
+    )
+  : undefined;
+await demo?.start();
 
 const stack = await startStack({
   dir: join(root, ".data"),
-  env: {},
+  env: wiring?.stackEnv ?? {},
   reuseRunning: true,
   alerting: true,
   output: "inherit",
@@ -29,7 +65,7 @@ const stack = await startStack({
       pg: env("QUESTDB_PG_PORT", 8812),
       ilp: env("QUESTDB_ILP_PORT", 9009),
     },
-    ingest: env("INGEST_PORT", 8080),
+    ingest: ingestPort,
     connect: env("CONNECT_PORT", 8081),
     alerting: env("ALERTING_PORT", 8090),
   },
@@ -43,25 +79,11 @@ log.info(
     nats: `${stack.natsUrl}${stack.nats ? "" : " (already running)"}`,
     questdb: `${stack.questdbUrl}${stack.questdb ? "" : " (already running)"}`,
   },
-  "MetricsDash is up: POST Shopify webhooks to /webhooks/shopify, query QuestDB at /exec",
+  "MetricsDash is up: POST platform webhooks to /webhooks/<platform>, query QuestDB at /exec",
 );
-
-// The demo store posts signed webhooks to ingest's public endpoint, like a real shop would.
-const demo =
-  DEMO_STORE === "on"
-    ? nodeService(
-        "demo",
-        "demo/main.ts",
-        {
-          ...stack.env,
-          DEMO_INGEST_URL: stack.ingestUrl,
-          DEMO_STATE_FILE: process.env.DEMO_STATE_FILE ?? join(root, ".data", "demo-store.json"),
-        },
-        { output: "inherit" },
-      )
-    : undefined;
-await demo?.start();
-if (demo) log.info("demo store started (DEMO_STORE=off to receive only real webhooks)");
+if (wiring) {
+  log.info({ shops: wiring.platforms }, "demo store started (DEMO_STORE=off to receive only real webhooks)");
+}
 
 onShutdown(log, async () => {
   await demo?.stop();
