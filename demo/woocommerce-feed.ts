@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { phpJson } from "../platforms/woocommerce/fake/php-json.ts";
+import { phpJson } from "../platforms/woocommerce/php-json.ts";
 import type { Feed, FeedFactory, Webhook } from "./feed.ts";
 import { stableUuid } from "./random.ts";
 import type { OrderSpec, ShopContext } from "./specs.ts";

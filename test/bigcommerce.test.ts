@@ -9,7 +9,7 @@ import { createLogger } from "../core/log.ts";
 import { BigCommerceClient } from "../platforms/bigcommerce/client.ts";
 import { BC_PII, FakeBigCommerce } from "../platforms/bigcommerce/fake/store.ts";
 import { ensureHooks } from "../platforms/bigcommerce/index.ts";
-import { phpJson } from "../platforms/woocommerce/fake/php-json.ts";
+import { phpJson } from "../platforms/woocommerce/php-json.ts";
 import { eventually } from "./support/eventually.ts";
 import { startTestStack } from "./support/stack.ts";
 

@@ -11,7 +11,7 @@ import { sqlString } from "../core/questdb.ts";
 import { parseKey } from "../core/seal.ts";
 import { WOO_TOPICS, WooClient } from "../platforms/woocommerce/client.ts";
 import { generateWooHistory } from "../platforms/woocommerce/fake/history.ts";
-import { phpJson } from "../platforms/woocommerce/fake/php-json.ts";
+import { phpJson } from "../platforms/woocommerce/php-json.ts";
 import { FakeWooCommerce, wooOrderTotals, type WooOrderSpec } from "../platforms/woocommerce/fake/store.ts";
 import { eventually } from "./support/eventually.ts";
 import { startTestStack } from "./support/stack.ts";

@@ -6,7 +6,7 @@ import { connect } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { subjectToken } from "../core/events.ts";
 import { sqlString } from "../core/questdb.ts";
-import { phpJson } from "../platforms/woocommerce/fake/php-json.ts";
+import { phpJson } from "../platforms/woocommerce/php-json.ts";
 import { createLogger } from "../core/log.ts";
 import { WOO_TOPICS, WooClient } from "../platforms/woocommerce/client.ts";
 import { FakeWooCommerce, WOO_PII, type WooOrderSpec } from "../platforms/woocommerce/fake/store.ts";

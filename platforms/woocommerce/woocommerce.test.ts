@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { createLogger } from "../../core/log.ts";
 import type { Delivery } from "../adapter.ts";
 import { WooClient } from "./client.ts";
-import { phpJson } from "./fake/php-json.ts";
+import { phpJson } from "./php-json.ts";
 import { FakeWooCommerce } from "./fake/store.ts";
 import { woocommerce } from "./index.ts";
 import { wooSalesStatus, wooShop } from "./normalise.ts";
