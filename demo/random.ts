@@ -1,23 +1,20 @@
 import { createHash } from "node:crypto";
+import { seededRandom } from "../core/seeded-random.ts";
 
 /**
  * A seeded pseudo-random stream (mulberry32): the same seed replays the same store, so a demo, a
  * benchmark corpus and a test see identical traffic. Not for anything secret.
  */
 export class Random {
-  private state: number;
+  private readonly draw: () => number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.draw = seededRandom(seed);
   }
 
   /** Uniform in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.draw();
   }
 
   /** Integer in [min, max], both included. */

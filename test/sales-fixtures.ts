@@ -1,3 +1,4 @@
+import { seededRandom } from "../core/seeded-random.ts";
 import type { WooOrderSpec } from "../platforms/woocommerce/fake/store.ts";
 import { orderTotals, type OrderSpec } from "./support/shopify-webhooks.ts";
 
@@ -9,17 +10,7 @@ import { orderTotals, type OrderSpec } from "./support/shopify-webhooks.ts";
 
 export const MINUTE = 60_000;
 
-/** A small deterministic PRNG (mulberry32), so every run generates the same shops. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const random = seededRandom;
 
 // ---- local time, independently of QuestDB ----
 

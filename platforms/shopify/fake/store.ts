@@ -1,3 +1,4 @@
+import { seededRandom } from "../../../core/seeded-random.ts";
 import type { LineSpec, OrderSpec } from "../../../test/support/shopify-webhooks.ts";
 import { money, orderTotals } from "../../../test/support/shopify-webhooks.ts";
 
@@ -35,17 +36,7 @@ export interface FakeShopData {
 export const CUSTOMER_ID = 115310627314723954n;
 export const LOCATIONS = [64_100_000_001n, 64_100_000_002n];
 
-/** mulberry32: small, fast, good enough to spread orders over days. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = seededRandom;
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 

@@ -1,3 +1,4 @@
+import { seededRandom } from "../../../core/seeded-random.ts";
 import type { WooOrderSpec } from "./store.ts";
 
 /**
@@ -24,7 +25,7 @@ export function generateWooHistory({
   currency?: string;
   now?: number;
 }): WooOrderSpec[] {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const day = 86_400_000;
   const times = [
     // The oldest first: from olderThanDays back a further 30 days.
@@ -53,15 +54,4 @@ export function generateWooHistory({
       })),
     };
   });
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
