@@ -114,19 +114,26 @@ export function comparisonTablePanel(): TablePanel {
     ]);
 }
 
-export function revenueCurvePanel(options: { big?: boolean } = {}): TimeSeriesPanel {
+/**
+ * Cumulative revenue through the day, today against yesterday and last week: `curve(days, label)`
+ * is the SQL of one of the three lines. Last week is dashed in every such panel.
+ */
+export function curvesPanel(
+  title: string,
+  description: string,
+  curve: (daysBack: 0 | 1 | 7, label: string) => string,
+  lineWidth = 2,
+): TimeSeriesPanel {
   return new TimeSeriesPanel()
-    .title("Revenue through the day: today, yesterday, last week (${currency})")
-    .description(
-      "Cumulative revenue by store-local time of day; yesterday and last week are shifted onto today's axis by whole local days.",
-    )
-    .withTarget(new SqlQuery(revenueCurve(0, "Today"), "A", FORMAT.timeSeries))
-    .withTarget(new SqlQuery(revenueCurve(1, "Yesterday"), "B", FORMAT.timeSeries))
-    .withTarget(new SqlQuery(revenueCurve(7, "Last week"), "C", FORMAT.timeSeries))
+    .title(title)
+    .description(description)
+    .withTarget(new SqlQuery(curve(0, "Today"), "A", FORMAT.timeSeries))
+    .withTarget(new SqlQuery(curve(1, "Yesterday"), "B", FORMAT.timeSeries))
+    .withTarget(new SqlQuery(curve(7, "Last week"), "C", FORMAT.timeSeries))
     .datasource(QUESTDB)
     .decimals(2)
     .drawStyle(GraphDrawStyle.Line)
-    .lineWidth(options.big ? 4 : 2)
+    .lineWidth(lineWidth)
     .fillOpacity(0)
     .legend(
       new VizLegendOptionsBuilder()
@@ -134,7 +141,16 @@ export function revenueCurvePanel(options: { big?: boolean } = {}): TimeSeriesPa
         .placement(LegendPlacement.Bottom)
         .showLegend(true)
         .calcs([]),
-    )
+    );
+}
+
+export function revenueCurvePanel(options: { big?: boolean } = {}): TimeSeriesPanel {
+  return curvesPanel(
+    "Revenue through the day: today, yesterday, last week (${currency})",
+    "Cumulative revenue by store-local time of day; yesterday and last week are shifted onto today's axis by whole local days.",
+    revenueCurve,
+    options.big ? 4 : 2,
+  )
     .overrideByName("Today", [{ id: "color", value: { mode: "fixed", fixedColor: "green" } }])
     .overrideByName("Yesterday", [{ id: "color", value: { mode: "fixed", fixedColor: "blue" } }])
     .overrideByName("Last week", [

@@ -8,15 +8,12 @@ import {
   BigValueGraphMode,
   BigValueTextMode,
   GraphDrawStyle,
-  LegendDisplayMode,
-  LegendPlacement,
   ReduceDataOptionsBuilder,
-  VizLegendOptionsBuilder,
 } from "@grafana/grafana-foundation-sdk/common";
 import { PanelBuilder as StatPanel } from "@grafana/grafana-foundation-sdk/stat";
 import { PanelBuilder as TablePanel } from "@grafana/grafana-foundation-sdk/table";
 import { PanelBuilder as TimeSeriesPanel } from "@grafana/grafana-foundation-sdk/timeseries";
-import { ORDERS_PER_MINUTE_POINTS } from "../panels.ts";
+import { curvesPanel, ORDERS_PER_MINUTE_POINTS } from "../panels.ts";
 import { FORMAT, QUESTDB, SqlQuery } from "../questdb.ts";
 import {
   currencyRevenueCurve,
@@ -95,26 +92,11 @@ export function allShops(): DashboardBuilder {
       ).gridPos({ x: 6, y: 0, w: 18, h: 7 }),
     )
     .withPanel(
-      new TimeSeriesPanel()
-        .title("Revenue through the day, per currency: today, yesterday, last week")
-        .description(
-          "Cumulative revenue per currency; each shop's yesterday and last week are moved onto today's axis by whole days of its own zone.",
-        )
-        .withTarget(new SqlQuery(currencyRevenueCurve(0, "Today"), "A", FORMAT.timeSeries))
-        .withTarget(new SqlQuery(currencyRevenueCurve(1, "Yesterday"), "B", FORMAT.timeSeries))
-        .withTarget(new SqlQuery(currencyRevenueCurve(7, "Last week"), "C", FORMAT.timeSeries))
-        .datasource(QUESTDB)
-        .decimals(2)
-        .drawStyle(GraphDrawStyle.Line)
-        .lineWidth(2)
-        .fillOpacity(0)
-        .legend(
-          new VizLegendOptionsBuilder()
-            .displayMode(LegendDisplayMode.List)
-            .placement(LegendPlacement.Bottom)
-            .showLegend(true)
-            .calcs([]),
-        )
+      curvesPanel(
+        "Revenue through the day, per currency: today, yesterday, last week",
+        "Cumulative revenue per currency; each shop's yesterday and last week are moved onto today's axis by whole days of its own zone.",
+        currencyRevenueCurve,
+      )
         .overrideByRegexp("^Last week", [{ id: "custom.lineStyle", value: { fill: "dash", dash: [10, 10] } }])
         .gridPos({ x: 0, y: 7, w: 24, h: 10 }),
     )
