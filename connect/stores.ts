@@ -276,7 +276,7 @@ export function mountStoreStatus(app: Hono, ctx: StoresContext): void {
       visibleOrders,
       startedAt: cp.startedAt,
       finishedAt: cp.finishedAt,
-      error: cp.phase === "failed" ? cp.error : null,
+      error: connection.status === "failed" ? connection.error : cp.phase === "failed" ? cp.error : null,
       dashboardUrl: done
         ? ctx.dashboardUrl.replaceAll("{shop}", encodeURIComponent(shop)).replaceAll("{platform}", platform)
         : null,

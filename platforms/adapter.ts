@@ -123,3 +123,14 @@ export function parsePayload<S extends z.ZodType>(schema: S, body: unknown, what
   if (!result.success) throw InvalidPayload.fromZod(result.error, what);
   return result.data;
 }
+
+/**
+ * The platform refused the store's keys (HTTP 401): revoked, deleted, or the app uninstalled. No retry
+ * helps; the store has to connect again.
+ */
+export class KeysRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "KeysRefused";
+  }
+}

@@ -1,5 +1,6 @@
 import { parseJsonExact } from "../../core/json.ts";
 import type { Logger } from "../../core/log.ts";
+import { KeysRefused } from "../adapter.ts";
 
 export interface BcResponse {
   status: number;
@@ -90,7 +91,8 @@ export class BigCommerceClient {
       const text = await response.text();
       if (response.status === 404 || response.status === 204) return { status: response.status, json: null };
       if (!response.ok) {
-        throw new Error(`BigCommerce ${method} ${path} answered ${response.status}: ${text.slice(0, 200)}`);
+        const problem = `BigCommerce ${method} ${path} answered ${response.status}: ${text.slice(0, 200)}`;
+        throw response.status === 401 ? new KeysRefused(problem) : new Error(problem);
       }
       return { status: response.status, json: text ? parseJsonExact(text) : null };
     }

@@ -1,5 +1,6 @@
 import { parseJsonExact } from "../../core/json.ts";
 import type { Logger } from "../../core/log.ts";
+import { KeysRefused } from "../adapter.ts";
 import { WooOrder } from "./payload.ts";
 
 /**
@@ -38,7 +39,8 @@ export class WooClient {
     const text = await response.text();
     if (!response.ok) {
       // WooCommerce's error bodies name the problem (`woocommerce_rest_cannot_view`); they hold no customer data.
-      throw new Error(`WooCommerce ${method} ${path} answered ${response.status}: ${text.slice(0, 200)}`);
+      const problem = `WooCommerce ${method} ${path} answered ${response.status}: ${text.slice(0, 200)}`;
+      throw response.status === 401 ? new KeysRefused(problem) : new Error(problem);
     }
     return { json: text ? parseJsonExact(text) : null, headers: response.headers };
   }

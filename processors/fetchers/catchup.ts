@@ -1,7 +1,7 @@
 import type { KV } from "@nats-io/kv";
 import { shopEvent, subjectToken } from "../../core/events.ts";
 import type { Logger } from "../../core/log.ts";
-import type { PlatformApi } from "../../platforms/adapter.ts";
+import { KeysRefused, type PlatformApi } from "../../platforms/adapter.ts";
 import type { Publish } from "../../ingest/publish.ts";
 
 export interface CatchUpOptions {
@@ -63,7 +63,11 @@ export async function catchUp(
 /** Runs `catchUp` for every shop now and then every `intervalMs`; a failure is logged and retried next round. */
 export function startCatchUpLoop(
   apis: () => PlatformApi[],
-  options: CatchUpOptions & { intervalMs: number },
+  options: CatchUpOptions & {
+    intervalMs: number;
+    /** The platform refused the store's keys: stop asking until the store connects again. */
+    keysRefused?: (api: PlatformApi, err: KeysRefused) => Promise<void>;
+  },
 ): { stop(): Promise<void> } {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -76,6 +80,16 @@ export function startCatchUpLoop(
         await catchUp(api, options);
       } catch (err) {
         options.log.error({ platform: api.platform, shop: api.shop, err: String(err) }, "catch-up failed");
+        if (err instanceof KeysRefused && options.keysRefused) {
+          await options
+            .keysRefused(api, err)
+            .catch((failure: unknown) =>
+              options.log.error(
+                { platform: api.platform, shop: api.shop, err: String(failure) },
+                "could not mark the store's keys as refused",
+              ),
+            );
+        }
       }
     }
   };

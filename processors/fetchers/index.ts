@@ -95,6 +95,7 @@ export async function startFetchers(options: {
     log,
     lookbackMs: config.CATCHUP_LOOKBACK_MS,
     intervalMs: config.CATCHUP_INTERVAL_MS,
+    keysRefused: (api, err) => registry.keysRefused(api, err, log),
   });
   log.info({ apis: registry.all().map((api) => `${api.platform}:${api.shop}`) }, "fetchers started");
   return {

@@ -10,6 +10,9 @@ import { createLogger } from "../../core/log.ts";
 import { Connections, type Connection } from "../../platforms/connections.ts";
 import { startNatsServer, type NatsServer } from "../../services/nats-server.ts";
 import { eventually } from "../../test/support/eventually.ts";
+import { FakeWooCommerce } from "../../platforms/woocommerce/fake/store.ts";
+import { wooShop } from "../../platforms/woocommerce/normalise.ts";
+import { startCatchUpLoop } from "./catchup.ts";
 import { ApiRegistry } from "./registry.ts";
 
 let nats: NatsServer;
@@ -82,5 +85,58 @@ describe("the fetchers' registry of connected stores", () => {
     const raw = (await kv.get("woocommerce.s_2eexample"))?.string() ?? "";
     expect(raw).toContain('"shop":"s.example"');
     expect(raw).not.toContain("visible_if_leaked");
+  });
+
+  it("marks a connected store failed when the platform refuses its keys, and stops asking", async () => {
+    const woo = await FakeWooCommerce.start();
+    const stop = new AbortController();
+    try {
+      const js = jetstream(nc);
+      const connections = new Connections(
+        await new Kvm(js).create("connections_refused_test", { history: 5 }),
+        randomBytes(32),
+      );
+      const key = woo.createKey("read_write", "MetricsDash - API (created via /wc-auth)");
+      const shop = wooShop(`${woo.siteUrl}/`);
+      await connections.put(
+        connection(connections, shop, {
+          siteUrl: `${woo.siteUrl}/`,
+          consumerKey: key.consumerKey,
+          consumerSecret: key.consumerSecret,
+        }),
+      );
+      const registry = new ApiRegistry([]);
+      await registry.follow(connections, { customerHashKey: "k".repeat(32), log }, stop.signal);
+      expect(registry.get("woocommerce", shop)).toBeDefined();
+
+      // The merchant deletes our key in WooCommerce → Settings → Advanced → REST API.
+      woo.deleteKey(key.keyId);
+      const published: unknown[] = [];
+      const loop = startCatchUpLoop(() => registry.all(), {
+        watermarks: await new Kvm(js).create("catchup_refused_test", { history: 1 }),
+        publish: async (events) => {
+          published.push(...events);
+          return { duplicates: 0 };
+        },
+        log,
+        lookbackMs: 60_000,
+        intervalMs: 50,
+        keysRefused: (api, err) => registry.keysRefused(api, err, log),
+      });
+      await eventually(async () =>
+        expect((await connections.get("woocommerce", shop))?.status).toBe("failed"),
+      );
+      expect((await connections.get("woocommerce", shop))?.error).toMatch(/refused our keys.*401/);
+      await eventually(async () => expect(registry.get("woocommerce", shop)).toBeUndefined());
+      // Dropped from the rounds: no more requests with the dead key.
+      const asked = woo.requests.length;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await loop.stop();
+      expect(woo.requests.length).toBe(asked);
+      expect(published.filter((e) => (e as { type: string }).type === "order")).toEqual([]);
+    } finally {
+      stop.abort();
+      await woo.stop();
+    }
   });
 });

@@ -14,6 +14,7 @@ export class ApiRegistry {
   private readonly connected = new Map<string, PlatformApi>();
   /** The sealed credentials each connected API was built from: a status change keeps the same client. */
   private readonly builtFrom = new Map<string, string>();
+  private connections: Connections | undefined;
 
   constructor(fixed: PlatformApi[]) {
     this.fixed = new Map(fixed.map((api) => [apiKey(api.platform, api.shop), api]));
@@ -30,6 +31,20 @@ export class ApiRegistry {
     return [...merged.values()];
   }
 
+  /**
+   * The platform refused a connected store's keys (revoked, deleted): the store is marked `failed`
+   * with the reason (its status page and `connect/cli.ts list` show it), which drops its API here
+   * until it connects again. Env-configured APIs are the operator's to fix; their failure is logged.
+   */
+  async keysRefused(api: PlatformApi, err: Error, log: Logger): Promise<void> {
+    if (!this.connections || !this.connected.has(apiKey(api.platform, api.shop))) return;
+    await this.connections.update(api.platform, api.shop, {
+      status: "failed",
+      error: `the store refused our keys (revoked or deleted?): connect it again. ${err.message}`,
+    });
+    log.error({ platform: api.platform, shop: api.shop }, "store refused its keys: marked failed");
+  }
+
   /** Follows the connections bucket until `signal` aborts; resolves once the current entries are in. */
   async follow(
     connections: Connections,
@@ -38,10 +53,17 @@ export class ApiRegistry {
     modules: PlatformModule[] = platforms,
   ): Promise<void> {
     const { log } = shared;
+    this.connections = connections;
     const apply = (connection: Connection) => {
       const key = apiKey(connection.platform, connection.shop);
       const module = modules.find((m) => m.platform === connection.platform)?.api?.connected;
-      if (!module || connection.status === "disconnected" || !connection.credentials) {
+      // `failed`: the platform refused the keys (or the connect did not finish); a new connect revives it.
+      if (
+        !module ||
+        connection.status === "disconnected" ||
+        connection.status === "failed" ||
+        !connection.credentials
+      ) {
         this.builtFrom.delete(key);
         if (this.connected.delete(key))
           log.info(
