@@ -7,8 +7,8 @@ import { KeyedJobs } from "./jobs.ts";
 
 /**
  * The history of a store connected with its own API keys (WooCommerce, BigCommerce): the orders
- * created in the last N days, page by page through the platform's `historyPage`, published on the
- * webhooks' JetStream path. The window is fixed when the store connects, so pages stay stable and
+ * created in the last N days, page by page through the platform's `historyPage`, then its current
+ * stock through `stockPage`, published on the webhooks' JetStream path. The window is fixed when the store connects, so pages stay stable and
  * the checkpoint (next page, saved after JetStream acked each page) resumes a crash without gaps; a
  * repeated page is harmless (same `Nats-Msg-Id`, upserts downstream).
  */
@@ -18,7 +18,7 @@ export const HISTORY_BUCKET = "history_backfill";
 export const HistoryCheckpoint = z.object({
   platform: z.string(),
   shop: z.string(),
-  phase: z.enum(["orders", "done", "failed", "stopped"]),
+  phase: z.enum(["orders", "stock", "done", "failed", "stopped"]),
   from: z.string(),
   to: z.string(),
   nextPage: z.number().int().min(1),
@@ -26,6 +26,10 @@ export const HistoryCheckpoint = z.object({
   totalOrders: z.number().int().nullable(),
   /** Orders (or references to orders, for platforms whose pages are thin) published so far. */
   published: z.number().int(),
+  /** Then the store's current stock, page by page (checkpoints from before this phase existed start it at 1). */
+  stockNextPage: z.number().int().min(1).default(1),
+  stockTotalPages: z.number().int().nullable().default(null),
+  levels: z.number().int().default(0),
   attempts: z.number().int(),
   error: z.string().nullable(),
   startedAt: z.string(),
@@ -51,6 +55,9 @@ export function newHistoryCheckpoint(
     totalPages: null,
     totalOrders: null,
     published: 0,
+    stockNextPage: 1,
+    stockTotalPages: null,
+    levels: 0,
     attempts: 0,
     error: null,
     startedAt: at,
@@ -59,11 +66,13 @@ export function newHistoryCheckpoint(
   };
 }
 
-/** Share of the history published, 0..1 (pages when the platform gives no order count). */
+/** Share of the history published, 0..1: orders weigh 90 % (pages when the platform gives no count), stock 10 %. */
 export function historyProgress(cp: HistoryCheckpoint): number {
   if (cp.phase === "done") return 1;
-  if (cp.totalOrders) return Math.min(1, cp.published / cp.totalOrders);
-  if (cp.totalPages) return Math.min(1, (cp.nextPage - 1) / cp.totalPages);
+  if (cp.phase === "stock")
+    return 0.9 + 0.1 * (cp.stockTotalPages ? Math.min(1, (cp.stockNextPage - 1) / cp.stockTotalPages) : 0);
+  if (cp.totalOrders) return 0.9 * Math.min(1, cp.published / cp.totalOrders);
+  if (cp.totalPages) return 0.9 * Math.min(1, (cp.nextPage - 1) / cp.totalPages);
   return 0;
 }
 
@@ -98,7 +107,7 @@ export class HistoryStore {
       const entry = await this.kv.get(key);
       if (!entry || entry.operation !== "PUT" || entry.value.length === 0) continue;
       const cp = HistoryCheckpoint.parse(entry.json());
-      if (cp.phase === "orders") found.push(cp);
+      if (cp.phase === "orders" || cp.phase === "stock") found.push(cp);
     }
     return found;
   }
@@ -156,7 +165,7 @@ export class HistoryBackfills {
   private async run(platform: string, shop: string, signal: AbortSignal): Promise<void> {
     const { store, log } = this.deps;
     let cp = await store.get(platform, shop);
-    if (!cp || cp.phase !== "orders") return;
+    if (!cp || (cp.phase !== "orders" && cp.phase !== "stock")) return;
     try {
       const api = await this.deps.api(platform, shop);
       if (!api) {
@@ -165,7 +174,11 @@ export class HistoryBackfills {
       }
       if (!api.historyPage) throw new Error(`${platform} has no history API`);
       const window = { from: new Date(cp.from), to: new Date(cp.to) };
-      while (!signal.aborted && (cp.totalPages === null || cp.nextPage <= cp.totalPages)) {
+      while (
+        !signal.aborted &&
+        cp.phase === "orders" &&
+        (cp.totalPages === null || cp.nextPage <= cp.totalPages)
+      ) {
         const page = await api.historyPage(window, cp.nextPage, new Date().toISOString());
         if (signal.aborted) break;
         if (page.events.length) await this.deps.publish(page.events);
@@ -181,8 +194,32 @@ export class HistoryBackfills {
         };
         await store.save(cp);
       }
+      if (api.stockPage && cp.phase === "orders" && !signal.aborted) {
+        cp = { ...cp, phase: "stock", updatedAt: new Date().toISOString() };
+        await store.save(cp);
+      }
+      while (
+        api.stockPage &&
+        !signal.aborted &&
+        cp.phase === "stock" &&
+        (cp.stockTotalPages === null || cp.stockNextPage <= cp.stockTotalPages)
+      ) {
+        const page = await api.stockPage(cp.stockNextPage, new Date().toISOString());
+        if (signal.aborted) break;
+        if (page.events.length) await this.deps.publish(page.events);
+        cp = {
+          ...cp,
+          stockNextPage: cp.stockNextPage + 1,
+          stockTotalPages: page.totalPages,
+          levels: cp.levels + page.events.length,
+          attempts: 0,
+          error: null,
+          updatedAt: new Date().toISOString(),
+        };
+        await store.save(cp);
+      }
       if (signal.aborted) {
-        log.info({ platform, shop, nextPage: cp.nextPage }, "history stopped");
+        log.info({ platform, shop, phase: cp.phase, nextPage: cp.nextPage }, "history stopped");
         return;
       }
       const at = new Date().toISOString();
@@ -195,6 +232,7 @@ export class HistoryBackfills {
           shop,
           orders: cp.published,
           pages: cp.totalPages,
+          stockLevels: cp.levels,
           seconds: (Date.parse(at) - Date.parse(cp.startedAt)) / 1000,
         },
         "history complete",

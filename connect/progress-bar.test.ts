@@ -26,22 +26,40 @@ describe("CLI progress line", () => {
     expect(line).toBe("[████] 100.0%  orders 3/3  stock levels 0  done in 42 s");
   });
 
-  it("draws a WooCommerce or BigCommerce history by orders published of the platform's count", () => {
+  it("draws a WooCommerce or BigCommerce history: orders weigh 90 %, then the stock pages", () => {
     const history = newHistoryCheckpoint("woocommerce", "shop.example", 60, start);
-    // 250 of 1,000 orders = 25 % → 5 of 20 cells; 30 s for 25 % leaves 90 s.
+    // 250 of 1,000 orders × 90 % = 22.5 % → 4.5 → 5 of 20 cells; 30 s for 22.5 % leaves 30 × 0.775 / 0.225 ≈ 103 s.
     expect(
       historyLine(
         { ...history, nextPage: 4, totalPages: 10, totalOrders: 1000, published: 250 },
         start + 30_000,
         20,
       ),
-    ).toBe("[█████░░░░░░░░░░░░░░░]  25.0%  orders 250/1,000  page 3/10  ~90 s left");
+    ).toBe("[█████░░░░░░░░░░░░░░░]  22.5%  orders 250/1,000  page 3/10  ~103 s left");
+    // Stock page 1 of 4 done: 90 % + 10 % × 1/4 = 92.5 % → 18.5 → 19 cells; 37 s for 92.5 % leaves 3 s.
     expect(
       historyLine(
-        { ...history, phase: "done", nextPage: 2, totalPages: 1, totalOrders: 7, published: 7 },
+        {
+          ...history,
+          phase: "stock",
+          nextPage: 11,
+          totalPages: 10,
+          totalOrders: 1000,
+          published: 1000,
+          stockNextPage: 2,
+          stockTotalPages: 4,
+          levels: 250,
+        },
+        start + 37_000,
+        20,
+      ),
+    ).toBe("[███████████████████░]  92.5%  orders 1,000/1,000  page 10/10  stock levels 250  ~3 s left");
+    expect(
+      historyLine(
+        { ...history, phase: "done", nextPage: 2, totalPages: 1, totalOrders: 7, published: 7, levels: 3 },
         start + 5_000,
         4,
       ),
-    ).toBe("[████] 100.0%  orders 7/7  page 1/1  done in 5 s");
+    ).toBe("[████] 100.0%  orders 7/7  page 1/1  stock levels 3  done in 5 s");
   });
 });

@@ -36,6 +36,7 @@ export function historyLine(cp: HistoryCheckpoint, now = Date.now(), width = 30)
     text,
     `orders ${fmt(cp.published)}/${fmt(cp.totalOrders)}`,
     `page ${Math.min(cp.nextPage - 1, cp.totalPages ?? Infinity)}/${fmt(cp.totalPages)}`,
+    cp.phase === "stock" || cp.levels ? `stock levels ${fmt(cp.levels)}` : null,
     cp.phase === "done" ? `done in ${Math.round(elapsed)} s` : eta !== null ? `~${eta} s left` : cp.phase,
     cp.error ? `(${cp.error})` : null,
   ];

@@ -139,7 +139,7 @@ export async function connectStore(
   if (checkpoint?.phase === "done" && !returning) {
     await ctx.connections.update(platform, shop, { status: "live" });
   } else {
-    if (returning || checkpoint?.phase !== "orders")
+    if (returning || (checkpoint?.phase !== "orders" && checkpoint?.phase !== "stock"))
       await ctx.historyStore.save(newHistoryCheckpoint(platform, shop, ctx.backfillDays));
     ctx.history.start(platform, shop);
   }
@@ -163,7 +163,7 @@ export async function disconnectStore(ctx: StoresContext, platform: string, shop
   await ctx.history.stop(platform, shop);
   await ctx.connections.disconnect(platform, shop);
   const cp = await ctx.historyStore.get(platform, shop);
-  if (cp?.phase === "orders")
+  if (cp?.phase === "orders" || cp?.phase === "stock")
     await ctx.historyStore.save({ ...cp, phase: "stopped", updatedAt: new Date().toISOString() });
   ctx.log.info({ platform, shop }, "store disconnected: history stopped, keys dropped");
 }
@@ -245,7 +245,7 @@ export function mountStoreStatus(app: Hono, ctx: StoresContext): void {
         ? written
           ? {
               summary: "Your store is connected",
-              detail: `${fmt(cp.published)} orders loaded; new orders arrive live`,
+              detail: `${fmt(cp.published)} orders and ${fmt(cp.levels)} stock levels loaded; new orders arrive live`,
             }
           : {
               summary: "Writing the last orders to your dashboard",
@@ -259,9 +259,14 @@ export function mountStoreStatus(app: Hono, ctx: StoresContext): void {
               summary: "Loading your recent orders",
               detail: `${fmt(cp.published)} of ${fmt(cp.totalOrders)} orders loaded`,
             }
-          : cp.phase === "failed"
-            ? { summary: "Loading your history stopped", detail: "Connect the store again to resume" }
-            : { summary: "Disconnected", detail: "The store disconnected MetricsDash" };
+          : cp.phase === "stock"
+            ? {
+                summary: "Loading current stock levels",
+                detail: `${fmt(cp.published)} orders loaded; ${fmt(cp.levels)} stock levels so far`,
+              }
+            : cp.phase === "failed"
+              ? { summary: "Loading your history stopped", detail: "Connect the store again to resume" }
+              : { summary: "Disconnected", detail: "The store disconnected MetricsDash" };
     return c.json({
       platform,
       shop,
@@ -272,6 +277,7 @@ export function mountStoreStatus(app: Hono, ctx: StoresContext): void {
       percent: done ? 100 : Math.min(99, Math.floor(historyProgress(cp) * 100)),
       ...described,
       orders: { published: cp.published, total: cp.totalOrders },
+      stock: { levels: cp.levels, page: cp.stockNextPage - 1, pages: cp.stockTotalPages },
       pages: { next: cp.nextPage, total: cp.totalPages },
       visibleOrders,
       startedAt: cp.startedAt,

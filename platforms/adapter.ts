@@ -62,6 +62,11 @@ export interface PlatformApi {
     page: number,
     receivedAt: string,
   ): Promise<{ events: CanonicalEvent[]; totalPages: number; totalOrders: number | null }>;
+  /**
+   * One page of the store's current stock (`inventory_level` events as of `receivedAt`), so a store
+   * that just connected has levels before its next stock change fires a webhook.
+   */
+  stockPage?(page: number, receivedAt: string): Promise<{ events: CanonicalEvent[]; totalPages: number }>;
 }
 
 /** What every adapter and API shares: the customer hash key, and the key per-store webhook secrets derive from. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { CanonicalEvent, RefEvent } from "../../core/events.ts";
+import type { CanonicalEvent, InventoryLevel, RefEvent } from "../../core/events.ts";
 import { customerKey } from "../../core/identity.ts";
 import { parseJsonExact } from "../../core/json.ts";
 import type { Logger } from "../../core/log.ts";
@@ -203,16 +203,18 @@ export function bigCommerceApi(
         variantInventory(variant, at),
       );
     }
-    return levels.map((level) => ({
-      v: 1 as const,
-      platform: PLATFORM,
-      shop,
-      type: "inventory_level" as const,
-      eventId: `stock:${level.inventoryItemId}:${level.updatedAt}:${level.available}`,
-      receivedAt: ref.receivedAt,
-      inventoryLevel: level,
-    }));
+    return levels.map((level) => levelEvent(level, ref.receivedAt));
   }
+
+  const levelEvent = (level: InventoryLevel, receivedAt: string): CanonicalEvent => ({
+    v: 1,
+    platform: PLATFORM,
+    shop,
+    type: "inventory_level",
+    eventId: `stock:${level.inventoryItemId}:${level.updatedAt}:${level.available}`,
+    receivedAt,
+    inventoryLevel: level,
+  });
 
   return {
     platform: PLATFORM,
@@ -267,6 +269,20 @@ export function bigCommerceApi(
           : page + (orders.length < limit ? 0 : 1),
         totalOrders: Number.isFinite(total) ? total : null,
       };
+    },
+    async stockPage(page, receivedAt) {
+      const limit = 250;
+      const { json } = await client.get(`/v3/catalog/products?include=variants&limit=${limit}&page=${page}`);
+      const body = (json ?? {}) as { data?: unknown[]; meta?: { pagination?: { total_pages?: number } } };
+      const products = parseAll(BcCatalogProduct, body.data ?? [], `catalog page ${page}`);
+      // The stock as read now: sales before this moment are already in it.
+      const levels = products.flatMap((product) =>
+        product.inventory_tracking === "variant"
+          ? (product.variants ?? []).map((variant) => variantInventory(variant, receivedAt))
+          : productInventory(product, receivedAt),
+      );
+      const totalPages = body.meta?.pagination?.total_pages ?? (products.length < limit ? page : page + 1);
+      return { events: levels.map((level) => levelEvent(level, receivedAt)), totalPages };
     },
     async shopInfo() {
       const { json } = await client.get("/v2/store");

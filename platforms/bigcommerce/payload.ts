@@ -70,19 +70,21 @@ export const BcRefund = z.object({
     .default([]),
 });
 
+export const BcVariant = z.object({
+  id,
+  product_id: id,
+  sku: z.string().nullable().optional(),
+  inventory_level: z.number().int(),
+});
+
 export const BcCatalogProduct = z.object({
   id,
   sku: z.string().nullable().optional(),
   inventory_level: z.number().int(),
   inventory_tracking: z.enum(["none", "product", "variant"]),
   date_modified: z.iso.datetime({ offset: true }).optional(),
-});
-
-export const BcVariant = z.object({
-  id,
-  product_id: id,
-  sku: z.string().nullable().optional(),
-  inventory_level: z.number().int(),
+  /** With `include=variants`. */
+  variants: z.array(BcVariant).optional(),
 });
 
 /** `GET /v2/store`: only the currency and zone are read (the rest names the merchant). */

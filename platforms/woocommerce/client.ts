@@ -1,7 +1,7 @@
 import { parseJsonExact } from "../../core/json.ts";
 import type { Logger } from "../../core/log.ts";
 import { KeysRefused } from "../adapter.ts";
-import { WooOrder } from "./payload.ts";
+import { WooOrder, WooProduct } from "./payload.ts";
 
 /**
  * The WooCommerce REST API v3 calls the catch-up makes: orders modified since a time (paged by
@@ -104,6 +104,32 @@ export class WooClient {
       totalPages: Number(headers.get("x-wp-totalpages") ?? "1") || 1,
       total: Number.isFinite(total) && headers.has("x-wp-total") ? total : null,
     };
+  }
+
+  /**
+   * Every product with its own stock, and every variation of a variable product, one page of
+   * products at a time (a variable product's variations come with its page).
+   */
+  async stockPage(page: number, perPage = 100): Promise<{ items: WooProduct[]; totalPages: number }> {
+    const { json, headers } = await this.request("GET", `/products?per_page=${perPage}&page=${page}`);
+    if (!Array.isArray(json)) throw new Error("WooCommerce GET /products did not answer a list");
+    const items: WooProduct[] = [];
+    for (const raw of json as { type?: string }[]) {
+      const product = WooProduct.parse(raw);
+      items.push(product);
+      if (raw.type !== "variable") continue;
+      for (let vPage = 1, vTotal = 1; vPage <= vTotal; vPage++) {
+        const variations = await this.request(
+          "GET",
+          `/products/${product.id}/variations?per_page=${perPage}&page=${vPage}`,
+        );
+        vTotal = Number(variations.headers.get("x-wp-totalpages") ?? "1") || 1;
+        if (!Array.isArray(variations.json))
+          throw new Error(`WooCommerce GET /products/${product.id}/variations did not answer a list`);
+        items.push(...(variations.json as unknown[]).map((v) => WooProduct.parse(v)));
+      }
+    }
+    return { items, totalPages: Number(headers.get("x-wp-totalpages") ?? "1") || 1 };
   }
 
   /** The WordPress REST index: the site's own address (`home`, what webhooks name as their source) and zone. */

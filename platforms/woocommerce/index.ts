@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { CanonicalEvent } from "../../core/events.ts";
+import type { CanonicalEvent, InventoryLevel } from "../../core/events.ts";
 import { parseJsonExact } from "../../core/json.ts";
 import type { Logger } from "../../core/log.ts";
 import { hmacSha256Matches } from "../../core/signature.ts";
@@ -53,6 +53,16 @@ function isPing(delivery: Delivery): boolean {
   const type = (delivery.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   return PING_TYPES.has(type) && PING.test(delivery.rawBody.toString("latin1"));
 }
+
+const stockEvent = (shop: string, level: InventoryLevel, receivedAt: string): CanonicalEvent => ({
+  v: 1,
+  platform: PLATFORM,
+  shop,
+  type: "inventory_level",
+  eventId: `stock:${level.inventoryItemId}:${level.updatedAt}:${level.available}`,
+  receivedAt,
+  inventoryLevel: level,
+});
 
 const parse = <S extends z.ZodType>(schema: S, body: unknown, topic: string): z.infer<S> =>
   parsePayload(schema, body, `woocommerce ${topic}`);
@@ -121,16 +131,7 @@ function createAdapter(config: z.infer<typeof env> | undefined, shared: Shared):
         const product = parse(WooProduct, body, topic);
         const level = normaliseInventory(product, delivery.receivedAt);
         if (!level) return { kind: "ignore", reason: "stock not managed" };
-        const event: CanonicalEvent = {
-          v: 1,
-          platform: PLATFORM,
-          shop,
-          type: "inventory_level",
-          eventId: `stock:${level.inventoryItemId}:${level.updatedAt}:${level.available}`,
-          receivedAt: delivery.receivedAt,
-          inventoryLevel: level,
-        };
-        return { kind: "publish", events: [event] };
+        return { kind: "publish", events: [stockEvent(shop, level, delivery.receivedAt)] };
       } catch (err) {
         if (err instanceof InvalidPayload) throw err;
         throw new InvalidPayload(`woocommerce ${topic}: ${(err as Error).message}`);
@@ -176,6 +177,15 @@ export function wooApi(
     async historyPage(window, page, receivedAt) {
       const { orders, totalPages, total } = await client.ordersCreatedPage(window, page);
       return { events: events(orders, receivedAt, "backfill"), totalPages, totalOrders: total };
+    },
+    async stockPage(page, receivedAt) {
+      const { items, totalPages } = await client.stockPage(page);
+      const events = items.flatMap((product) => {
+        // The stock as read now (sales before it are in it), not as of the product's last edit.
+        const level = normaliseInventory({ ...product, date_modified_gmt: null }, receivedAt);
+        return level ? [stockEvent(shop, level, receivedAt)] : [];
+      });
+      return { events, totalPages };
     },
     reactivateHooks: () => client.reactivateDisabledHooks(),
     shopInfo: () => client.shopInfo(),

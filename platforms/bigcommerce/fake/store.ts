@@ -539,14 +539,31 @@ export class FakeBigCommerce {
       const limit = Math.min(250, Number(url.searchParams.get("limit") ?? "50"));
       const page = Number(url.searchParams.get("page") ?? "1");
       const all = [...this.products.entries()];
+      const withVariants = (url.searchParams.get("include") ?? "").split(",").includes("variants");
       const data = all.slice((page - 1) * limit, page * limit).map(([id, p]) => ({
         id,
         name: "Canvas Tote",
         sku: p.sku,
         inventory_level: p.level,
         inventory_tracking: p.tracking,
+        ...(withVariants
+          ? {
+              variants: p.variants.map((v) => ({
+                id: v.id,
+                product_id: id,
+                sku: v.sku,
+                inventory_level: v.level,
+              })),
+            }
+          : {}),
       }));
-      const pagination = { total: all.length, count: data.length, per_page: limit, current_page: page };
+      const pagination = {
+        total: all.length,
+        count: data.length,
+        per_page: limit,
+        current_page: page,
+        total_pages: Math.max(1, Math.ceil(all.length / limit)),
+      };
       return reply(200, { data, meta: { pagination } }, headers);
     }
     if (req.method === "GET" && (match = /^\/v3\/catalog\/products\/(\d+)$/.exec(path))) {

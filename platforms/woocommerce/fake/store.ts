@@ -80,6 +80,14 @@ interface Hook {
 
 export type KeyPermissions = "read" | "write" | "read_write";
 
+export interface FakeProduct {
+  sku: string;
+  type: "simple" | "variable";
+  manageStock: boolean;
+  stock: number | null;
+  variations: { id: number; sku: string; manageStock: boolean | "parent"; stock: number | null }[];
+}
+
 /** A row of `wp_woocommerce_api_keys`: made in Settings → Advanced → REST API, or by `/wc-auth/v1`. */
 export interface ApiKey {
   keyId: number;
@@ -138,6 +146,11 @@ export class FakeWooCommerce {
   readonly requests: { method: string; path: string; query: URLSearchParams }[] = [];
   /** Added to every `GET /orders`, so a test can stop a long history half-way. */
   ordersDelayMs = 0;
+  /**
+   * The catalogue as `GET /products` lists it: simple products keep their own stock when
+   * `manage_stock`; a variable product's variations keep theirs, or say `"parent"` and share it.
+   */
+  readonly products = new Map<number, FakeProduct>();
   private readonly server: Server;
   private nextHookId = 1;
   private nextRefundId = 9000;
@@ -487,6 +500,46 @@ export class FakeWooCommerce {
         "x-wp-total": String(matching.length),
         "x-wp-totalpages": String(Math.max(1, Math.ceil(matching.length / perPage))),
       });
+    }
+    const pageOf = <T>(items: T[]) => {
+      const perPage = Math.min(100, Number(url.searchParams.get("per_page") ?? "10"));
+      const page = Number(url.searchParams.get("page") ?? "1");
+      return {
+        slice: items.slice((page - 1) * perPage, page * perPage),
+        headers: {
+          "x-wp-total": String(items.length),
+          "x-wp-totalpages": String(Math.max(1, Math.ceil(items.length / perPage))),
+        },
+      };
+    };
+    if (req.method === "GET" && path === "/products") {
+      const { slice, headers } = pageOf([...this.products.entries()].sort(([a], [b]) => a - b));
+      const list = slice.map(([id, p]) => ({
+        id,
+        name: "Canvas Tote",
+        type: p.type,
+        sku: p.sku,
+        manage_stock: p.manageStock,
+        stock_quantity: p.manageStock ? p.stock : null,
+        variations: p.variations.map((v) => v.id),
+        date_modified_gmt: "2026-01-05T09:00:00",
+      }));
+      return this.send(res, 200, list, headers);
+    }
+    let variationsOf: RegExpExecArray | null;
+    if (req.method === "GET" && (variationsOf = /^\/products\/(\d+)\/variations$/.exec(path))) {
+      const product = this.products.get(Number(variationsOf[1]));
+      if (!product)
+        return this.send(res, 404, { code: "woocommerce_rest_product_invalid_id", message: "Invalid ID." });
+      const { slice, headers } = pageOf(product.variations);
+      const list = slice.map((v) => ({
+        id: v.id,
+        sku: v.sku,
+        manage_stock: v.manageStock,
+        stock_quantity: v.manageStock === true ? v.stock : product.manageStock ? product.stock : null,
+        date_modified_gmt: "2026-01-05T09:00:00",
+      }));
+      return this.send(res, 200, list, headers);
     }
     if (req.method === "GET" && path === "/data/currencies/current") {
       return this.send(res, 200, { code: this.currency, name: "Store currency", symbol: "$" });
