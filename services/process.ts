@@ -2,10 +2,21 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
 
 const running = new Set<ChildProcess>();
-// A test run or start command that dies must not leave servers holding ports on the machine.
-process.once("exit", () => {
+const killAll = () => {
   for (const child of running) child.kill("SIGKILL");
-});
+};
+// A test run or start command that dies must not leave servers holding ports on the machine.
+process.once("exit", killAll);
+// Vitest ends a worker that overran with a signal, which skips "exit"; its servers must go with it.
+// (Services and the start command handle their signals themselves, for a graceful drain.)
+if (process.env.VITEST) {
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, () => {
+      killAll();
+      process.exit(128 + (signal === "SIGTERM" ? 15 : 2));
+    });
+  }
+}
 
 /**
  * Starts a long-lived server process with its output in a log file (a test's console stays readable),
