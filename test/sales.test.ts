@@ -990,6 +990,17 @@ describe.skipIf(!psqlPath)("over QuestDB's PG wire, as the read-only user the da
   it("every panel's SQL returns what /exec returns", async () => {
     const nowMs = NOWS[2]!;
     const port = stack.questdb!.ports.pg;
+    /** psql as Grafana's read-only login, over QuestDB's PG wire. */
+    const psql = (args: string[]) =>
+      execFileSync(
+        psqlPath!,
+        ["-h", "127.0.0.1", "-p", String(port), "-U", READONLY.user, "-d", "qdb", "-X", ...args],
+        {
+          env: { ...process.env, PGPASSWORD: READONLY.password },
+          encoding: "utf8",
+          stdio: "pipe",
+        },
+      );
     const queries: { name: string; sql: string }[] = [];
     const render = (
       target: ReturnType<typeof targetsOf>[number],
@@ -1016,29 +1027,7 @@ describe.skipIf(!psqlPath)("over QuestDB's PG wire, as the read-only user the da
       queries.push(render(target, lastDay(nowMs), { variables, allSelected }));
     for (const { name, sql } of queries) {
       const overHttp = (await stack.db.exec(sql)).dataset.map((row) => row.map(normalise).join("|"));
-      const overPg = execFileSync(
-        psqlPath!,
-        [
-          "-h",
-          "127.0.0.1",
-          "-p",
-          String(port),
-          "-U",
-          READONLY.user,
-          "-d",
-          "qdb",
-          "-X",
-          "-A",
-          "-t",
-          "-F",
-          "|",
-          "-P",
-          "null=∅",
-          "-c",
-          sql,
-        ],
-        { env: { ...process.env, PGPASSWORD: READONLY.password }, encoding: "utf8" },
-      )
+      const overPg = psql(["-A", "-t", "-F", "|", "-P", "null=∅", "-c", sql])
         .split("\n")
         .filter((line) => line !== "")
         .map((line) => line.split("|").map(normalise).join("|"));
@@ -1046,24 +1035,6 @@ describe.skipIf(!psqlPath)("over QuestDB's PG wire, as the read-only user the da
       expect(overHttp.length, `${name} returns rows`).toBeGreaterThan(0);
     }
     // And the data source cannot change anything.
-    expect(() =>
-      execFileSync(
-        psqlPath!,
-        [
-          "-h",
-          "127.0.0.1",
-          "-p",
-          String(port),
-          "-U",
-          READONLY.user,
-          "-d",
-          "qdb",
-          "-X",
-          "-c",
-          "DROP TABLE sales_1m",
-        ],
-        { env: { ...process.env, PGPASSWORD: READONLY.password }, encoding: "utf8", stdio: "pipe" },
-      ),
-    ).toThrow(/permission denied/i);
+    expect(() => psql(["-c", "DROP TABLE sales_1m"])).toThrow(/permission denied/i);
   });
 });
