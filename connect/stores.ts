@@ -133,9 +133,9 @@ export async function connectStore(
   await ctx.publish([shopEvent(platform, shop, info, now)]);
 
   const checkpoint = await ctx.historyStore.get(platform, shop);
-  // Back after a disconnect, the store may have missed more than the catch-up looks back: its
-  // history runs again (upserts make the repeats harmless).
-  const returning = previous?.status === "disconnected";
+  // Back after a disconnect (or refused keys), the store may have missed more than the catch-up
+  // looks back: its history runs again (upserts make the repeats harmless).
+  const returning = previous?.status === "disconnected" || previous?.status === "failed";
   if (checkpoint?.phase === "done" && !returning) {
     await ctx.connections.update(platform, shop, { status: "live" });
   } else {
