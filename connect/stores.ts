@@ -6,6 +6,7 @@ import type { Logger } from "../core/log.ts";
 import { sqlString, type QuestDb } from "../core/questdb.ts";
 import { secretMatches } from "../core/signature.ts";
 import { storeWebhookSecret } from "../core/store-secrets.ts";
+import { offsetZone } from "../core/zoned.ts";
 import type { PlatformApi, PlatformModule } from "../platforms/adapter.ts";
 import type { Connection, Connections } from "../platforms/connections.ts";
 import { platforms } from "../platforms/index.ts";
@@ -102,7 +103,7 @@ export async function connectStore(
     status: "backfilling",
     name: store.name,
     currency: info.currency,
-    timezone: info.timeZone ?? offsetZone(info.utcOffsetMinutes),
+    timezone: info.timeZone ?? (info.utcOffsetMinutes === null ? null : offsetZone(info.utcOffsetMinutes)),
     connectedAt: previous?.connectedAt ?? now,
     updatedAt: now,
     credentials: sealed,
@@ -167,13 +168,6 @@ export async function disconnectStore(ctx: StoresContext, platform: string, shop
     await ctx.historyStore.save({ ...cp, phase: "stopped", updatedAt: new Date().toISOString() });
   ctx.log.info({ platform, shop }, "store disconnected: history stopped, keys dropped");
 }
-
-const offsetZone = (minutes: number | null) => {
-  if (minutes === null) return null;
-  const sign = minutes < 0 ? "-" : "+";
-  const abs = Math.abs(minutes);
-  return `${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
-};
 
 /** The status page's path for a store: `/stores/<platform>/<shop>`. */
 export const statusPath = (platform: string, shop: string) =>

@@ -72,3 +72,10 @@ export function spanWeeksAgo(timeZone: string, now: number, weeksAgo: number): {
       : zonedInstant(timeZone, { ...day, hour: w.hour, minute: w.minute, second: w.second });
   return { from, to };
 }
+
+/** A fixed offset as both QuestDB and Intl read it: `+05:30`, `-03:00`. */
+export function offsetZone(minutesEast: number): string {
+  const sign = minutesEast < 0 ? "-" : "+";
+  const abs = Math.abs(minutesEast);
+  return `${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
+}

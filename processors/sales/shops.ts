@@ -5,7 +5,8 @@ import { currencyExponent } from "../../core/money.ts";
 import { type QuestDb, sqlString, toMicros } from "../../core/questdb.ts";
 import { isIanaZone, type SalesConfig } from "./config.ts";
 import { SHOP_ROW_TIMESTAMP } from "./schema.ts";
-import { offsetZone, ZoneCheck } from "./zones.ts";
+import { offsetZone } from "../../core/zoned.ts";
+import { ZoneCheck } from "./zones.ts";
 
 export interface ShopSettings {
   platform: string | null;

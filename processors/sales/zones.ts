@@ -16,13 +16,6 @@ export function wallClock(ms: number, zone: string): string {
   return `${c.year}-${two(c.month)}-${two(c.day)}T${two(c.hour)}:${two(c.minute)}:${two(c.second)}.000000Z`;
 }
 
-/** A fixed offset as both QuestDB and Intl read it: `+05:30`, `-03:00`. */
-export function offsetZone(minutesEast: number): string {
-  const sign = minutesEast < 0 ? "-" : "+";
-  const abs = Math.abs(minutesEast);
-  return `${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
-}
-
 export class ZoneCheck {
   private readonly db: QuestDb;
   private readonly verdicts = new Map<string, boolean>();
