@@ -191,3 +191,24 @@ export function shopEvent(
     shopInfo: { ...info, updatedAt: at },
   };
 }
+
+/**
+ * A canonical stock level. Its id is the level's own content, so the same level seen through a
+ * webhook, a fetch and a history is one message.
+ */
+export function inventoryLevelEvent(
+  platform: string,
+  shop: string,
+  level: InventoryLevel,
+  receivedAt: string,
+): CanonicalEvent {
+  return {
+    v: EVENT_VERSION,
+    platform,
+    shop,
+    type: "inventory_level",
+    eventId: `stock:${level.inventoryItemId}:${level.updatedAt}:${level.available}`,
+    receivedAt,
+    inventoryLevel: level,
+  };
+}

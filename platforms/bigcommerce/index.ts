@@ -1,5 +1,10 @@
 import { z } from "zod";
-import type { CanonicalEvent, InventoryLevel, RefEvent } from "../../core/events.ts";
+import {
+  inventoryLevelEvent,
+  type CanonicalEvent,
+  type InventoryLevel,
+  type RefEvent,
+} from "../../core/events.ts";
 import { customerKey } from "../../core/identity.ts";
 import { parseJsonExact } from "../../core/json.ts";
 import type { Logger } from "../../core/log.ts";
@@ -206,15 +211,8 @@ export function bigCommerceApi(
     return levels.map((level) => levelEvent(level, ref.receivedAt));
   }
 
-  const levelEvent = (level: InventoryLevel, receivedAt: string): CanonicalEvent => ({
-    v: 1,
-    platform: PLATFORM,
-    shop,
-    type: "inventory_level",
-    eventId: `stock:${level.inventoryItemId}:${level.updatedAt}:${level.available}`,
-    receivedAt,
-    inventoryLevel: level,
-  });
+  const levelEvent = (level: InventoryLevel, receivedAt: string) =>
+    inventoryLevelEvent(PLATFORM, shop, level, receivedAt);
 
   return {
     platform: PLATFORM,

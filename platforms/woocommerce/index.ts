@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { CanonicalEvent, InventoryLevel } from "../../core/events.ts";
+import { inventoryLevelEvent } from "../../core/events.ts";
 import { parseJsonExact } from "../../core/json.ts";
 import type { Logger } from "../../core/log.ts";
 import { hmacSha256Matches } from "../../core/signature.ts";
@@ -53,16 +53,6 @@ function isPing(delivery: Delivery): boolean {
   const type = (delivery.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   return PING_TYPES.has(type) && PING.test(delivery.rawBody.toString("latin1"));
 }
-
-const stockEvent = (shop: string, level: InventoryLevel, receivedAt: string): CanonicalEvent => ({
-  v: 1,
-  platform: PLATFORM,
-  shop,
-  type: "inventory_level",
-  eventId: `stock:${level.inventoryItemId}:${level.updatedAt}:${level.available}`,
-  receivedAt,
-  inventoryLevel: level,
-});
 
 const parse = <S extends z.ZodType>(schema: S, body: unknown, topic: string): z.infer<S> =>
   parsePayload(schema, body, `woocommerce ${topic}`);
@@ -131,7 +121,7 @@ function createAdapter(config: z.infer<typeof env> | undefined, shared: Shared):
         const product = parse(WooProduct, body, topic);
         const level = normaliseInventory(product, delivery.receivedAt);
         if (!level) return { kind: "ignore", reason: "stock not managed" };
-        return { kind: "publish", events: [stockEvent(shop, level, delivery.receivedAt)] };
+        return { kind: "publish", events: [inventoryLevelEvent(PLATFORM, shop, level, delivery.receivedAt)] };
       } catch (err) {
         if (err instanceof InvalidPayload) throw err;
         throw new InvalidPayload(`woocommerce ${topic}: ${(err as Error).message}`);
@@ -183,7 +173,7 @@ export function wooApi(
       const events = items.flatMap((product) => {
         // The stock as read now (sales before it are in it), not as of the product's last edit.
         const level = normaliseInventory({ ...product, date_modified_gmt: null }, receivedAt);
-        return level ? [stockEvent(shop, level, receivedAt)] : [];
+        return level ? [inventoryLevelEvent(PLATFORM, shop, level, receivedAt)] : [];
       });
       return { events, totalPages };
     },
