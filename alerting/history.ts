@@ -1,4 +1,5 @@
 import type { Sender } from "@questdb/nodejs-client";
+import { shopTables } from "../core/shop-data.ts";
 import type { Rule } from "./rules.ts";
 import type { Incident } from "./state.ts";
 
@@ -20,6 +21,9 @@ export const ALERTS_TABLE = `CREATE TABLE IF NOT EXISTS alerts (
   dedup_key VARCHAR
 ) TIMESTAMP(ts) PARTITION BY DAY TTL 90 DAYS WAL
 DEDUP UPSERT KEYS(ts, rule_id, subject, state)`;
+
+/** `alerts` holds a shop's rows (its `platform` and `shop`, empty for rules not about one shop): shop/redact covers it. */
+export const ALERT_SHOP_TABLES = shopTables([{ table: "alerts", ts: "ts", by: "DAY" }]);
 
 /** Grafana annotation query (`$__timeFilter` is the dashboard's range): one marker per firing and per resolve. */
 export const ALERT_ANNOTATIONS = `SELECT ts AS time, concat(upper(state), ': ', summary) AS text, concat(kind, ',', severity, ',', state) AS tags

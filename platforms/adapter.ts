@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { CanonicalEvent, RefEvent, ShopInfo } from "../core/events.ts";
 import type { Logger } from "../core/log.ts";
+import type { ShopTable } from "../core/shop-data.ts";
 
 /**
  * The one interface every platform implements. Ingest knows nothing about Shopify or WooCommerce:
@@ -104,6 +105,25 @@ export interface PlatformModule<Env extends z.ZodType = z.ZodType> {
   readonly connectable?: boolean;
   /** Present when the platform has an API we read (thin webhooks, catch-up). */
   readonly api?: PlatformApiModule;
+  /** What logs must never show of this source (core/log.ts censors it in every service's logger). */
+  readonly redact: Redaction;
+  /**
+   * Tables of this source's own that hold per-shop rows (beyond the shared ones the processors and
+   * alerting declare), so `shop/redact` removes the shop from them too. Empty for today's platforms:
+   * their events land in the shared tables.
+   */
+  readonly shopData?: readonly ShopTable[];
+}
+
+/** Names that carry a source's secrets, censored by pino wherever they appear one level down in a log line. */
+export interface Redaction {
+  /**
+   * Env variables and object fields holding the source's secrets (its webhook secret, API tokens):
+   * a config or a credentials object slipped into a log line must not leak them.
+   */
+  readonly fields: readonly string[];
+  /** Request headers (lower case) that carry a signature or a token, as in `headers["x-…"]`. */
+  readonly headers: readonly string[];
 }
 
 export class InvalidPayload extends Error {

@@ -400,6 +400,11 @@ export const bigcommerce: PlatformModule<typeof env> = {
   platform: PLATFORM,
   env,
   configuredBy: ["BIGCOMMERCE_WEBHOOK_SECRET"],
+  redact: {
+    fields: ["BIGCOMMERCE_ACCESS_TOKEN", "BIGCOMMERCE_WEBHOOK_SECRET", "BIGCOMMERCE_CLIENT_SECRET"],
+    // The hook's shared secret comes back in a custom header; API calls carry the token in X-Auth-Token.
+    headers: [SECRET_HEADER, "x-auth-token"],
+  },
   create: createAdapter,
   connectable: true,
   api,

@@ -137,4 +137,9 @@ export const shopify: PlatformModule<typeof env> = {
   env,
   configuredBy: ["SHOPIFY_API_SECRET"],
   create: createAdapter,
+  redact: {
+    fields: ["SHOPIFY_API_SECRET"],
+    // The webhook signature, and the Admin API token header of every API call.
+    headers: ["x-shopify-hmac-sha256", "x-shopify-access-token"],
+  },
 };

@@ -205,6 +205,19 @@ export const woocommerce: PlatformModule<typeof env> = {
   platform: PLATFORM,
   env,
   configuredBy: ["WOOCOMMERCE_WEBHOOK_SECRET"],
+  redact: {
+    // The REST key pair as env, as WooCommerce's key delivery names it, and as WooCredentials names it.
+    fields: [
+      "WOOCOMMERCE_WEBHOOK_SECRET",
+      "WOOCOMMERCE_CONSUMER_KEY",
+      "WOOCOMMERCE_CONSUMER_SECRET",
+      "consumer_key",
+      "consumer_secret",
+      "consumerKey",
+      "consumerSecret",
+    ],
+    headers: ["x-wc-webhook-signature"],
+  },
   create: createAdapter,
   connectable: true,
   api,

@@ -1,3 +1,5 @@
+import { shopTables } from "../../core/shop-data.ts";
+
 /**
  * Inventory tables. Reports and the item → SKU map are facts as the platform sent them; levels and
  * forecasts are computed from facts, keyed so that recomputing writes the same rows again.
@@ -68,3 +70,11 @@ export const INVENTORY_TABLES = [
   ) TIMESTAMP(ts) PARTITION BY DAY TTL 90 DAYS WAL
   DEDUP UPSERT KEYS(ts, platform, shop, sku)`,
 ];
+
+/** Which of these tables hold a shop's rows (for shop/redact): all four. */
+export const INVENTORY_SHOP_TABLES = shopTables([
+  { table: "inventory_reports", ts: "updated_at", by: "DAY" },
+  { table: "inventory_items", ts: "updated_at", by: "MONTH" },
+  { table: "inventory_levels", ts: "ts", by: "DAY" },
+  { table: "stockout_forecast", ts: "ts", by: "DAY" },
+]);

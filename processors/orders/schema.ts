@@ -1,4 +1,5 @@
 import type { QuestDb } from "../../core/questdb.ts";
+import { shopTables } from "../../core/shop-data.ts";
 
 /**
  * Order facts. WAL tables with DEDUP UPSERT KEYS: a redelivered or replayed event rewrites its row
@@ -62,6 +63,13 @@ export const ORDER_TABLES = [
   ) TIMESTAMP(created_at) PARTITION BY DAY TTL 90 DAYS WAL
   DEDUP UPSERT KEYS(created_at, platform, shop, refund_id)`,
 ];
+
+/** Which of these tables hold a shop's rows (for shop/redact): all three. */
+export const ORDER_SHOP_TABLES = shopTables([
+  { table: "orders", ts: "created_at", by: "DAY" },
+  { table: "order_lines", ts: "created_at", by: "DAY" },
+  { table: "refunds", ts: "created_at", by: "DAY" },
+]);
 
 export async function ensureTables(db: QuestDb, ddl: readonly string[]): Promise<void> {
   for (const statement of ddl) await db.exec(statement);

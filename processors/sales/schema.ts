@@ -1,3 +1,5 @@
+import { shopTables } from "../../core/shop-data.ts";
+
 /**
  * Live-sales tables. `sales_facts` holds one row per thing that moves a sales figure, keyed by the
  * platform's id and placed at the instant it counts (an order at its creation, a cancellation at its
@@ -58,3 +60,10 @@ export const SALES_TABLES = [
   ) TIMESTAMP(ts) PARTITION BY YEAR WAL
   DEDUP UPSERT KEYS(ts, shop)`,
 ];
+
+/** Which of these tables hold a shop's rows (for shop/redact): all three. */
+export const SALES_SHOP_TABLES = shopTables([
+  { table: "sales_facts", ts: "ts", by: "DAY" },
+  { table: "sales_1m", ts: "ts", by: "DAY" },
+  { table: "shops", ts: "ts", by: "YEAR" },
+]);
