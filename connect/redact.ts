@@ -1,66 +1,27 @@
 import type { Logger } from "../core/log.ts";
 import { sqlString, type QuestDb } from "../core/questdb.ts";
+import type { ShopTable } from "../core/shop-data.ts";
+import { rewriteWithout, tableExists, type RewriteHooks } from "./partition-rewrite.ts";
+import { shopDataTables } from "./shop-data.ts";
 
 /**
- * Removing one shop's rows from QuestDB, which has no row DELETE. Tables are partitioned by day, so
- * for every day that holds the shop's rows we rewrite that one partition without them:
- *
- *   1. wait until the table's WAL is applied (the copy must see every committed row),
- *   2. copy those days' other rows aside: CREATE TABLE t_redact AS (SELECT * FROM t WHERE <days> AND NOT shop),
- *   3. drop those days:                   ALTER TABLE t DROP PARTITION LIST 'YYYY-MM-DD', …,
- *   4. put the other rows back:           INSERT INTO t SELECT * FROM t_redact, then DROP TABLE t_redact.
- *
- * Steps 3 and 4 go through the WAL in order, so readers see the day either before the drop or with
- * the other shops' rows back. Work is proportional to the rows of the shop's days, not the table, and
- * takes five statements per table however many days. The gap: a row
- * of another shop written to the same day between steps 2 and 3 is lost from QuestDB (it stays in
- * JetStream for 7 days and comes back on a replay). Shopify sends shop/redact 48 h after an uninstall,
- * so the rewritten days are mostly old ones that see few writes; run redactions off-peak if that
- * gap matters. Redactions are serialised per process (one temporary table per table name).
+ * shop/redact: removing one shop's rows from every QuestDB table that holds them, as the modules
+ * that create the tables declare (connect/shop-data.ts). QuestDB has no row DELETE, so each table's
+ * partitions that hold the shop are rewritten without it (connect/partition-rewrite.ts: copy,
+ * verify, swap; an interrupted run is finished by the next). Shopify sends shop/redact 48 h after an
+ * uninstall and resends it until answered, so a failed run is retried by the next delivery.
+ * Redactions are serialised per process (one set of aside tables per table name).
  */
-
-/** Every table with per-shop rows: its designated timestamp and partitioning (partition names follow it). */
-export const SHOP_TABLES: readonly ShopTable[] = [
-  { table: "orders", ts: "created_at", by: "DAY" },
-  { table: "order_lines", ts: "created_at", by: "DAY" },
-  { table: "refunds", ts: "created_at", by: "DAY" },
-  { table: "sales_facts", ts: "ts", by: "DAY" },
-  { table: "sales_1m", ts: "ts", by: "DAY" },
-  { table: "shops", ts: "ts", by: "YEAR" },
-];
-
-export interface ShopTable {
-  table: string;
-  ts: string;
-  by: "DAY" | "YEAR";
-}
 
 export interface RedactedTable {
   table: string;
+  /** The partitions rewritten (days, months or years, as the table is partitioned). */
   days: string[];
   rowsRemoved: number;
 }
 
-async function tableExists(db: QuestDb, table: string): Promise<boolean> {
-  const result = await db.exec(`SELECT count() FROM tables() WHERE table_name = ${sqlString(table)}`);
-  return result.dataset[0]?.[0] === 1;
-}
-
-async function waitForWal(db: QuestDb, table: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const rows = await db.rows<{ writerTxn: number; sequencerTxn: number; suspended: boolean }>(
-      `SELECT writerTxn, sequencerTxn, suspended FROM wal_tables() WHERE name = ${sqlString(table)}`,
-    );
-    const row = rows[0];
-    if (!row) return;
-    if (row.suspended)
-      throw new Error(`QuestDB table ${table} is suspended; resume its WAL before redacting`);
-    if (row.writerTxn >= row.sequencerTxn) return;
-    if (Date.now() > deadline)
-      throw new Error(`QuestDB table ${table}: WAL not applied within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+export interface RedactOptions extends RewriteHooks {
+  tables?: readonly ShopTable[];
 }
 
 let queue: Promise<unknown> = Promise.resolve();
@@ -70,9 +31,9 @@ export function redactShop(
   platform: string,
   shop: string,
   log: Logger,
-  tables: readonly ShopTable[] = SHOP_TABLES,
+  options: RedactOptions = {},
 ): Promise<RedactedTable[]> {
-  const run = queue.then(() => redactNow(db, platform, shop, log, tables));
+  const run = queue.then(() => redactNow(db, platform, shop, log, options));
   queue = run.catch(() => undefined);
   return run;
 }
@@ -82,32 +43,19 @@ async function redactNow(
   platform: string,
   shop: string,
   log: Logger,
-  tables: readonly ShopTable[],
+  { tables = shopDataTables(), ...hooks }: RedactOptions,
 ): Promise<RedactedTable[]> {
   const ours = `platform = ${sqlString(platform)} AND shop = ${sqlString(shop)}`;
   const report: RedactedTable[] = [];
-  for (const { table, ts, by } of tables) {
-    if (!(await tableExists(db, table))) continue;
-    await waitForWal(db, table);
-    const counted = await db.exec<[number]>(`SELECT count() FROM ${table} WHERE ${ours}`);
-    const rowsRemoved = counted.dataset[0]?.[0] ?? 0;
-    const dayRows = await db.exec<[string]>(
-      `SELECT DISTINCT to_str(${ts}, '${by === "DAY" ? "yyyy-MM-dd" : "yyyy"}') FROM ${table} WHERE ${ours}`,
+  for (const spec of tables) {
+    if (!(await tableExists(db, spec.table))) continue;
+    const { partitions, rowsRemoved, resumed } = await rewriteWithout(db, spec, ours, hooks);
+    if (resumed) log.warn({ table: spec.table }, "finished a shop redaction an earlier run was cut short in");
+    report.push({ table: spec.table, days: partitions, rowsRemoved });
+    log.info(
+      { shop, table: spec.table, days: partitions.length, rowsRemoved },
+      "shop's rows removed from QuestDB",
     );
-    const days = dayRows.dataset.map((r) => r[0]).sort();
-    if (days.length) {
-      // All the shop's days in one pass: four statements per table whatever the number of days.
-      const aside = `${table}_redact`;
-      const inDays = days.map((day) => `${ts} IN ${sqlString(day)}`).join(" OR ");
-      await db.exec(`DROP TABLE IF EXISTS ${aside}`);
-      await db.exec(`CREATE TABLE ${aside} AS (SELECT * FROM ${table} WHERE (${inDays}) AND NOT (${ours}))`);
-      await db.exec(`ALTER TABLE ${table} DROP PARTITION LIST ${days.map(sqlString).join(", ")}`);
-      await db.exec(`INSERT INTO ${table} SELECT * FROM ${aside}`);
-      await db.exec(`DROP TABLE ${aside}`);
-    }
-    await waitForWal(db, table);
-    report.push({ table, days, rowsRemoved });
-    log.info({ shop, table, days: days.length, rowsRemoved }, "shop's rows removed from QuestDB");
   }
   return report;
 }
