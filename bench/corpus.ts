@@ -1,4 +1,4 @@
-import { createHmac } from "node:crypto";
+import { shopifyWebhookHeaders } from "../platforms/shopify/webhook-headers.ts";
 import { buildCatalogue } from "../demo/catalogue.ts";
 import { orderPayload, type OrderSpec } from "../demo/shopify-payloads.ts";
 
@@ -112,16 +112,17 @@ export class OrderWebhooks {
     return {
       orderId,
       body,
-      headers: {
-        "content-type": "application/json",
-        "x-shopify-topic": "orders/create",
-        "x-shopify-hmac-sha256": createHmac("sha256", this.secret).update(body).digest("base64"),
-        "x-shopify-shop-domain": this.shop,
-        "x-shopify-api-version": "2026-10",
-        "x-shopify-webhook-id": `bench-${seq}`,
-        "x-shopify-event-id": `bench-${this.shop}-${seq}`,
-        "x-shopify-triggered-at": new Date(now).toISOString(),
-      },
+      headers: shopifyWebhookHeaders(
+        this.secret,
+        {
+          topic: "orders/create",
+          shop: this.shop,
+          webhookId: `bench-${seq}`,
+          eventId: `bench-${this.shop}-${seq}`,
+          triggeredAt: new Date(now).toISOString(),
+        },
+        body,
+      ),
     };
   }
 }

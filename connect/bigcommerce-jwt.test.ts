@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { signJwt } from "../platforms/bigcommerce/fake/platform.ts";
+import { signJwt } from "../test/fakes/bigcommerce/platform.ts";
 import { InvalidSignedPayload, verifySignedPayload } from "./bigcommerce-jwt.ts";
 
 const app = { clientId: "client-abc", clientSecret: "client-secret-0123456789" };

@@ -1,31 +1,19 @@
-import { createHmac } from "node:crypto";
+import { shopifyWebhookHeaders } from "../platforms/shopify/webhook-headers.ts";
 import type { Webhook } from "./feed.ts";
 
-/** The Admin API version the demo store's subscriptions use (sent as X-Shopify-API-Version). */
-export const DEMO_API_VERSION = "2026-10";
-
-/** Shopify's signature: base64 HMAC-SHA256 of the exact body bytes, keyed with the app's client secret. */
-export function shopifySignature(secret: string, body: string | Uint8Array): string {
-  return createHmac("sha256", secret).update(body).digest("base64");
-}
-
-/** The headers Shopify sends with a webhook. */
+/** The headers Shopify sends with one of the demo shop's webhooks. */
 export function shopifyHeaders(
   secret: string,
   shop: string,
   webhook: Pick<Webhook, "topic" | "eventId" | "webhookId" | "at">,
   body: string,
 ): Record<string, string> {
-  return {
-    "content-type": "application/json",
-    "x-shopify-topic": webhook.topic,
-    "x-shopify-hmac-sha256": shopifySignature(secret, body),
-    "x-shopify-shop-domain": shop,
-    "x-shopify-api-version": DEMO_API_VERSION,
-    "x-shopify-webhook-id": webhook.webhookId,
-    "x-shopify-event-id": webhook.eventId,
-    "x-shopify-triggered-at": new Date(webhook.at).toISOString(),
-  };
+  const { topic, eventId, webhookId } = webhook;
+  return shopifyWebhookHeaders(
+    secret,
+    { topic, shop, eventId, webhookId, triggeredAt: new Date(webhook.at).toISOString() },
+    body,
+  );
 }
 
 export interface DeliveryOptions {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sqlString } from "../core/questdb.ts";
 import { createLogger } from "../core/log.ts";
 import { BigCommerceClient } from "../platforms/bigcommerce/client.ts";
-import { BC_PII, FakeBigCommerce } from "../platforms/bigcommerce/fake/store.ts";
+import { BC_PII, FakeBigCommerce } from "./fakes/bigcommerce/store.ts";
 import { ensureHooks } from "../platforms/bigcommerce/index.ts";
 import { phpJson } from "../platforms/woocommerce/php-json.ts";
 import { eventually } from "./support/eventually.ts";

@@ -2,8 +2,8 @@ import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser } from "playwright-core";
 import { sqlString } from "../core/questdb.ts";
-import { FakeShopify } from "../platforms/shopify/fake/server.ts";
-import { expectedTotals, generateShop } from "../platforms/shopify/fake/store.ts";
+import { FakeShopify } from "./fakes/shopify/server.ts";
+import { expectedTotals, generateShop } from "./fakes/shopify/store.ts";
 import { eventually } from "./support/eventually.ts";
 import {
   BROWSER_UA,

@@ -3,7 +3,7 @@ import { connect } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventSubject, type CanonicalEvent } from "../core/events.ts";
 import { sqlString } from "../core/questdb.ts";
-import { inventoryLevelPayload, productPayload } from "../platforms/shopify/fake/inventory-payloads.ts";
+import { inventoryLevelPayload, productPayload } from "./fakes/shopify/inventory-payloads.ts";
 import type { Panel } from "@grafana/grafana-foundation-sdk/dashboard";
 import { inventory } from "../grafana/dashboards/inventory.ts";
 import { renderQuery } from "../grafana/interpolate.ts";

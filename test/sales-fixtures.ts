@@ -1,5 +1,5 @@
 import { seededRandom } from "../core/seeded-random.ts";
-import type { WooOrderSpec } from "../platforms/woocommerce/fake/store.ts";
+import type { WooOrderSpec } from "./fakes/woocommerce/store.ts";
 import { orderTotals, type OrderSpec } from "./support/shopify-webhooks.ts";
 
 /**

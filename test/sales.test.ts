@@ -25,7 +25,7 @@ import {
   VARIABLE_QUERIES,
   type MetricName,
 } from "../grafana/sql/one-shop.ts";
-import { FakeWooCommerce } from "../platforms/woocommerce/fake/store.ts";
+import { FakeWooCommerce } from "./fakes/woocommerce/store.ts";
 import { ShopDirectory, writeShopRow } from "../processors/sales/shops.ts";
 import { eventually } from "./support/eventually.ts";
 import { settled } from "./support/settled.ts";

@@ -9,7 +9,7 @@ import { sqlString } from "../core/questdb.ts";
 import { phpJson } from "../platforms/woocommerce/php-json.ts";
 import { createLogger } from "../core/log.ts";
 import { WOO_TOPICS, WooClient } from "../platforms/woocommerce/client.ts";
-import { FakeWooCommerce, WOO_PII, type WooOrderSpec } from "../platforms/woocommerce/fake/store.ts";
+import { FakeWooCommerce, WOO_PII, type WooOrderSpec } from "./fakes/woocommerce/store.ts";
 import { eventually } from "./support/eventually.ts";
 import { startTestStack } from "./support/stack.ts";
 

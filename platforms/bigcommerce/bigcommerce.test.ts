@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { createLogger } from "../../core/log.ts";
 import type { Delivery } from "../adapter.ts";
 import { BigCommerceClient } from "./client.ts";
-import { FakeBigCommerce } from "./fake/store.ts";
+import { FakeBigCommerce } from "../../test/fakes/bigcommerce/store.ts";
 import { bigcommerce } from "./index.ts";
 import { bcMinor } from "./normalise.ts";
 import { bcStatus } from "./status.ts";

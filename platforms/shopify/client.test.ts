@@ -2,11 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createLogger } from "../../core/log.ts";
 import { AdminClient, ShopifyAuthError, ShopifyGraphqlError } from "./client.ts";
-import { FakeShopify } from "./fake/server.ts";
-import { generateShop } from "./fake/store.ts";
+import { FakeShopify } from "../../test/fakes/shopify/server.ts";
+import { generateShop } from "../../test/fakes/shopify/store.ts";
 import { parse } from "graphql";
-import { queryCost } from "./fake/schema.ts";
+import { queryCost } from "../../test/fakes/shopify/schema.ts";
 import * as documents from "./graphql.ts";
+import { SHOPIFY_API_VERSION } from "./index.ts";
 import { ORDERS_PAGE_QUERY, OrdersPage } from "./graphql.ts";
 
 const log = createLogger("test", "silent");
@@ -46,7 +47,7 @@ const COST_QUERY = `query($first: Int!) { orders(first: $first) { nodes { id lin
 const Shape = z.object({ orders: z.object({ nodes: z.array(z.object({ id: z.string() })) }) });
 
 async function raw(token: string, query: string, variables: Record<string, unknown>) {
-  const response = await fetch(`${fake.url}/${SHOP}/admin/api/2026-10/graphql.json`, {
+  const response = await fetch(`${fake.url}/${SHOP}/admin/api/${SHOPIFY_API_VERSION}/graphql.json`, {
     method: "POST",
     headers: { "content-type": "application/json", "x-shopify-access-token": token },
     body: JSON.stringify({ query, variables }),

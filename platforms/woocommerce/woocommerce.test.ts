@@ -4,7 +4,7 @@ import { createLogger } from "../../core/log.ts";
 import type { Delivery } from "../adapter.ts";
 import { WooClient } from "./client.ts";
 import { phpJson } from "./php-json.ts";
-import { FakeWooCommerce } from "./fake/store.ts";
+import { FakeWooCommerce } from "../../test/fakes/woocommerce/store.ts";
 import { woocommerce } from "./index.ts";
 import { wooSalesStatus, wooShop } from "./normalise.ts";
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../core/log.ts";
 import { ensureStreams, EVENTS_STREAM } from "../../core/nats.ts";
 import { jetStreamPublisher } from "../../ingest/publish.ts";
-import { FakeWooCommerce } from "../../platforms/woocommerce/fake/store.ts";
+import { FakeWooCommerce } from "../../test/fakes/woocommerce/store.ts";
 import { woocommerce } from "../../platforms/woocommerce/index.ts";
 import { startNatsServer, type NatsServer } from "../../services/nats-server.ts";
 import { catchUp } from "./catchup.ts";

@@ -10,7 +10,7 @@ import { createLogger } from "../../core/log.ts";
 import { Connections, type Connection } from "../../platforms/connections.ts";
 import { startNatsServer, type NatsServer } from "../../services/nats-server.ts";
 import { eventually } from "../../test/support/eventually.ts";
-import { FakeWooCommerce } from "../../platforms/woocommerce/fake/store.ts";
+import { FakeWooCommerce } from "../../test/fakes/woocommerce/store.ts";
 import { wooShop } from "../../platforms/woocommerce/normalise.ts";
 import { startCatchUpLoop } from "./catchup.ts";
 import { ApiRegistry } from "./registry.ts";

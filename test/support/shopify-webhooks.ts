@@ -1,4 +1,5 @@
-import { createHmac, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
+import { shopifySignature, shopifyWebhookHeaders } from "../../platforms/shopify/webhook-headers.ts";
 
 /**
  * Shopify as our tests see it: order payloads shaped like the REST resources Shopify's webhooks
@@ -206,7 +207,7 @@ export class ShopifyWebhookSender {
   }
 
   sign(body: string): string {
-    return createHmac("sha256", this.secret).update(body, "utf8").digest("base64");
+    return shopifySignature(this.secret, body);
   }
 
   /** POSTs a payload exactly as Shopify does; `eventId` is reused on retries of one event. */
@@ -219,16 +220,18 @@ export class ShopifyWebhookSender {
     const eventId = opts.eventId ?? randomUUID();
     const response = await fetch(this.url, {
       method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "x-shopify-topic": topic,
-        "x-shopify-hmac-sha256": opts.signature ?? this.sign(body),
-        "x-shopify-shop-domain": this.shop,
-        "x-shopify-api-version": "2026-10",
-        "x-shopify-webhook-id": randomUUID(),
-        "x-shopify-event-id": eventId,
-        "x-shopify-triggered-at": new Date().toISOString(),
-      },
+      headers: shopifyWebhookHeaders(
+        this.secret,
+        {
+          topic,
+          shop: this.shop,
+          eventId,
+          webhookId: randomUUID(),
+          triggeredAt: new Date().toISOString(),
+          ...(opts.signature === undefined ? {} : { signature: opts.signature }),
+        },
+        body,
+      ),
       body,
     });
     return { status: response.status, body: await response.json().catch(() => null) };

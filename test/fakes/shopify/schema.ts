@@ -12,8 +12,8 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from "graphql";
-import type { OrderSpec } from "../../../test/support/shopify-webhooks.ts";
-import { money, orderTotals } from "../../../test/support/shopify-webhooks.ts";
+import type { OrderSpec } from "../../support/shopify-webhooks.ts";
+import { money, orderTotals } from "../../support/shopify-webhooks.ts";
 
 /**
  * The slice of Shopify's Admin GraphQL schema the connect flow touches, with the documented cost

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
-import { phpJson } from "../php-json.ts";
+import { phpJson } from "../../../platforms/woocommerce/php-json.ts";
 import type { ApiKey, KeyPermissions } from "./store.ts";
 
 /**

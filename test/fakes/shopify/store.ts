@@ -1,6 +1,6 @@
 import { seededRandom } from "../../../core/seeded-random.ts";
-import type { LineSpec, OrderSpec } from "../../../test/support/shopify-webhooks.ts";
-import { money, orderTotals } from "../../../test/support/shopify-webhooks.ts";
+import type { LineSpec, OrderSpec } from "../../support/shopify-webhooks.ts";
+import { money, orderTotals } from "../../support/shopify-webhooks.ts";
 
 /**
  * The data of one fake shop: orders (as the test support's `OrderSpec`, so webhooks and GraphQL

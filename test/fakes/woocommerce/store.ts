@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { phpJson } from "../php-json.ts";
+import { phpJson } from "../../../platforms/woocommerce/php-json.ts";
 import { wcAuth, type WcAuthAttempt } from "./wc-auth.ts";
 
 /**

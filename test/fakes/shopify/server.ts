@@ -3,7 +3,8 @@ import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { graphql, parse, validate, type DocumentNode, type ExecutionResult } from "graphql";
 import { Hono } from "hono";
-import { orderPayload, shopifyJson, type OrderSpec } from "../../../test/support/shopify-webhooks.ts";
+import { shopifyWebhookHeaders } from "../../../platforms/shopify/webhook-headers.ts";
+import { orderPayload, shopifyJson, type OrderSpec } from "../../support/shopify-webhooks.ts";
 import { connection, gid, graphqlOrder, queryCost, schema, UserFacingError, type Page } from "./schema.ts";
 import type { FakeShopData } from "./store.ts";
 
@@ -201,16 +202,17 @@ export class FakeShopify {
   private async post(uri: string, topic: string, shop: string, body: string) {
     const response = await fetch(uri, {
       method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "x-shopify-topic": topic,
-        "x-shopify-hmac-sha256": createHmac("sha256", this.options.apiSecret).update(body).digest("base64"),
-        "x-shopify-shop-domain": shop,
-        "x-shopify-api-version": "2026-10",
-        "x-shopify-webhook-id": randomUUID(),
-        "x-shopify-event-id": randomUUID(),
-        "x-shopify-triggered-at": new Date().toISOString(),
-      },
+      headers: shopifyWebhookHeaders(
+        this.options.apiSecret,
+        {
+          topic,
+          shop,
+          eventId: randomUUID(),
+          webhookId: randomUUID(),
+          triggeredAt: new Date().toISOString(),
+        },
+        body,
+      ),
       body,
       // Shopify gives an endpoint 5 s before it counts the delivery as failed.
       signal: AbortSignal.timeout(5000),
@@ -270,16 +272,17 @@ export class FakeShopify {
     const body = JSON.stringify(payload).replace(/"id":"(\d+)"/g, '"id":$1');
     const response = await fetch(this.options.complianceUri, {
       method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "x-shopify-topic": topic,
-        "x-shopify-hmac-sha256":
-          opts.signature ?? createHmac("sha256", this.options.apiSecret).update(body).digest("base64"),
-        "x-shopify-shop-domain": shopDomain,
-        "x-shopify-webhook-id": randomUUID(),
-        "x-shopify-event-id": randomUUID(),
-        "x-shopify-api-version": "2026-10",
-      },
+      headers: shopifyWebhookHeaders(
+        this.options.apiSecret,
+        {
+          topic,
+          shop: shopDomain,
+          eventId: randomUUID(),
+          webhookId: randomUUID(),
+          ...(opts.signature === undefined ? {} : { signature: opts.signature }),
+        },
+        body,
+      ),
       body,
     });
     return { status: response.status, body: await response.text() };
