@@ -4,9 +4,17 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEAD_LETTER_STREAM } from "../core/nats.ts";
+import { renderQuery } from "../grafana/interpolate.ts";
+import {
+  AWAITING_SHIPMENT,
+  LABEL_COST_SERIES,
+  SHIPMENTS_BY_CARRIER,
+  TIME_TO_SHIP,
+} from "../grafana/sql/fulfilment.ts";
 import { FakeShipStation, SS_PII, type FakeShipment } from "./fakes/shipstation/server.ts";
 import { eventually } from "./support/eventually.ts";
-import { startTestStack } from "./support/stack.ts";
+import { orderPayload, ShopifyWebhookSender } from "./support/shopify-webhooks.ts";
+import { startTestStack, TEST_SECRETS } from "./support/stack.ts";
 
 /**
  * ShipStation end to end: a thin SHIP_NOTIFY (authenticated by the token in its URL) → ingest (a ref,
@@ -214,5 +222,97 @@ describe("the catch-up", () => {
       },
       { timeoutMs: 30_000 },
     );
+  });
+});
+
+describe("the Fulfilment dashboard", () => {
+  it("joins labels to their Shopify orders by number: time to ship per carrier, what awaits a label, cost per carrier", async () => {
+    const hour = 3_600_000;
+    const now = Math.floor(Date.now() / 1000) * 1000;
+    const at = (hoursAgo: number) => new Date(now - hoursAgo * hour).toISOString();
+    const shopify = new ShopifyWebhookSender(stack.ingestUrl, TEST_SECRETS.SHOPIFY_API_SECRET);
+    // Shopify names these orders #43001 … #43004 (1000 + id mod 100000).
+    const orders = [
+      { id: 42001n, hoursAgo: 20 },
+      { id: 42002n, hoursAgo: 12 },
+      { id: 42003n, hoursAgo: 10 },
+      { id: 42004n, hoursAgo: 4 },
+    ];
+    for (const o of orders) {
+      const payload = orderPayload({
+        id: o.id,
+        createdAt: at(o.hoursAgo),
+        lines: [{ id: o.id * 10n, priceCents: 1000, quantity: 1 }],
+      });
+      expect((await shopify.deliver("orders/create", payload)).status).toBe(200);
+    }
+    // By hand: #43001 shipped 3 h after ordering, #43002 5 h, #43003 8 h (all FedEx); #43004 only has a
+    // voided label, so it still awaits one. ShipStation's Shopify import gives the number without "#".
+    const label = (
+      shipmentId: number,
+      orderNumber: string,
+      hoursAgo: number,
+      extra: Partial<FakeShipment> = {},
+    ) =>
+      shipment({
+        shipmentId,
+        batchId: 901,
+        orderNumber,
+        createdAt: at(hoursAgo),
+        shipDate: at(hoursAgo).slice(0, 10),
+        carrierCode: "fedex",
+        serviceCode: "fedex_ground",
+        cost: 10.25,
+        ...extra,
+      });
+    // A ship date on the label's own Pacific day keeps the label time as shipped; pick the day from Pacific time.
+    const pacificDay = (iso: string) =>
+      new Intl.DateTimeFormat("en-CA", { timeZone: "America/Los_Angeles" }).format(new Date(iso));
+    const labels = [label(9401, "43001", 17), label(9402, "43002", 7), label(9403, "43003", 2)];
+    const voided = label(9404, "43004", 1, { voided: true, voidedAt: at(0.5) });
+    for (const l of [...labels, voided]) l.shipDate = pacificDay(l.createdAt);
+    ss.shipments.push(...labels, voided);
+    expect((await ss.notify(hookUrl, 901)).status).toBe(200);
+    await rowsFor([9401, 9402, 9403, 9404]);
+    await eventually(async () => {
+      const [row] = await stack.db.rows<{ n: number }>(
+        "SELECT count() n FROM orders WHERE order_number LIKE '#4300%'",
+      );
+      expect(row?.n).toBe(4);
+    });
+
+    const ctx = {
+      from: new Date(now - 2 * 24 * hour),
+      to: new Date(now + hour),
+      maxDataPoints: 500,
+      variables: {},
+    };
+    const run = async (sql: string) => stack.db.rows<Record<string, unknown>>(renderQuery(sql, ctx));
+
+    const toShip = (await run(TIME_TO_SHIP)).find((r) => r.carrier === "fedex");
+    expect(toShip).toMatchObject({ shipped: 3 });
+    // Nearest rank of [3, 5, 8] h: the median is 5 h, the 90th percentile 8 h.
+    expect(toShip!.p50_hours).toBeCloseTo(5, 1);
+    expect(toShip!.p90_hours).toBeCloseTo(8, 1);
+
+    const awaiting = (await run(AWAITING_SHIPMENT)).filter((r) => String(r.order_number).startsWith("4300"));
+    expect(awaiting.map((r) => r.order_number)).toEqual(["43004"]);
+    expect(awaiting[0]!.waiting_hours).toBeCloseTo(4, 0);
+
+    // 3 live FedEx labels × 10.25 USD = 30.75; the voided one is not counted.
+    const byCarrier = (await run(SHIPMENTS_BY_CARRIER)).filter((r) => r.carrier === "fedex");
+    expect(byCarrier).toEqual([
+      {
+        shipper: "shipstation",
+        carrier: "fedex",
+        service: "fedex_ground",
+        currency: "USD",
+        labels: 3,
+        returns: 0,
+        label_cost: 30.75,
+      },
+    ]);
+    const series = (await run(LABEL_COST_SERIES)).filter((r) => r.carrier === "fedex");
+    expect(series.reduce((sum, r) => sum + Number(r.label_cost), 0)).toBeCloseTo(30.75, 2);
   });
 });
