@@ -21,7 +21,7 @@ export function fulfilment(): DashboardBuilder {
     .tags(["metricsdash", "fulfilment"])
     .description("Orders awaiting shipment, time to ship per carrier, labels and their cost (ShipStation).")
     .editable()
-    .refresh("1m")
+    .refresh("30s")
     .time({ from: "now-7d", to: "now" })
     .timezone("browser")
     .withPanel(
