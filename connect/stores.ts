@@ -92,6 +92,7 @@ export async function connectStore(
 
   let info;
   try {
+    if (!api.shopInfo) throw new Error(`${platform} has no store settings to read`);
     info = await api.shopInfo();
   } catch (err) {
     throw new ConnectFailed(`reading ${platform} store settings`, err);

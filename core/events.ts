@@ -110,14 +110,38 @@ export const ShopInfo = z.object({
  * once. Ingest never calls a platform's API; the fetchers do, within the platform's rate limits.
  */
 export const Ref = z.object({
-  resource: z.enum(["order", "refund", "product", "sku"]),
+  resource: z.enum(["order", "refund", "product", "sku", "shipments"]),
   id,
+  /** Where the resource lives, when the delivery named it by URL (ShipStation's `resource_url`); fetched only from the configured API base. */
+  url: z.url().max(512).optional(),
   /** The platform's name for what happened (`store/order/created`, `order.updated`). */
   action: z.string().min(1).max(128),
   /** When the platform says it happened (or when the delivery saw it). */
   observedAt: instant,
   /** A refund the delivery already carried in full, whose time the fetchers settle on first sighting. */
   refund: Refund.optional(),
+});
+
+/**
+ * A parcel a shipper bought a label for. Tracking numbers are kept (an owner needs them to chase a
+ * late parcel); recipient names, addresses, emails and phone numbers never enter this schema.
+ */
+export const Shipment = z.object({
+  shipmentId: id,
+  /** The order as the store named it to the shipper (ShipStation `orderNumber`), for joining with orders. */
+  orderRef: z.string().min(1).max(128).nullable(),
+  carrier: z.string().max(64).nullable(),
+  service: z.string().max(64).nullable(),
+  trackingNumber: z.string().max(64).nullable(),
+  currency,
+  labelCostMinor: minor,
+  /** When the label was bought. */
+  createdAt: instant,
+  shippedAt: instant.nullable(),
+  voidedAt: instant.nullable(),
+  isReturn: z.boolean(),
+  /** The newest of the times above: a stale state never overwrites a newer one. */
+  updatedAt: instant,
 });
 
 const envelope = {
@@ -138,6 +162,7 @@ export const CanonicalEvent = z.discriminatedUnion("type", [
   z.object({ ...envelope, type: z.literal("product"), product: Product }),
   z.object({ ...envelope, type: z.literal("ref"), ref: Ref }),
   z.object({ ...envelope, type: z.literal("shop"), shopInfo: ShopInfo }),
+  z.object({ ...envelope, type: z.literal("shipment"), shipment: Shipment }),
 ]);
 
 export type OrderLine = z.infer<typeof OrderLine>;
@@ -148,6 +173,7 @@ export type Checkout = z.infer<typeof Checkout>;
 export type Product = z.infer<typeof Product>;
 export type Ref = z.infer<typeof Ref>;
 export type ShopInfo = z.infer<typeof ShopInfo>;
+export type Shipment = z.infer<typeof Shipment>;
 export type CanonicalEvent = z.infer<typeof CanonicalEvent>;
 export type RefEvent = Extract<CanonicalEvent, { type: "ref" }>;
 export type EventType = CanonicalEvent["type"];

@@ -170,7 +170,7 @@ describe("demo BigCommerce shop", () => {
   });
 
   it("tells the catch-up the store's currency and zone", async () => {
-    expect(await fetcher.shopInfo()).toEqual({
+    expect(await fetcher.shopInfo!()).toEqual({
       currency: "GBP",
       timeZone: "Europe/London",
       utcOffsetMinutes: 0,

@@ -11,6 +11,8 @@ import type { ShopTable } from "../core/shop-data.ts";
 /** What ingest hands an adapter: the headers (lower-case names) and the exact bytes received. */
 export interface Delivery {
   header(name: string): string | undefined;
+  /** A query parameter of the delivery's URL (ShipStation's only authentication is a token we put there). */
+  query?(name: string): string | undefined;
   rawBody: Buffer;
   receivedAt: string;
 }
@@ -46,8 +48,8 @@ export interface PlatformApi {
   ordersModifiedSince(since: Date, receivedAt: string): AsyncIterable<CanonicalEvent[]>;
   /** Turns webhooks the platform disabled after failed deliveries back on; how many it turned on. */
   reactivateHooks(): Promise<number>;
-  /** The shop's currency and time zone, from the platform's store settings. */
-  shopInfo(): Promise<Omit<ShopInfo, "updatedAt">>;
+  /** The shop's currency and time zone, from the platform's store settings (absent for shippers and processors, which have no shop). */
+  shopInfo?(): Promise<Omit<ShopInfo, "updatedAt">>;
   /**
    * Subscribes the store's webhooks MetricsDash consumes to `deliveryUrl`, signed with `secret`
    * (idempotent: ours that exist are kept, or given the current secret); the topics subscribed.
@@ -147,6 +149,17 @@ export function parsePayload<S extends z.ZodType>(schema: S, body: unknown, what
   const result = schema.safeParse(body);
   if (!result.success) throw InvalidPayload.fromZod(result.error, what);
   return result.data;
+}
+
+/**
+ * A reference that can never be resolved, whatever the state of the services (e.g. a `resource_url`
+ * on a host other than the configured API): dead-lettered with this reason instead of fetched.
+ */
+export class RefRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RefRefused";
+  }
 }
 
 /**

@@ -10,12 +10,15 @@ import { startInventory } from "./inventory/index.ts";
 import { ordersHandler } from "./orders/handler.ts";
 import { ORDER_TABLES, ensureTables } from "./orders/schema.ts";
 import { prepareSales } from "./sales/index.ts";
+import { shipmentsHandler } from "./shipments/handler.ts";
+import { SHIPMENT_TABLES } from "./shipments/schema.ts";
 
 const log = createLogger("processors");
 const config = loadConfig(processorsEnv);
 
 const db = new QuestDb(config.QUESTDB_HTTP_URL);
 await ensureTables(db, ORDER_TABLES);
+await ensureTables(db, SHIPMENT_TABLES);
 // The stale-update guard reads stored versions: let QuestDB apply what a previous run committed first.
 if (!(await walApplied(db, ["orders"])))
   log.warn("QuestDB still applying earlier writes; stale-update checks may miss them");
@@ -41,6 +44,19 @@ const consumers = [
     ackWaitMs: config.ACK_WAIT_MS,
   }),
   await sales.start({ js, jsm }),
+  await startConsumer({
+    name: "shipments",
+    js,
+    jsm,
+    sender: await db.sender(),
+    handle: shipmentsHandler(db, log),
+    log,
+    batchMaxMessages: config.BATCH_MAX_MESSAGES,
+    batchMaxWaitMs: config.BATCH_MAX_WAIT_MS,
+    maxDeliveries: config.MAX_DELIVERIES,
+    ackWaitMs: config.ACK_WAIT_MS,
+    filterSubject: "evt.*.*.shipment",
+  }),
   await startInventory({ db, js, jsm, log, config }),
 ];
 

@@ -41,6 +41,7 @@ export function webhookRoutes({ adapters, publish, maxBytes, log, counters }: We
       }
       const delivery: Delivery = {
         header: (name) => c.req.header(name),
+        query: (name) => c.req.query(name),
         rawBody: Buffer.from(await c.req.arrayBuffer()),
         receivedAt: new Date().toISOString(),
       };

@@ -43,7 +43,7 @@ export async function catchUp(
       return undefined;
     }
   };
-  const info = await attempt("read the shop's settings", () => api.shopInfo());
+  const info = api.shopInfo && (await attempt("read the shop's settings", () => api.shopInfo!()));
   if (info) await options.publish([shopEvent(api.platform, api.shop, info, startedAt)]);
   const reactivated = (await attempt("re-enable disabled webhooks", () => api.reactivateHooks())) ?? 0;
   let events = 0;

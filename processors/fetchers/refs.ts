@@ -1,6 +1,6 @@
 import type { CanonicalEvent, RefEvent } from "../../core/events.ts";
 import type { Logger } from "../../core/log.ts";
-import type { PlatformApi } from "../../platforms/adapter.ts";
+import { RefRefused, type PlatformApi } from "../../platforms/adapter.ts";
 import type { Publish } from "../../ingest/publish.ts";
 import { MessageProblem, type BatchHandler } from "../consumer.ts";
 import type { RefundTimes } from "./refund-times.ts";
@@ -48,9 +48,19 @@ export function refsHandler(options: {
           `no API access for ${ref.platform} shop ${ref.shop}: configure its API or connect the store`,
         );
       }
-      resolved.push(...(await api.resolve(ref)));
+      resolved.push(...(await resolveOrRefuse(api, ref)));
     }
     if (resolved.length) await publish(resolved);
     log.debug({ refs: unique.size, published: resolved.length }, "refs resolved");
   };
+}
+
+/** A reference the platform module refuses for good goes to the dead-letter stream with its reason. */
+async function resolveOrRefuse(api: PlatformApi, ref: RefEvent): Promise<CanonicalEvent[]> {
+  try {
+    return await api.resolve(ref);
+  } catch (err) {
+    if (err instanceof RefRefused) throw new MessageProblem(err.message);
+    throw err;
+  }
 }

@@ -1,0 +1,52 @@
+import type { Sender } from "@questdb/nodejs-client";
+import type { CanonicalEvent } from "../../core/events.ts";
+import type { Logger } from "../../core/log.ts";
+import { toMicros, type QuestDb } from "../../core/questdb.ts";
+import type { BatchHandler } from "../consumer.ts";
+import { ShipmentVersions } from "./versions.ts";
+
+type ShipmentEvent = Extract<CanonicalEvent, { type: "shipment" }>;
+
+/** Writes `shipments` rows for a batch; a state older than the stored one is dropped (and acked). */
+export function shipmentsHandler(db: QuestDb, log: Logger): BatchHandler {
+  const versions = new ShipmentVersions(db);
+  return async (events, sender) => {
+    const shipments = events
+      .filter((e): e is ShipmentEvent => e.type === "shipment")
+      .map((event) => ({
+        event,
+        shipper: event.platform,
+        account: event.shop,
+        shipmentId: event.shipment.shipmentId,
+        updatedAt: event.shipment.updatedAt,
+      }));
+    const fresh = await versions.fresh(shipments);
+    if (fresh.length < shipments.length)
+      log.debug({ stale: shipments.length - fresh.length }, "stale shipments ignored");
+    for (const { event } of fresh) await writeShipmentRow(sender, event);
+    await sender.flush();
+    versions.remember(fresh);
+  };
+}
+
+async function writeShipmentRow(sender: Sender, event: ShipmentEvent): Promise<void> {
+  const s = event.shipment;
+  const row = sender
+    .table("shipments")
+    .symbol("shipper", event.platform)
+    .symbol("account", event.shop)
+    .symbol("currency", s.currency);
+  if (s.carrier) row.symbol("carrier", s.carrier);
+  if (s.service) row.symbol("service", s.service);
+  row
+    .stringColumn("shipment_id", s.shipmentId)
+    .intColumn("label_cost_minor", s.labelCostMinor)
+    .booleanColumn("is_return", s.isReturn)
+    .timestampColumn("updated_at", toMicros(s.updatedAt), "us")
+    .timestampColumn("received_at", toMicros(event.receivedAt), "us");
+  if (s.orderRef) row.stringColumn("order_ref", s.orderRef);
+  if (s.trackingNumber) row.stringColumn("tracking_number", s.trackingNumber);
+  if (s.shippedAt) row.timestampColumn("shipped_at", toMicros(s.shippedAt), "us");
+  if (s.voidedAt) row.timestampColumn("voided_at", toMicros(s.voidedAt), "us");
+  await row.at(toMicros(s.createdAt), "us");
+}
