@@ -164,6 +164,11 @@ export const shipstation: PlatformModule<typeof env> = {
   platform: PLATFORM,
   env,
   configuredBy: ["SHIPSTATION_WEBHOOK_TOKEN"],
+  redact: {
+    fields: ["SHIPSTATION_WEBHOOK_TOKEN", "SHIPSTATION_API_KEY", "SHIPSTATION_API_SECRET"],
+    // API calls carry the key and secret as Basic auth; the webhook's token is in its URL, never logged.
+    headers: ["authorization"],
+  },
   create(config) {
     if (!config) throw new Error("ShipStation needs SHIPSTATION_WEBHOOK_TOKEN (it connects no stores)");
     return createAdapter(config);
