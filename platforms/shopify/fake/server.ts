@@ -121,6 +121,12 @@ export class FakeShopify {
   /** Fault injection: the next N GraphQL requests get 429 with `Retry-After`. */
   retryAfterNext = 0;
   retryAfterSeconds = 1;
+  /**
+   * Fault injection: the next N deliveries are lost — as when Shopify's 8 retries over 4 hours all
+   * failed and it gave up on the event. Counted in `lostDeliveries`.
+   */
+  loseNextDeliveries = 0;
+  lostDeliveries = 0;
   /** Fault injection: the next bulk operation fails (with partial data). */
   failNextBulk = false;
   private readonly codes = new Map<string, { shop: string; scopes: string; expires: number }>();
@@ -224,6 +230,11 @@ export class FakeShopify {
     const shop = this.shop(shopDomain);
     const body = typeof payload === "string" ? payload : shopifyJson(payload);
     const targets = shop.subscriptions.filter((s) => TOPIC_NAMES[s.topic] === topic);
+    if (this.loseNextDeliveries > 0 && targets.length) {
+      this.loseNextDeliveries--;
+      this.lostDeliveries++;
+      return [];
+    }
     return Promise.all(targets.map((s) => this.post(s.uri, topic, shopDomain, body)));
   }
 
