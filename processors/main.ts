@@ -52,6 +52,7 @@ const fetchers = await startFetchers({
   config,
   env: process.env,
   log,
+  db,
 });
 
 onShutdown(log, async () => {

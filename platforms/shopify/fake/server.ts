@@ -491,7 +491,19 @@ export class FakeShopify {
     const filters = (search ?? "")
       .split(/\s+/)
       .filter(Boolean)
-      .map((term) => {
+      .map((term): ((o: OrderSpec) => boolean) => {
+        // Search syntax: `-` negates a term; `test` is a boolean field; `status:cancelled` matches cancelled orders.
+        const negated = term.startsWith("-");
+        const plain = negated ? term.slice(1) : term;
+        const flag = /^(test|status):(\w+)$/.exec(plain);
+        if (flag) {
+          const [, field, value] = flag;
+          if (field === "status" && value !== "cancelled")
+            throw new UserFacingError(`unsupported status in fake: ${value}`, "BAD_REQUEST");
+          const holds = (o: OrderSpec) =>
+            field === "test" ? (o.test ?? false) === (value === "true") : Boolean(o.cancelledAt);
+          return negated ? (o) => !holds(o) : holds;
+        }
         const match = /^(created_at|updated_at):(>=|<=|>|<)?['"]?([^'"]+)['"]?$/.exec(term);
         if (!match) throw new UserFacingError(`unsupported search term in fake: ${term}`, "BAD_REQUEST");
         const [, field, op = ">=", value] = match;
