@@ -10,6 +10,9 @@ import { bigcommerce } from "../platforms/bigcommerce/index.ts";
 import { FakeWooCommerce, wooOrderTotals, type WooOrderSpec } from "../platforms/woocommerce/fake/store.ts";
 import { woocommerce } from "../platforms/woocommerce/index.ts";
 import { reconcileShop } from "../processors/reconcile/index.ts";
+import { DASHBOARDS } from "../grafana/dashboards.ts";
+import { renderQuery } from "../grafana/interpolate.ts";
+import { ONE_SHOP_HEALTH, RECONCILIATION_BY_SHOP } from "../grafana/sql/data-health.ts";
 import { eventually } from "./support/eventually.ts";
 import { startTestStack } from "./support/stack.ts";
 
@@ -29,6 +32,8 @@ let woo: FakeWooCommerce;
 let bc: FakeBigCommerce;
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let nc: NatsConnection;
+/** Days each shop's reconciliation found different and fixed, for the dashboard test at the end. */
+const fixedDays: { platform: string; shop: string; days: number }[] = [];
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 const localDate = (timeZone: string, instant: string) =>
@@ -217,6 +222,12 @@ describe("WooCommerce orders whose webhooks were lost", () => {
         .sort((a, b) => a.day.localeCompare(b.day)),
     );
 
+    fixedDays.push({
+      platform: "woocommerce",
+      shop: shop(),
+      days: checks.filter((c) => c.outcome === "fixed").length,
+    });
+
     // Checked again, nothing differs and nothing is re-read.
     const again = await reconcileShop(api, deps);
     expect(again.map((c) => c.outcome)).toEqual(Array(8).fill("match"));
@@ -262,6 +273,7 @@ describe("BigCommerce orders whose webhooks were lost", () => {
       },
       { timeoutMs: 30_000 },
     );
+    fixedDays.push({ platform: "bigcommerce", shop, days: fixed.length });
     for (const row of fixed) {
       const day = expected.get(row.day)!;
       expect(row).toMatchObject({
@@ -283,5 +295,43 @@ describe("BigCommerce orders whose webhooks were lost", () => {
       },
       { timeoutMs: 30_000 },
     );
+  });
+});
+
+describe("the Data health dashboard", () => {
+  it("runs every panel's SQL on QuestDB and shows each shop's differences found and fixed", async () => {
+    expect(fixedDays).toHaveLength(2);
+    const range = { from: new Date(Date.now() - 7 * 24 * HOUR), to: new Date(), maxDataPoints: 1000 };
+    const chosen = {
+      variables: { platform: ["bigcommerce", "woocommerce"], shop: fixedDays.map((f) => f.shop) },
+      allSelected: [],
+    };
+    const dashboard = DASHBOARDS.find((d) => d.file === "data-health.json")!.build();
+    for (const panel of dashboard.panels ?? []) {
+      for (const target of (panel as { targets?: { rawSql: string }[] }).targets ?? []) {
+        const rows = await stack.db.rows(renderQuery(target.rawSql, { ...range, ...chosen }));
+        expect(rows.length, (panel as { title?: string }).title).toBeGreaterThan(0);
+      }
+    }
+    const byShop = await stack.db.rows<{
+      platform: string;
+      shop: string;
+      differences_found: number;
+      fixed: number;
+      persisting: number;
+    }>(renderQuery(RECONCILIATION_BY_SHOP, { ...range, ...chosen }));
+    for (const { platform, shop, days } of fixedDays) {
+      expect(days, platform).toBeGreaterThan(0);
+      expect(byShop.find((r) => r.platform === platform && r.shop === shop)).toMatchObject({
+        differences_found: days,
+        fixed: days,
+        persisting: 0,
+      });
+      // Live sales' data-health row, for that one shop.
+      const [one] = await stack.db.rows(
+        renderQuery(ONE_SHOP_HEALTH, { ...range, variables: { shop_platform: platform, shop } }),
+      );
+      expect(one).toMatchObject({ differences_found: days, fixed: days, persisting: 0 });
+    }
   });
 });

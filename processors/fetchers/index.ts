@@ -15,6 +15,7 @@ import { Connections, CONNECTIONS_BUCKET } from "../../platforms/connections.ts"
 import { parseKey } from "../../core/seal.ts";
 import type { QuestDb } from "../../core/questdb.ts";
 import { ensureTables } from "../orders/schema.ts";
+import { CATCHUP_RUNS_TABLE, recordCatchUp, type CatchUpRun } from "./runs.ts";
 import { RECONCILIATION_TABLE, reconcileEnv, startReconcileLoop } from "../reconcile/index.ts";
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -95,7 +96,10 @@ export async function startFetchers(options: {
     ackWaitMs: Math.max(config.ACK_WAIT_MS, 60_000),
     filterSubject: "evt.*.*.ref",
   });
+  const db = options.db;
+  if (db) await ensureTables(db, [CATCHUP_RUNS_TABLE, RECONCILIATION_TABLE]);
   const loop = startCatchUpLoop(() => registry.all(), {
+    ...(db ? { record: (run: CatchUpRun) => recordCatchUp(db, run) } : {}),
     watermarks,
     publish,
     log,
@@ -105,7 +109,6 @@ export async function startFetchers(options: {
   });
   let reconciliation: { stop(): Promise<void> } | undefined;
   if (options.db) {
-    await ensureTables(options.db, [RECONCILIATION_TABLE]);
     reconciliation = startReconcileLoop(() => registry.all(), {
       db: options.db,
       publish,
