@@ -14,6 +14,9 @@ import { DASHBOARDS } from "../grafana/dashboards.ts";
 import { renderQuery } from "../grafana/interpolate.ts";
 import { ONE_SHOP_HEALTH, RECONCILIATION_BY_SHOP } from "../grafana/sql/data-health.ts";
 import { eventually } from "./support/eventually.ts";
+import { measure } from "../alerting/measure.ts";
+import { parseRule } from "../alerting/rules.ts";
+import { recordCheck } from "../processors/reconcile/record.ts";
 import { startTestStack } from "./support/stack.ts";
 
 /**
@@ -333,5 +336,55 @@ describe("the Data health dashboard", () => {
       );
       expect(one).toMatchObject({ differences_found: days, fixed: days, persisting: 0 });
     }
+  });
+});
+
+describe("a difference that persists after a re-fetch", () => {
+  it("is the alert kind numbers_mismatch, which resolves once a later check agrees", async () => {
+    const parsed = parseRule({
+      id: "numbers",
+      name: "Numbers don't match",
+      kind: "numbers_mismatch",
+      scope: { platform: "woocommerce", shops: ["stuck.example"] },
+      channels: [{ type: "email", to: ["ops@example.com"] }],
+    });
+    if (!parsed.ok) throw new Error(parsed.text);
+    const day = {
+      day: "2026-11-30",
+      from: new Date(Date.now() - 30 * HOUR),
+      to: new Date(Date.now() - 6 * HOUR),
+    };
+    const check = {
+      platform: "woocommerce",
+      shop: "stuck.example",
+      day,
+      currency: "USD",
+      ours: { orders: 3, grossMinor: 3000 },
+      theirs: { orders: 4, grossMinor: null },
+      refetched: 4,
+      after: { orders: 3, grossMinor: 3000 },
+      outcome: "persists" as const,
+      checkedAt: new Date(Date.now() - 60_000),
+    };
+    await recordCheck(stack.db, check);
+    const [firing] = await eventually(async () => {
+      const observed = await measure(stack.db, parsed.rule, Date.now());
+      expect(observed).toHaveLength(1);
+      return observed;
+    });
+    expect(firing).toMatchObject({ shop: "stuck.example", value: 1, breached: true, cleared: false });
+    expect(firing!.summary).toContain("2026-11-30 ours 3 vs 4");
+
+    await recordCheck(stack.db, {
+      ...check,
+      outcome: "fixed",
+      after: { orders: 4, grossMinor: 4000 },
+      checkedAt: new Date(),
+    });
+    await eventually(async () =>
+      expect(await measure(stack.db, parsed.rule, Date.now())).toMatchObject([
+        { value: 0, breached: false, cleared: true },
+      ]),
+    );
   });
 });

@@ -11,6 +11,7 @@ import { shopifyApi } from "../platforms/shopify/api.ts";
 import { FakeShopify } from "../platforms/shopify/fake/server.ts";
 import { generateShop } from "../platforms/shopify/fake/store.ts";
 import { catchUp } from "../processors/fetchers/catchup.ts";
+import { reconcileShop } from "../processors/reconcile/index.ts";
 import { eventually } from "./support/eventually.ts";
 import { orderTotals, type OrderSpec } from "./support/shopify-webhooks.ts";
 import { startTestStack, TEST_SECRETS } from "./support/stack.ts";
@@ -134,6 +135,53 @@ describe("a Shopify store whose webhooks were lost", () => {
     expect(overlap).toBeLessThan(ORDERS);
     expect((await catchUp(api, options)).events).toBe(overlap);
     expect(await figures()).toEqual(expected(specs));
+  });
+
+  it("an order lost days ago, before the catch-up's bookmark, is found by the reconciliation and re-read", async () => {
+    const api = shopifyApi(
+      { shop: DOMAIN, accessToken: fake.issueToken(DOMAIN), apiUrl: fake.apiUrlTemplate },
+      { customerHashKey: TEST_SECRETS.CUSTOMER_HASH_KEY, log },
+    );
+    const threeDaysAgo = Date.now() - 3 * 86_400_000;
+    const [sale, test, cancelled] = generateShop({ domain: DOMAIN, orders: 3, seed: 77 }).orders.map(
+      (spec, i) => ({
+        ...spec,
+        id: 6_200_000_000_000n + BigInt(i),
+        createdAt: iso(threeDaysAgo + i * 60_000),
+        updatedAt: iso(threeDaysAgo + i * 60_000),
+        test: i === 1,
+        cancelledAt: i === 2 ? iso(threeDaysAgo + i * 60_000) : null,
+      }),
+    );
+    // All three deliveries are lost; only the sale counts, on Shopify's side and ours.
+    for (const spec of [sale!, test!, cancelled!]) {
+      fake.loseNextDeliveries = 1;
+      await fake.placeOrder(DOMAIN, spec);
+    }
+    const day = new Intl.DateTimeFormat("en-CA", {
+      timeZone: fake.shop(DOMAIN).data.timezone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+    }).format(new Date(sale!.createdAt));
+    const js = jetstream(nc);
+    const checks = await reconcileShop(api, {
+      db: stack.db,
+      publish: jetStreamPublisher(js, 10_000),
+      log,
+      days: 7,
+      settleMs: 30_000,
+      pollMs: 200,
+    });
+    expect(checks.filter((c) => c.outcome !== "match").map((c) => [c.day.day, c.outcome])).toEqual([
+      [day, "fixed"],
+    ]);
+    const fixed = checks.find((c) => c.day.day === day)!;
+    expect(fixed.theirs.orders).toBe(fixed.ours.orders + 1);
+    expect(fixed.after.grossMinor - fixed.ours.grossMinor).toBe(orderTotals(sale!).total);
+    await eventually(async () =>
+      expect(await figures()).toEqual(expected([...specs, sale!, test!, cancelled!])),
+    );
   });
 
   it("a revoked token is KeysRefused, so a connected store is marked failed like the others", async () => {
