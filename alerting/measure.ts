@@ -339,6 +339,60 @@ async function conversionDrop(db: QuestDb, rule: Of<"conversion_drop">, now: num
   });
 }
 
+interface CheckRow {
+  platform: string;
+  shop: string;
+  day: string;
+  outcome: string;
+  ours_after_count: number;
+  theirs_count: number;
+  checked_at: string;
+}
+
+/** Per shop, the days whose latest reconciliation (of the last two days' checks) still differs after a re-fetch. */
+async function numbersMismatch(
+  db: QuestDb,
+  rule: Of<"numbers_mismatch">,
+  now: number,
+): Promise<Observation[]> {
+  const rows = await db.rows<CheckRow & Record<string, unknown>>(
+    `SELECT platform, shop, day, outcome, ours_after_count, theirs_count, checked_at FROM reconciliation
+     WHERE checked_at > ${iso(now - 2 * 86_400_000)} ORDER BY checked_at`,
+  );
+  // Ordered by time, so the last row per day is its latest check; a later fix clears the day.
+  const latest = new Map<string, CheckRow>();
+  for (const row of rows.filter((r) => inScope(rule, r.platform, r.shop)))
+    latest.set(`${row.platform}\u0000${row.shop}\u0000${row.day}`, row);
+  const shops = new Map<string, { platform: string; shop: string; days: CheckRow[] }>();
+  for (const row of latest.values()) {
+    const key = `${row.platform}\u0000${row.shop}`;
+    const entry = shops.get(key) ?? { platform: row.platform, shop: row.shop, days: [] };
+    if (row.outcome === "persists") entry.days.push(row);
+    shops.set(key, entry);
+  }
+  return [...shops.values()].map(({ platform, shop, days }) => ({
+    subject: shop,
+    platform,
+    shop,
+    sku: null,
+    value: days.length,
+    threshold: rule.minDays,
+    breached: days.length >= rule.minDays,
+    cleared: days.length < rule.minDays - rule.hysteresis || days.length === 0,
+    summary: days.length
+      ? `Numbers don't match at ${shop}: ${days
+          .map((d) => `${d.day} ours ${d.ours_after_count} vs ${d.theirs_count} on ${platform}`)
+          .join("; ")} (after a re-fetch)`
+      : `Numbers at ${shop} match ${platform}'s`,
+    details: {
+      shop,
+      days: days.map((d) => d.day).join(","),
+      ours: days.map((d) => d.ours_after_count).join(","),
+      theirs: days.map((d) => d.theirs_count).join(","),
+    },
+  }));
+}
+
 export async function measure(db: QuestDb, rule: Rule, now: number): Promise<Observation[]> {
   switch (rule.kind) {
     case "low_stock":
@@ -353,5 +407,7 @@ export async function measure(db: QuestDb, rule: Rule, now: number): Promise<Obs
       return revenueDrop(db, rule, now);
     case "conversion_drop":
       return conversionDrop(db, rule, now);
+    case "numbers_mismatch":
+      return numbersMismatch(db, rule, now);
   }
 }

@@ -135,6 +135,16 @@ export const Rule = z.discriminatedUnion("kind", [
     minCheckouts: z.number().int().min(1).default(20),
     hysteresis: z.number().min(0).default(5),
   }),
+  z.object({
+    ...common,
+    kind: z.literal("numbers_mismatch"),
+    /**
+     * Fires when this many store-local days' latest reconciliation still differs from the platform's
+     * own count after a re-fetch (processors/reconcile): our numbers don't match theirs.
+     */
+    minDays: z.number().int().min(1).max(60).default(1),
+    hysteresis: z.number().min(0).default(0),
+  }),
 ]);
 
 export type Rule = z.infer<typeof Rule>;

@@ -2,6 +2,7 @@ import type { ShopTable } from "../core/shop-data.ts";
 import { ALERT_SHOP_TABLES } from "../alerting/history.ts";
 import type { PlatformModule } from "../platforms/adapter.ts";
 import { platforms } from "../platforms/index.ts";
+import { DATA_HEALTH_SHOP_TABLES } from "../processors/fetchers/runs.ts";
 import { INVENTORY_SHOP_TABLES } from "../processors/inventory/schema.ts";
 import { ORDER_SHOP_TABLES } from "../processors/orders/schema.ts";
 import { SALES_SHOP_TABLES } from "../processors/sales/schema.ts";
@@ -16,6 +17,7 @@ export function shopDataTables(modules: readonly PlatformModule[] = platforms): 
     ...SALES_SHOP_TABLES,
     ...INVENTORY_SHOP_TABLES,
     ...ALERT_SHOP_TABLES,
+    ...DATA_HEALTH_SHOP_TABLES,
     ...modules.flatMap((m) => m.shopData ?? []),
   ];
   const seen = new Set<string>();

@@ -51,6 +51,17 @@ export interface PlatformApi {
   /** The shop's currency and time zone, from the platform's store settings (absent for shippers and processors, which have no shop). */
   shopInfo?(): Promise<Omit<ShopInfo, "updatedAt">>;
   /**
+   * The platform's own number of sales created in `[from, to)`, counted as our sales figures count
+   * them (test orders left out, cancelled ones out): what the reconciliation compares with QuestDB.
+   * `grossMinor` is their total when the platform sums it for us, `null` when only a count is cheap.
+   */
+  countOrders?(window: { from: Date; to: Date }): Promise<PlatformCount>;
+  /**
+   * Orders created in `[from, to)`, page by page, as events: what a reconciliation re-reads for a
+   * day whose numbers differ. Platforms with `historyPage` get this from it.
+   */
+  ordersCreatedIn?(window: { from: Date; to: Date }, receivedAt: string): AsyncIterable<CanonicalEvent[]>;
+  /**
    * Subscribes the store's webhooks MetricsDash consumes to `deliveryUrl`, signed with `secret`
    * (idempotent: ours that exist are kept, or given the current secret); the topics subscribed.
    */
@@ -70,6 +81,11 @@ export interface PlatformApi {
    * that just connected has levels before its next stock change fires a webhook.
    */
   stockPage?(page: number, receivedAt: string): Promise<{ events: CanonicalEvent[]; totalPages: number }>;
+}
+
+export interface PlatformCount {
+  orders: number;
+  grossMinor: number | null;
 }
 
 /** What every adapter and API shares: the customer hash key, and the key per-store webhook secrets derive from. */

@@ -68,6 +68,7 @@ const fetchers = await startFetchers({
   config,
   env: process.env,
   log,
+  db,
 });
 
 onShutdown(log, async () => {

@@ -16,6 +16,7 @@ import {
   shopTable,
 } from "../grafana/sql/all-shops.ts";
 import { CHOICE_QUERIES } from "../grafana/sql/chosen.ts";
+import { ONE_SHOP_HEALTH } from "../grafana/sql/data-health.ts";
 import {
   comparisonTable,
   metricComparison,
@@ -631,6 +632,20 @@ const checkers = new Map<string, Checker>([
       );
     },
   ],
+  [
+    ONE_SHOP_HEALTH,
+    // No platform API is configured here, so nothing was reconciled; test/reconcile.test.ts checks it with data.
+    (rows) =>
+      expect(rows).toEqual([
+        {
+          days_checked: 0,
+          last_reconciliation: null,
+          differences_found: null,
+          fixed: null,
+          persisting: null,
+        },
+      ]),
+  ],
 ]);
 
 function targetsOf(d: Dashboard): { panel: Panel; refId: string; rawSql: string }[] {
@@ -698,7 +713,10 @@ function timed(name: string, started: number) {
 
 // The Inventory dashboard's panels are run against inventory data in test/inventory.test.ts; the
 // all-shops dashboard below.
-const SHOP_DASHBOARDS = DASHBOARDS.filter((d) => d.file !== "inventory.json" && d.file !== "all-shops.json");
+// Data health is not a sales dashboard: its panels run on reconciliation data in test/reconcile.test.ts.
+const SHOP_DASHBOARDS = DASHBOARDS.filter(
+  (d) => !["inventory.json", "all-shops.json", "data-health.json"].includes(d.file),
+);
 describe.each(SHOP_DASHBOARDS.map((d) => [d.file, d] as const))("dashboard %s", (_file, { build }) => {
   const dashboard = build();
 

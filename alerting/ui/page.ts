@@ -56,6 +56,7 @@ const templates = {
   no_orders: { id: "no-orders", name: "No order for 20 minutes in opening hours", kind: "no_orders", severity: "critical", minutes: 20, openingHours: { timeZone: "Europe/Berlin", days: [1, 2, 3, 4, 5, 6], from: "08:00", to: "22:00" }, scope: { shops: [] }, channels: [{ type: "pagerduty", routingKeyEnv: "PAGERDUTY_ROUTING_KEY" }], cooldownMinutes: 30 },
   revenue_drop: { id: "revenue-drop", name: "Revenue 30% under last week", kind: "revenue_drop", severity: "warning", dropPercent: 30, zScore: 2, weeks: 4, timeZone: "Europe/Berlin", minBaselineMinor: 10000, scope: { shops: [] }, channels: [{ type: "email", to: ["owner@example.com"] }], cooldownMinutes: 120 },
   conversion_drop: { id: "conversion-drop", name: "Conversion 25% under last week", kind: "conversion_drop", severity: "warning", dropPercent: 25, minCheckouts: 20, timeZone: "Europe/Berlin", scope: { shops: [] }, channels: [{ type: "email", to: ["owner@example.com"] }], cooldownMinutes: 120 },
+  numbers_mismatch: { id: "numbers-mismatch", name: "Our numbers don't match the platform's", kind: "numbers_mismatch", severity: "error", minDays: 1, scope: { shops: [] }, channels: [{ type: "email", to: ["ops@example.com"] }], cooldownMinutes: 720 },
 };
 let current = null; // id of the rule in the editor, null for a new one
 

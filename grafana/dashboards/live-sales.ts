@@ -3,6 +3,9 @@ import {
   DashboardLinkBuilder,
   DashboardLinkType,
 } from "@grafana/grafana-foundation-sdk/dashboard";
+import { PanelBuilder as TablePanel } from "@grafana/grafana-foundation-sdk/table";
+import { QUESTDB, SqlQuery } from "../questdb.ts";
+import { ONE_SHOP_HEALTH } from "../sql/data-health.ts";
 import {
   comparisonTablePanel,
   metricStat,
@@ -35,6 +38,12 @@ export function liveSales(): DashboardBuilder {
         .targetBlank(true),
     )
     .link(
+      new DashboardLinkBuilder("Data health")
+        .type(DashboardLinkType.Link)
+        .url("/d/metricsdash-data-health?${platform:queryparam}")
+        .icon("dashboard"),
+    )
+    .link(
       new DashboardLinkBuilder("All shops (per currency)")
         .type(DashboardLinkType.Link)
         .url("/d/metricsdash-all-shops?${__url_time_range}&${platform:queryparam}")
@@ -50,6 +59,17 @@ export function liveSales(): DashboardBuilder {
     .withPanel(revenueCurvePanel().gridPos({ x: 0, y: 5, w: 16, h: 10 }))
     .withPanel(topProductsPanel().gridPos({ x: 16, y: 5, w: 8, h: 10 }))
     .withPanel(ordersPerMinutePanel().gridPos({ x: 0, y: 15, w: 16, h: 8 }))
-    .withPanel(comparisonTablePanel().gridPos({ x: 16, y: 15, w: 8, h: 8 }));
+    .withPanel(comparisonTablePanel().gridPos({ x: 16, y: 15, w: 8, h: 8 }))
+    // The data-health row: do these numbers match the platform's own?
+    .withPanel(
+      new TablePanel()
+        .title("Data health: reconciliation with the platform, last 7 days")
+        .description(
+          "Store-local days compared with the platform's own order count; a difference is re-fetched and checked again. Details on the Data health dashboard. Source: reconciliation.",
+        )
+        .withTarget(new SqlQuery(ONE_SHOP_HEALTH))
+        .datasource(QUESTDB)
+        .gridPos({ x: 0, y: 23, w: 24, h: 4 }),
+    );
   return dashboard;
 }

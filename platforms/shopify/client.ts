@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { Logger } from "../../core/log.ts";
-import { SHOPIFY_API_VERSION } from "./index.ts";
+import { KeysRefused } from "../adapter.ts";
+import { SHOPIFY_API_VERSION } from "./constants.ts";
 
 /**
  * A small Admin GraphQL client that manages Shopify's calculated-cost rate limit itself:
@@ -15,7 +16,8 @@ export function shopBaseUrl(shop: string, template?: string): string {
   return (template || "https://{shop}").replaceAll("{shop}", shop).replace(/\/+$/, "");
 }
 
-export class ShopifyAuthError extends Error {
+/** A `KeysRefused`: the catch-up marks a connected store failed on it, as for the other platforms. */
+export class ShopifyAuthError extends KeysRefused {
   constructor(shop: string, status: number) {
     super(
       `Shopify refused the access token of ${shop} (HTTP ${status}): the app was uninstalled or the token revoked`,

@@ -43,6 +43,12 @@ query BackfillOrders($first: Int!, $after: String, $query: String!) {
   }
 }`;
 
+/** Orders by modification time, oldest change first: the catch-up's pages (`updated_at:>=…`). */
+export const ORDERS_MODIFIED_QUERY = ORDERS_PAGE_QUERY.replace("BackfillOrders", "OrdersModified").replace(
+  "sortKey: CREATED_AT",
+  "sortKey: UPDATED_AT",
+);
+
 /** The same page, newest first: the preview a bulk export is preceded by. */
 export const ORDERS_PAGE_QUERY_NEWEST = ORDERS_PAGE_QUERY.replace(
   "sortKey: CREATED_AT",

@@ -24,11 +24,10 @@ import {
   ShopifyProduct,
   ShopifyRefund,
 } from "./payload.ts";
+import { shopifyApiModule } from "./api.ts";
+import { PLATFORM } from "./constants.ts";
 
-export const PLATFORM = "shopify";
-
-/** The Admin API version we subscribe with; Shopify supports each for a year and falls forward after. */
-export const SHOPIFY_API_VERSION = "2026-10";
+export { PLATFORM, SHOPIFY_API_VERSION } from "./constants.ts";
 
 const env = z.object({
   /** The app's client secret: Shopify signs every webhook with it. Named as Shopify's CLI names it. */
@@ -138,8 +137,9 @@ export const shopify: PlatformModule<typeof env> = {
   configuredBy: ["SHOPIFY_API_SECRET"],
   create: createAdapter,
   redact: {
-    fields: ["SHOPIFY_API_SECRET"],
+    fields: ["SHOPIFY_API_SECRET", "SHOPIFY_ADMIN_TOKEN"],
     // The webhook signature, and the Admin API token header of every API call.
     headers: ["x-shopify-hmac-sha256", "x-shopify-access-token"],
   },
+  api: shopifyApiModule,
 };

@@ -107,6 +107,25 @@ export class WooClient {
   }
 
   /**
+   * How many orders with one of `statuses` WooCommerce holds created in `[from, to)`: one order per
+   * page asked for, the count read from `X-WP-Total`. `after` is exclusive, so it starts a second early.
+   */
+  async countCreated(window: { from: Date; to: Date }, statuses: readonly string[]): Promise<number> {
+    const query = new URLSearchParams({
+      after: gmt(new Date(window.from.getTime() - 1000)),
+      before: gmt(window.to),
+      dates_are_gmt: "true",
+      status: statuses.join(","),
+      per_page: "1",
+    });
+    const { headers } = await this.request("GET", `/orders?${query}`);
+    const total = Number(headers.get("x-wp-total") ?? "");
+    if (!headers.has("x-wp-total") || !Number.isInteger(total))
+      throw new Error("WooCommerce GET /orders gave no X-WP-Total");
+    return total;
+  }
+
+  /**
    * Every product with its own stock, and every variation of a variable product, one page of
    * products at a time (a variable product's variations come with its page).
    */

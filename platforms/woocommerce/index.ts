@@ -16,7 +16,7 @@ import {
 import { storeWebhookSecret } from "../../core/store-secrets.ts";
 import { WOO_TOPICS, WooClient } from "./client.ts";
 import { orderEvents, PLATFORM } from "./events.ts";
-import { normaliseInventory, wooShop } from "./normalise.ts";
+import { normaliseInventory, WOO_SALE_STATUSES, wooShop } from "./normalise.ts";
 import { WooOrder, WooProduct } from "./payload.ts";
 
 export { PLATFORM } from "./events.ts";
@@ -179,6 +179,11 @@ export function wooApi(
     },
     reactivateHooks: () => client.reactivateDisabledHooks(),
     shopInfo: () => client.shopInfo(),
+    // WooCommerce has no test orders; cancelled, pending and failed ones are not among the sales statuses.
+    countOrders: async (window) => ({
+      orders: await client.countCreated(window, WOO_SALE_STATUSES),
+      grossMinor: null,
+    }),
     async subscribeWebhooks(deliveryUrl, secret) {
       await client.ensureWebhooks(deliveryUrl, secret, WOO_TOPICS);
       return [...WOO_TOPICS];

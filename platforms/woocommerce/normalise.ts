@@ -19,6 +19,9 @@ const STATUS: Record<string, SalesStatus> = {
   trash: "cancelled",
 };
 
+/** The WooCommerce statuses that count as sales: what the reconciliation asks WooCommerce to count. */
+export const WOO_SALE_STATUSES = Object.keys(STATUS).filter((status) => STATUS[status] === "sale");
+
 export function wooSalesStatus(status: string): SalesStatus {
   return STATUS[status] ?? "pending";
 }

@@ -3,6 +3,7 @@ import { shopEvent, subjectToken } from "../../core/events.ts";
 import type { Logger } from "../../core/log.ts";
 import { KeysRefused, type PlatformApi } from "../../platforms/adapter.ts";
 import type { Publish } from "../../ingest/publish.ts";
+import type { CatchUpRun } from "./runs.ts";
 
 export interface CatchUpOptions {
   /** Where each shop's last catch-up start is kept, so a restart resumes instead of starting over. */
@@ -12,6 +13,8 @@ export interface CatchUpOptions {
   lookbackMs: number;
   /** Re-read this much before the last start: platform clocks and ours differ a little. */
   overlapMs?: number;
+  /** Keeps a record of the round (the Data health dashboard reads it); a failure to record is logged. */
+  record?: (run: CatchUpRun) => Promise<void>;
 }
 
 /**
@@ -53,6 +56,10 @@ export async function catchUp(
     events += page.length;
   }
   await options.watermarks.put(key, startedAt);
+  if (options.record) {
+    const run = { platform: api.platform, shop: api.shop, since, startedAt, events, reactivated };
+    await attempt("record the round", () => options.record!(run));
+  }
   options.log.info(
     { platform: api.platform, shop: api.shop, since: since.toISOString(), events, reactivated },
     "catch-up done",

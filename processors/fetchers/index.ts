@@ -13,6 +13,10 @@ import { refsHandler } from "./refs.ts";
 import { ApiRegistry } from "./registry.ts";
 import { Connections, CONNECTIONS_BUCKET } from "../../platforms/connections.ts";
 import { parseKey } from "../../core/seal.ts";
+import type { QuestDb } from "../../core/questdb.ts";
+import { ensureTables } from "../orders/schema.ts";
+import { CATCHUP_RUNS_TABLE, recordCatchUp, type CatchUpRun } from "./runs.ts";
+import { RECONCILIATION_TABLE, reconcileEnv, startReconcileLoop } from "../reconcile/index.ts";
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -49,8 +53,11 @@ export async function startFetchers(options: {
   config: ProcessorsConfig;
   env: Record<string, string | undefined>;
   log: Logger;
+  /** Where our figures are read from for the reconciliation (none: no reconciliation). */
+  db?: QuestDb;
 }): Promise<{ stop(): Promise<void> }> {
   const { js, jsm, config, log } = options;
+  const reconcileConfig = loadConfig(reconcileEnv, options.env);
   const apis = loadApis(options.env, { customerHashKey: config.CUSTOMER_HASH_KEY, log });
   const kvm = new Kvm(js);
   const refundTimes = new RefundTimes(await kvm.create("refund_first_seen", { history: 1, ttl: 120 * DAY }));
@@ -89,7 +96,10 @@ export async function startFetchers(options: {
     ackWaitMs: Math.max(config.ACK_WAIT_MS, 60_000),
     filterSubject: "evt.*.*.ref",
   });
+  const db = options.db;
+  if (db) await ensureTables(db, [CATCHUP_RUNS_TABLE, RECONCILIATION_TABLE]);
   const loop = startCatchUpLoop(() => registry.all(), {
+    ...(db ? { record: (run: CatchUpRun) => recordCatchUp(db, run) } : {}),
     watermarks,
     publish,
     log,
@@ -97,10 +107,25 @@ export async function startFetchers(options: {
     intervalMs: config.CATCHUP_INTERVAL_MS,
     keysRefused: (api, err) => registry.keysRefused(api, err, log),
   });
+  let reconciliation: { stop(): Promise<void> } | undefined;
+  if (options.db) {
+    reconciliation = startReconcileLoop(() => registry.all(), {
+      db: options.db,
+      publish,
+      log,
+      days: reconcileConfig.RECONCILE_DAYS,
+      settleMs: reconcileConfig.RECONCILE_SETTLE_MS,
+      intervalMs: reconcileConfig.RECONCILE_INTERVAL_MS,
+      // After the catch-up's first round, which brings most of what is missing more cheaply.
+      firstDelayMs: Math.min(reconcileConfig.RECONCILE_INTERVAL_MS, 60_000),
+      keysRefused: (api, err) => registry.keysRefused(api, err, log),
+    });
+  }
   log.info({ apis: registry.all().map((api) => `${api.platform}:${api.shop}`) }, "fetchers started");
   return {
     async stop() {
       following.abort();
+      await reconciliation?.stop();
       await loop.stop();
       await consumer.stop();
     },

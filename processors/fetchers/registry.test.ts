@@ -72,6 +72,22 @@ describe("the fetchers' registry of connected stores", () => {
     stop.abort();
   });
 
+  it("builds a connected Shopify store's API from its sealed token", async () => {
+    const kv = await new Kvm(jetstream(nc)).create("connections_registry_shopify", { history: 5 });
+    const connections = new Connections(kv, randomBytes(32));
+    const shop = "acme.myshopify.com";
+    await connections.put({
+      ...connection(connections, shop, {}),
+      platform: "shopify",
+      credentials: connections.sealCredentials("shopify", shop, { shop, accessToken: "shpat_1" }),
+    });
+    const registry = new ApiRegistry([]);
+    const stop = new AbortController();
+    await registry.follow(connections, { customerHashKey: "k".repeat(32), log }, stop.signal);
+    expect(registry.get("shopify", shop)?.platform).toBe("shopify");
+    stop.abort();
+  });
+
   it("never keeps credentials in clear in the bucket", async () => {
     const kv = await new Kvm(jetstream(nc)).create("connections_sealed_test", { history: 5 });
     const connections = new Connections(kv, randomBytes(32));

@@ -122,6 +122,12 @@ export class FakeShopify {
   /** Fault injection: the next N GraphQL requests get 429 with `Retry-After`. */
   retryAfterNext = 0;
   retryAfterSeconds = 1;
+  /**
+   * Fault injection: the next N deliveries are lost — as when Shopify's 8 retries over 4 hours all
+   * failed and it gave up on the event. Counted in `lostDeliveries`.
+   */
+  loseNextDeliveries = 0;
+  lostDeliveries = 0;
   /** Fault injection: the next bulk operation fails (with partial data). */
   failNextBulk = false;
   private readonly codes = new Map<string, { shop: string; scopes: string; expires: number }>();
@@ -226,6 +232,11 @@ export class FakeShopify {
     const shop = this.shop(shopDomain);
     const body = typeof payload === "string" ? payload : shopifyJson(payload);
     const targets = shop.subscriptions.filter((s) => TOPIC_NAMES[s.topic] === topic);
+    if (this.loseNextDeliveries > 0 && targets.length) {
+      this.loseNextDeliveries--;
+      this.lostDeliveries++;
+      return [];
+    }
     return Promise.all(targets.map((s) => this.post(s.uri, topic, shopDomain, body)));
   }
 
@@ -483,7 +494,19 @@ export class FakeShopify {
     const filters = (search ?? "")
       .split(/\s+/)
       .filter(Boolean)
-      .map((term) => {
+      .map((term): ((o: OrderSpec) => boolean) => {
+        // Search syntax: `-` negates a term; `test` is a boolean field; `status:cancelled` matches cancelled orders.
+        const negated = term.startsWith("-");
+        const plain = negated ? term.slice(1) : term;
+        const flag = /^(test|status):(\w+)$/.exec(plain);
+        if (flag) {
+          const [, field, value] = flag;
+          if (field === "status" && value !== "cancelled")
+            throw new UserFacingError(`unsupported status in fake: ${value}`, "BAD_REQUEST");
+          const holds = (o: OrderSpec) =>
+            field === "test" ? (o.test ?? false) === (value === "true") : Boolean(o.cancelledAt);
+          return negated ? (o) => !holds(o) : holds;
+        }
         const match = /^(created_at|updated_at):(>=|<=|>|<)?['"]?([^'"]+)['"]?$/.exec(term);
         if (!match) throw new UserFacingError(`unsupported search term in fake: ${term}`, "BAD_REQUEST");
         const [, field, op = ">=", value] = match;

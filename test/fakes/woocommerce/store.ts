@@ -20,7 +20,7 @@ import { wcAuth, type WcAuthAttempt } from "./wc-auth.ts";
  *   (HTTP Basic) and answers 401 `woocommerce_rest_cannot_view` without it;
  * - `date_*_gmt` are UTC without an offset; money is a decimal string with the store's decimals;
  *   refunds appear in the order as `{id, reason, total}` with a negative total;
- * - `after` / `before` filter on the creation date (exclusive), `orderby` (`date` by default, `id`,
+ * - `after` / `before` filter on the creation date (exclusive), `status` on one status or a list, `orderby` (`date` by default, `id`,
  *   `modified`) and `order` (`desc` by default) sort, before paging;
  * - a REST key has `read`, `write` or `read_write` permission: GET/HEAD need read, POST/PUT/PATCH/
  *   DELETE need write, else 401 `woocommerce_rest_authentication_error`;
@@ -487,6 +487,11 @@ export class FakeWooCommerce {
       const perPage = Math.min(100, Number(url.searchParams.get("per_page") ?? "10"));
       const page = Number(url.searchParams.get("page") ?? "1");
       const orderby = url.searchParams.get("orderby") ?? "date";
+      const statuses =
+        url.searchParams
+          .get("status")
+          ?.split(",")
+          .map((s) => s.trim()) ?? null;
       const direction = url.searchParams.get("order") === "asc" ? 1 : -1;
       const sortKey = (o: StoredOrder) =>
         orderby === "id" ? o.spec.id : Date.parse(orderby === "modified" ? o.modifiedAt : o.spec.createdAt);
@@ -494,6 +499,8 @@ export class FakeWooCommerce {
         .filter((o) => modifiedAfter === null || Date.parse(o.modifiedAt) > modifiedAfter)
         .filter((o) => after === null || Date.parse(o.spec.createdAt) > after)
         .filter((o) => before === null || Date.parse(o.spec.createdAt) < before)
+        // `status` takes one status or a comma-separated list (WordPress reads list arguments so); `any` is all.
+        .filter((o) => statuses === null || statuses.includes("any") || statuses.includes(o.status))
         .sort((a, b) => direction * (sortKey(a) - sortKey(b)) || direction * (a.spec.id - b.spec.id));
       const slice = matching.slice((page - 1) * perPage, page * perPage).map((o) => this.payload(o.spec.id));
       return this.send(res, 200, slice, {
