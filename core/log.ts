@@ -14,6 +14,7 @@ const REDACT = [
   "*.accessToken",
   "*.WOOCOMMERCE_CONSUMER_SECRET",
   "*.STORE_WEBHOOK_KEY",
+  "*.HEATMAP_TOKEN_KEY",
   "*.BIGCOMMERCE_CLIENT_SECRET",
   "*.consumer_key",
   "*.consumer_secret",

@@ -5,7 +5,7 @@ import { clickedElement, stableSelector } from "./selector.ts";
 export type Capture =
   | { k: "click"; at: number; x: number; y: number; sel: string; nx: number; ny: number; rage?: 1; dead?: 1 }
   | { k: "scroll"; at: number; depth: number; height: number }
-  | { k: "leave"; at: number; dur: number };
+  | { k: "leave"; at: number; dur: number; depth: number; height: number };
 
 const RAGE_COUNT = 3;
 const RAGE_MS = 1000;
@@ -27,6 +27,8 @@ export function startCapture(emit: (capture: Capture) => void): { leave(): void 
   let maxDepth = 0;
   let sentDepth = -1;
   let height = 0;
+  // Clicks still waiting to see whether they changed anything; a leaving page decides them at once.
+  const undecided = new Set<() => void>();
 
   new MutationObserver(() => mutations++).observe(document.documentElement, {
     childList: true,
@@ -63,10 +65,14 @@ export function startCapture(emit: (capture: Capture) => void): { leave(): void 
     if (el.closest("a[href],input,select,textarea,label")) return emit(click);
     const before = mutations;
     const where = location.href;
-    setTimeout(() => {
+    const decide = () => {
+      clearTimeout(timer);
+      undecided.delete(decide);
       if (mutations === before && location.href === where) click.dead = 1;
       emit(click);
-    }, DEAD_MS);
+    };
+    const timer = setTimeout(decide, DEAD_MS);
+    undecided.add(decide);
   };
 
   const measure = () => {
@@ -89,8 +95,9 @@ export function startCapture(emit: (capture: Capture) => void): { leave(): void 
   return {
     leave() {
       clearInterval(timer);
+      undecided.forEach((decide) => decide());
       reportScroll();
-      emit({ k: "leave", at: Date.now(), dur: Date.now() - started });
+      emit({ k: "leave", at: Date.now(), dur: Date.now() - started, depth: maxDepth, height });
     },
   };
 }

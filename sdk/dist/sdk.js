@@ -64,6 +64,7 @@ let mutations = 0;
 let maxDepth = 0;
 let sentDepth = -1;
 let height = 0;
+const undecided = new Set();
 new MutationObserver(() => mutations++).observe(document.documentElement, {
 childList: true,
 subtree: true,
@@ -98,11 +99,15 @@ if (el.closest("a[href],input,select,textarea,label"))
 return emit(click);
 const before = mutations;
 const where = location.href;
-setTimeout(() => {
+const decide = () => {
+clearTimeout(timer);
+undecided.delete(decide);
 if (mutations === before && location.href === where)
 click.dead = 1;
 emit(click);
-}, DEAD_MS);
+};
+const timer = setTimeout(decide, DEAD_MS);
+undecided.add(decide);
 };
 const measure = () => {
 const doc = document.documentElement;
@@ -123,8 +128,9 @@ reportScroll();
 return {
 leave() {
 clearInterval(timer);
+undecided.forEach((decide) => decide());
 reportScroll();
-emit({ k: "leave", at: Date.now(), dur: Date.now() - started });
+emit({ k: "leave", at: Date.now(), dur: Date.now() - started, depth: maxDepth, height });
 },
 };
 }
