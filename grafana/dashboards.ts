@@ -1,5 +1,6 @@
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
 import { allShops } from "./dashboards/all-shops.ts";
+import { behaviour } from "./dashboards/behaviour.ts";
 import { inventory } from "./dashboards/inventory.ts";
 import { liveSales } from "./dashboards/live-sales.ts";
 import { tvWall } from "./dashboards/tv-wall.ts";
@@ -10,6 +11,7 @@ export const DASHBOARDS: { file: string; build: () => Dashboard }[] = [
   { file: "tv-wall.json", build: () => withPanelIds(tvWall().build()) },
   { file: "all-shops.json", build: () => withPanelIds(allShops().build()) },
   { file: "inventory.json", build: () => withPanelIds(inventory().build()) },
+  { file: "behaviour.json", build: () => withPanelIds(behaviour().build()) },
 ];
 
 /** Grafana keys panel state (links, edit, view) by panel id; the builders leave ids unset. */

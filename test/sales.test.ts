@@ -696,9 +696,10 @@ function timed(name: string, started: number) {
   latencies.set(name, [...(latencies.get(name) ?? []), performance.now() - started]);
 }
 
-// The Inventory dashboard's panels are run against inventory data in test/inventory.test.ts; the
-// all-shops dashboard below.
-const SHOP_DASHBOARDS = DASHBOARDS.filter((d) => d.file !== "inventory.json" && d.file !== "all-shops.json");
+// The Inventory dashboard's panels are run against inventory data in test/inventory.test.ts, the
+// Customer behaviour dashboard's in test/behaviour.test.ts; the all-shops dashboard below.
+const OTHER_DASHBOARDS = ["inventory.json", "all-shops.json", "behaviour.json"];
+const SHOP_DASHBOARDS = DASHBOARDS.filter((d) => !OTHER_DASHBOARDS.includes(d.file));
 describe.each(SHOP_DASHBOARDS.map((d) => [d.file, d] as const))("dashboard %s", (_file, { build }) => {
   const dashboard = build();
 
