@@ -72,7 +72,8 @@ beforeAll(async () => {
   storefront = createServer((req, res) => {
     if (req.method === "POST" && req.url === "/relay/collect") return void relay(req, res);
     const relayed = req.url?.includes("relay=1") ? ` data-endpoint="${origin}/relay/collect"` : "";
-    const script = `<script src="${stack.ingestUrl}/sdk.js" data-site="${SITE}" data-flush-ms="500"${relayed} async></script>`;
+    const consent = req.url?.includes("consent=1") ? ` data-consent="required"` : "";
+    const script = `<script src="${stack.ingestUrl}/sdk.js" data-site="${SITE}" data-flush-ms="500"${relayed}${consent} async></script>`;
     res.writeHead(req.url?.startsWith("/product") ? 200 : 404, { "content-type": "text/html" });
     res.end(page(script));
   });
@@ -423,6 +424,15 @@ describe("the Customer behaviour dashboard", () => {
           ["/product.html", "#email", 1],
         ]),
     ],
+    [
+      SQL.EXIT_PAGES,
+      // The beacon checks' one session ended on /beacon-checks, the browser's on /product.html.
+      (rows) =>
+        expect(rows.map((r) => [r.page, r.exits])).toEqual([
+          ["/beacon-checks", 1],
+          ["/product.html", 1],
+        ]),
+    ],
     // No orders were sent for the demo shop: 0 orders over 2 sessions.
     [SQL.SESSION_CONVERSION, (rows) => expect(rows).toEqual([{ conversion: 0 }])],
   ]);
@@ -443,4 +453,57 @@ describe("the Customer behaviour dashboard", () => {
       });
     },
   );
+});
+
+/** Last, on pages of their own, so the counts above stay as they are. */
+describe("the SDK's privacy switches", () => {
+  const pathOf = (body: string) => (JSON.parse(body) as { path: string }).path;
+  const bodiesFor = (path: string) => sent.filter((body) => pathOf(body) === path);
+
+  async function visit(path: string, init?: string) {
+    const context = await browser.newContext({ userAgent: BROWSER_UA, viewport: VIEWPORT });
+    if (init) await context.addInitScript(init);
+    const tab = await context.newPage();
+    await tab.goto(`${origin}${path}`);
+    await tab.waitForFunction(() => typeof (window as { metricsdash?: unknown }).metricsdash === "function");
+    return tab;
+  }
+
+  it("records nothing under Global Privacy Control or Do Not Track", async () => {
+    const optOuts = {
+      "/product-gpc.html":
+        "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true })",
+      "/product-dnt.html": "Object.defineProperty(Navigator.prototype, 'doNotTrack', { get: () => '1' })",
+    };
+    for (const [path, init] of Object.entries(optOuts)) {
+      const tab = await visit(`${path}?relay=1`, init);
+      await tab.mouse.click(ADD.left + 10, ADD.top + 10);
+      await expect.poll(() => tab.textContent("#cart-count")).toBe("1");
+      await tab.close({ runBeforeUnload: true });
+    }
+    // A page without the switches, opened after them: once its beacons arrive, theirs would have too.
+    const after = await visit("/product-after.html?relay=1");
+    await expect.poll(() => bodiesFor("/product-after.html").length).toBeGreaterThan(0);
+    await after.close();
+    expect(bodiesFor("/product-gpc.html")).toEqual([]);
+    expect(bodiesFor("/product-dnt.html")).toEqual([]);
+  });
+
+  it("in consent mode sends nothing before metricsdash('consent', true), and what follows after it", async () => {
+    const path = "/product-consent.html";
+    const tab = await visit(`${path}?relay=1&consent=1`);
+    await tab.mouse.click(ADD.left + 10, ADD.top + 10); // before consent: never sent
+    await expect.poll(() => tab.textContent("#cart-count")).toBe("1");
+    expect(bodiesFor(path)).toEqual([]);
+
+    await tab.evaluate(() =>
+      (window as unknown as { metricsdash: (c: string, v: boolean) => void }).metricsdash("consent", true),
+    );
+    await tab.mouse.click(BROKEN.left + 10, BROKEN.top + 10);
+    await expect
+      .poll(() => bodiesFor(path).some((body) => body.includes("button.broken")), { timeout: 10_000 })
+      .toBe(true);
+    await tab.close();
+    expect(bodiesFor(path).some((body) => body.includes("add-to-cart"))).toBe(false);
+  });
 });

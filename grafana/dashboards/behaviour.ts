@@ -7,6 +7,7 @@ import { PanelBuilder as TimeSeriesPanel } from "@grafana/grafana-foundation-sdk
 import { FORMAT, QUESTDB, SqlQuery } from "../questdb.ts";
 import {
   BEHAVIOUR_VARIABLE_QUERIES,
+  EXIT_PAGES,
   FRUSTRATED_ELEMENTS,
   PAGE_VIEWS_SERIES,
   SCROLL_FUNNEL,
@@ -113,6 +114,18 @@ export function behaviour(): DashboardBuilder {
         y: 14,
         w: 12,
         h: 9,
+      }),
+    )
+    .withPanel(
+      table(
+        "Exit pages",
+        "The page each session ended on (its last page view in the range).",
+        EXIT_PAGES,
+      ).gridPos({
+        x: 0,
+        y: 23,
+        w: 12,
+        h: 8,
       }),
     );
 }

@@ -34,6 +34,16 @@ LEFT JOIN (
 ORDER BY v.views DESC, v.page
 LIMIT 20`;
 
+/** Table: where sessions ended — each session's last page view, counted by page. */
+export const EXIT_PAGES = `SELECT site, page, count() AS exits
+FROM (
+  SELECT session, last(site) AS site, last(page) AS page
+  FROM page_views WHERE $__timeFilter(ts) AND ${HUMANS}
+  GROUP BY session
+)
+ORDER BY exits DESC, page
+LIMIT 20`;
+
 /** Bar gauge: the share of page views (with a scroll report) that reached each quarter of the page. */
 export const SCROLL_FUNNEL = `SELECT
   CASE WHEN sum(views) > 0 THEN cast(sum(reached_25) AS double) / sum(views) END AS "25%",
