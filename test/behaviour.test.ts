@@ -507,3 +507,39 @@ describe("the SDK's privacy switches", () => {
     expect(bodiesFor(path).some((body) => body.includes("add-to-cart"))).toBe(false);
   });
 });
+
+describe("the SDK straight to ingest, across origins", () => {
+  it("serves /sdk.js cached and versioned", async () => {
+    const script = await fetch(`${stack.ingestUrl}/sdk.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get("content-type")).toMatch(/^text\/javascript/);
+    expect(script.headers.get("cache-control")).toContain("max-age=86400");
+    const version = script.headers.get("x-metricsdash-sdk-version")!;
+    expect(version).toMatch(/^[0-9a-f]{12}$/);
+    const body = await script.text();
+    const pinned = await fetch(`${stack.ingestUrl}/sdk/${version}.js`);
+    expect(pinned.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    expect(await pinned.text()).toBe(body);
+    const again = await fetch(`${stack.ingestUrl}/sdk.js`, { headers: { "if-none-match": `"${version}"` } });
+    expect(again.status).toBe(304);
+  });
+
+  it("delivers the page's fetches and its pagehide beacon from the store's origin to ingest's", async () => {
+    const context = await browser.newContext({ userAgent: BROWSER_UA, viewport: VIEWPORT });
+    const tab = await context.newPage();
+    await tab.goto(`${origin}/product-direct.html`);
+    await tab.waitForFunction(() => typeof (window as { metricsdash?: unknown }).metricsdash === "function");
+    await tab.mouse.click(ADD.left + ADD.width / 2, ADD.top + ADD.height / 2);
+    await expect.poll(() => tab.textContent("#cart-count")).toBe("1");
+    await tab.evaluate(() => window.scrollTo(0, 1000));
+    await tab.close({ runBeforeUnload: true });
+    const where = `site = ${sqlString(SITE)} AND page = '/product-direct.html'`;
+    await eventually(async () => {
+      const clicks = await stack.db.rows(`SELECT selector, cell_x, cell_y FROM clicks WHERE ${where}`);
+      expect(clicks).toEqual([{ selector: '[data-md-id="add-to-cart"]', cell_x: 5, cell_y: 5 }]);
+      // left_page is set only by the leave event, which only the pagehide beacon carries.
+      const scrolls = await stack.db.rows(`SELECT max_depth, left_page FROM scrolls WHERE ${where}`);
+      expect(scrolls).toEqual([{ max_depth: 1000 + VIEWPORT.height, left_page: true }]);
+    });
+  });
+});
