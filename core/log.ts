@@ -11,6 +11,7 @@ const SHARED_FIELDS = [
   "CUSTOMER_HASH_KEY",
   "TOKEN_ENCRYPTION_KEY",
   "STORE_WEBHOOK_KEY",
+  "HEATMAP_TOKEN_KEY",
   "accessToken",
   "access_token",
   "credentials",

@@ -40,6 +40,24 @@ export const deadLetterStreamConfig: Partial<StreamConfig> & { name: string } = 
   max_age: nanos(30 * DAY),
 };
 
+export const BEHAVIOUR_STREAM = "BEHAVIOUR";
+
+/**
+ * Browser SDK batches, on a stream of their own so a flood of clicks never queues in front of an
+ * order. Bounded in bytes and age (discarding the oldest): behaviour is worth less than the disk
+ * the order stream needs, and the processors write it to QuestDB within seconds.
+ */
+export const behaviourStreamConfig: Partial<StreamConfig> & { name: string } = {
+  name: BEHAVIOUR_STREAM,
+  subjects: ["beh.>"],
+  storage: StorageType.File,
+  retention: RetentionPolicy.Limits,
+  discard: DiscardPolicy.Old,
+  max_age: nanos(2 * DAY),
+  max_bytes: 1024 * 1024 * 1024,
+  duplicate_window: nanos(2 * 60 * 1000),
+};
+
 export async function connectNats(url: string, name: string, log: Logger): Promise<NatsConnection> {
   const nc = await connect({
     servers: url.split(","),
@@ -67,7 +85,7 @@ export async function connectNats(url: string, name: string, log: Logger): Promi
 
 /** Creates the streams, or brings an existing one's settings up to date. Safe to call from every service. */
 export async function ensureStreams(jsm: JetStreamManager): Promise<void> {
-  for (const config of [eventsStreamConfig, deadLetterStreamConfig]) {
+  for (const config of [eventsStreamConfig, deadLetterStreamConfig, behaviourStreamConfig]) {
     const name = config.name;
     try {
       await jsm.streams.info(name);

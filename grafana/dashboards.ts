@@ -2,6 +2,7 @@ import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
 import { allShops } from "./dashboards/all-shops.ts";
 import { fulfilment } from "./dashboards/fulfilment.ts";
 import { dataHealth } from "./dashboards/data-health.ts";
+import { behaviour } from "./dashboards/behaviour.ts";
 import { inventory } from "./dashboards/inventory.ts";
 import { liveSales } from "./dashboards/live-sales.ts";
 import { tvWall } from "./dashboards/tv-wall.ts";
@@ -14,6 +15,7 @@ export const DASHBOARDS: { file: string; build: () => Dashboard }[] = [
   { file: "inventory.json", build: () => withPanelIds(inventory().build()) },
   { file: "fulfilment.json", build: () => withPanelIds(fulfilment().build()) },
   { file: "data-health.json", build: () => withPanelIds(dataHealth().build()) },
+  { file: "behaviour.json", build: () => withPanelIds(behaviour().build()) },
 ];
 
 /** Grafana keys panel state (links, edit, view) by panel id; the builders leave ids unset. */

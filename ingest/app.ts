@@ -5,6 +5,7 @@ import { Counters } from "./counters.ts";
 import { jsonError } from "./errors.ts";
 import type { Publish } from "./publish.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
+import { collectRoutes, type CollectOptions } from "./routes/collect.ts";
 
 export interface AppOptions {
   adapters: PlatformAdapter[];
@@ -12,9 +13,11 @@ export interface AppOptions {
   ready: () => Promise<boolean>;
   maxBytes: number;
   log: Logger;
+  /** The browser SDK's endpoints (`/sdk.js`, `/collect`, `/heatmap`). */
+  behaviour?: CollectOptions;
 }
 
-export function createApp({ adapters, publish, ready, maxBytes, log }: AppOptions): Hono {
+export function createApp({ adapters, publish, ready, maxBytes, log, behaviour }: AppOptions): Hono {
   const counters = new Counters();
   const app = new Hono();
 
@@ -27,6 +30,7 @@ export function createApp({ adapters, publish, ready, maxBytes, log }: AppOption
       : jsonError(c, 503, "not_ready", "NATS not connected or stream EVENTS missing"),
   );
   app.route("/webhooks", webhookRoutes({ adapters, publish, maxBytes, log, counters }));
+  if (behaviour) app.route("/", collectRoutes(behaviour));
 
   app.notFound((c) => jsonError(c, 404, "not_found", `no route for ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {

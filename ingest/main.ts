@@ -3,13 +3,17 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { ingestEnv, loadConfig } from "../core/config.ts";
 import { createLogger } from "../core/log.ts";
 import { connectNats, ensureStreams, streamsReady } from "../core/nats.ts";
+import { QuestDb } from "../core/questdb.ts";
 import { onShutdown } from "../core/shutdown.ts";
 import { loadAdapters } from "../platforms/load.ts";
 import { createApp } from "./app.ts";
+import { behaviourEnv } from "./behaviour/config.ts";
+import { interactionPublisher } from "./behaviour/publish.ts";
 import { jetStreamPublisher } from "./publish.ts";
 
 const log = createLogger("ingest");
 const config = loadConfig(ingestEnv);
+const behaviourConfig = loadConfig(behaviourEnv);
 const adapters = loadAdapters(process.env, {
   customerHashKey: config.CUSTOMER_HASH_KEY,
   storeWebhookKey: config.STORE_WEBHOOK_KEY,
@@ -24,6 +28,12 @@ const app = createApp({
   ready: () => streamsReady(nc),
   maxBytes: config.WEBHOOK_MAX_BYTES,
   log,
+  behaviour: {
+    config: behaviourConfig,
+    publish: interactionPublisher(jetstream(nc), config.PUBLISH_TIMEOUT_MS),
+    db: new QuestDb(config.QUESTDB_HTTP_URL),
+    log,
+  },
 });
 
 const server = serve({ fetch: app.fetch, hostname: config.INGEST_HOST, port: config.INGEST_PORT }, (info) =>

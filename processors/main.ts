@@ -4,6 +4,7 @@ import { createLogger } from "../core/log.ts";
 import { connectNats, ensureStreams } from "../core/nats.ts";
 import { QuestDb, walApplied } from "../core/questdb.ts";
 import { onShutdown } from "../core/shutdown.ts";
+import { startBehaviour } from "./behaviour/index.ts";
 import { startConsumer } from "./consumer.ts";
 import { startFetchers } from "./fetchers/index.ts";
 import { startInventory } from "./inventory/index.ts";
@@ -58,6 +59,7 @@ const consumers = [
     filterSubject: "evt.*.*.shipment",
   }),
   await startInventory({ db, js, jsm, log, config }),
+  await startBehaviour({ db, js, jsm, log, config }),
 ];
 
 // Platform APIs off the webhook path: BigCommerce's thin webhooks, WooCommerce refunds, catch-up.

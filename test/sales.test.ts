@@ -711,12 +711,17 @@ function timed(name: string, started: number) {
   latencies.set(name, [...(latencies.get(name) ?? []), performance.now() - started]);
 }
 
-// The Inventory dashboard's panels are run against inventory data in test/inventory.test.ts; the
-// all-shops dashboard below.
-// Data health is not a sales dashboard: its panels run on reconciliation data in test/reconcile.test.ts.
-const SHOP_DASHBOARDS = DASHBOARDS.filter(
-  (d) => !["inventory.json", "all-shops.json", "data-health.json"].includes(d.file),
-);
+// Dashboards whose panels run against their own data elsewhere: Inventory in test/inventory.test.ts,
+// Customer behaviour in test/behaviour.test.ts, Data health in test/reconcile.test.ts, Fulfilment in
+// test/shipstation.test.ts; the all-shops dashboard below.
+const OTHER_DASHBOARDS = [
+  "inventory.json",
+  "all-shops.json",
+  "behaviour.json",
+  "data-health.json",
+  "fulfilment.json",
+];
+const SHOP_DASHBOARDS = DASHBOARDS.filter((d) => !OTHER_DASHBOARDS.includes(d.file));
 describe.each(SHOP_DASHBOARDS.map((d) => [d.file, d] as const))("dashboard %s", (_file, { build }) => {
   const dashboard = build();
 

@@ -141,13 +141,14 @@ export class ShipStationClient {
   private async boundedText(response: Response): Promise<string> {
     const chunks: Uint8Array[] = [];
     let size = 0;
-    for await (const chunk of response.body ?? []) {
-      size += chunk.byteLength;
+    const reader = response.body?.getReader();
+    for (let read = await reader?.read(); read && !read.done; read = await reader!.read()) {
+      size += read.value.byteLength;
       if (size > this.options.maxBytes) {
-        await response.body?.cancel();
+        await reader!.cancel();
         throw new ShipStationApiError(413, response.url);
       }
-      chunks.push(chunk);
+      chunks.push(read.value);
     }
     return Buffer.concat(chunks).toString("utf8");
   }

@@ -1,0 +1,144 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from "@nats-io/jetstream";
+import { headers, nanos } from "@nats-io/transport-node";
+import type { Sender } from "@questdb/nodejs-client";
+import { InteractionBatch } from "../../core/interaction.ts";
+import type { Logger } from "../../core/log.ts";
+import { BEHAVIOUR_STREAM, DEAD_LETTER_PREFIX } from "../../core/nats.ts";
+import type { RunningConsumer } from "../consumer.ts";
+import { writeBehaviourRows } from "./rows.ts";
+
+export interface BehaviourConsumerOptions {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  sender: Sender;
+  log: Logger;
+  batchMaxMessages: number;
+  batchMaxWaitMs: number;
+  maxDeliveries: number;
+  ackWaitMs: number;
+}
+
+const NAME = "behaviour";
+
+/**
+ * The durable consumer of the BEHAVIOUR stream: batches of beacons become rows in one QuestDB write,
+ * acked after QuestDB accepted it. A message that is not a valid batch is dead-lettered at once; a
+ * write that fails is retried with back-off and, past `maxDeliveries`, its messages dead-lettered.
+ * (processors/consumer.ts does the same for EVENTS; it is typed to canonical order events.)
+ */
+export async function startBehaviourConsumer(options: BehaviourConsumerOptions): Promise<RunningConsumer> {
+  const { js, jsm, log } = options;
+  await ensureDurable(jsm, options.ackWaitMs, options.batchMaxMessages);
+  const consumer = await js.consumers.get(BEHAVIOUR_STREAM, NAME);
+  const messages = await consumer.consume({ max_messages: options.batchMaxMessages * 2 });
+
+  let pending: JsMsg[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let chain = Promise.resolve();
+  const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    const batch = pending;
+    pending = [];
+    chain = chain.then(() =>
+      settle(batch, options).catch((err: unknown) =>
+        log.error({ consumer: NAME, messages: batch.length, err: String(err) }, "behaviour batch unsettled"),
+      ),
+    );
+    return chain;
+  };
+
+  const done = (async () => {
+    for await (const msg of messages) {
+      pending.push(msg);
+      if (pending.length >= options.batchMaxMessages) await flush();
+      else timer ??= setTimeout(flush, options.batchMaxWaitMs);
+    }
+    await flush();
+  })();
+  log.info({ consumer: NAME, stream: BEHAVIOUR_STREAM }, "consuming");
+  return {
+    done,
+    async stop() {
+      await messages.close();
+      await done;
+    },
+  };
+}
+
+async function ensureDurable(jsm: JetStreamManager, ackWaitMs: number, batchMaxMessages: number) {
+  const config = {
+    durable_name: NAME,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: nanos(ackWaitMs),
+    max_ack_pending: Math.max(20_000, batchMaxMessages * 4),
+    filter_subject: "beh.>",
+  };
+  try {
+    await jsm.consumers.info(BEHAVIOUR_STREAM, NAME);
+    await jsm.consumers.update(BEHAVIOUR_STREAM, NAME, config);
+  } catch (err) {
+    if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound)) throw err;
+    await jsm.consumers.add(BEHAVIOUR_STREAM, config);
+  }
+}
+
+async function settle(batch: JsMsg[], options: BehaviourConsumerOptions): Promise<void> {
+  if (!batch.length) return;
+  const decoded: { msg: JsMsg; batch: InteractionBatch }[] = [];
+  for (const msg of batch) {
+    const parsed = InteractionBatch.safeParse(safeJson(msg));
+    if (parsed.success) decoded.push({ msg, batch: parsed.data });
+    else
+      await deadLetter(msg, `not an interaction batch: ${parsed.error.issues[0]?.path.join(".")}`, options);
+  }
+  if (!decoded.length) return;
+  try {
+    for (const d of decoded) await writeBehaviourRows(options.sender, d.batch);
+    await options.sender.flush();
+    for (const { msg } of decoded) msg.ack();
+  } catch (err) {
+    options.sender.reset();
+    options.log.warn(
+      { consumer: NAME, messages: decoded.length, err: String(err) },
+      "behaviour batch not written",
+    );
+    for (const { msg } of decoded) {
+      if (msg.info.deliveryCount >= options.maxDeliveries) await deadLetter(msg, String(err), options);
+      else msg.nak(Math.min(30_000, 500 * 2 ** msg.info.deliveryCount));
+    }
+  }
+}
+
+function safeJson(msg: JsMsg): unknown {
+  try {
+    return msg.json();
+  } catch {
+    return undefined; // fails the schema check, which dead-letters it with the reason
+  }
+}
+
+async function deadLetter(msg: JsMsg, reason: string, { js, log }: BehaviourConsumerOptions) {
+  const h = headers();
+  h.set("MetricsDash-Error", reason.slice(0, 1000));
+  h.set("MetricsDash-Subject", msg.subject);
+  h.set("MetricsDash-Consumer", NAME);
+  await js.publish(`${DEAD_LETTER_PREFIX}.${msg.subject}`, msg.data, {
+    headers: h,
+    msgID: `${NAME}:${msg.info.streamSequence}`,
+  });
+  msg.term(reason.slice(0, 200));
+  log.error(
+    { consumer: NAME, subject: msg.subject, seq: msg.info.streamSequence, reason },
+    "message dead-lettered",
+  );
+}
