@@ -2,6 +2,7 @@ import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
 import { allShops } from "./dashboards/all-shops.ts";
 import { inventory } from "./dashboards/inventory.ts";
 import { liveSales } from "./dashboards/live-sales.ts";
+import { payments } from "./dashboards/payments.ts";
 import { tvWall } from "./dashboards/tv-wall.ts";
 
 /** Every provisioned dashboard: its file under provisioning/dashboards/ and how to build it. Add one here. */
@@ -10,6 +11,7 @@ export const DASHBOARDS: { file: string; build: () => Dashboard }[] = [
   { file: "tv-wall.json", build: () => withPanelIds(tvWall().build()) },
   { file: "all-shops.json", build: () => withPanelIds(allShops().build()) },
   { file: "inventory.json", build: () => withPanelIds(inventory().build()) },
+  { file: "payments.json", build: () => withPanelIds(payments().build()) },
 ];
 
 /** Grafana keys panel state (links, edit, view) by panel id; the builders leave ids unset. */

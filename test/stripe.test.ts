@@ -1,7 +1,10 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Panel } from "@grafana/grafana-foundation-sdk/dashboard";
 import { sqlString } from "../core/questdb.ts";
+import { payments } from "../grafana/dashboards/payments.ts";
+import { renderQuery } from "../grafana/interpolate.ts";
 import {
   charge,
   deliver,
@@ -235,5 +238,43 @@ describe("personal data", () => {
       expect(text).not.toContain(STRIPE_PII.email);
       expect(text).not.toContain(STRIPE_PII.name);
     }
+  });
+});
+
+describe("the Payments dashboard", () => {
+  const panels = (payments().build().panels ?? []) as Panel[];
+  const sqlOf = (title: string) =>
+    (panels.find((p) => p.title === title)!.targets![0] as unknown as { rawSql: string }).rawSql;
+  const run = (title: string) =>
+    stack.db.rows(
+      renderQuery(sqlOf(title), {
+        from: new Date(Date.now() - 3_600_000),
+        to: new Date(Date.now() + 60_000),
+        maxDataPoints: 100,
+        variables: { processor: ["stripe"] },
+        allSelected: ["processor"],
+      }),
+    );
+
+  it("runs every panel's SQL on QuestDB", async () => {
+    expect(panels.length).toBeGreaterThan(0);
+    for (const panel of panels) await expect(run(panel.title!), panel.title).resolves.toBeDefined();
+  });
+
+  it("shows the money per currency as sent above, never added across currencies", async () => {
+    // Captured USD by hand: 1.00 + 1.00 (signature tests) + 25.99 + 9.99 = 37.98; refunded 100.00 (ch_refunds).
+    const rows = await run("Captured vs ordered");
+    expect(rows).toEqual([
+      { Currency: "EUR", Captured: 7, Refunded: 0, Ordered: 0, Payments: 1, Orders: 0 },
+      { Currency: "JPY", Captured: 1500, Refunded: 0, Ordered: 0, Payments: 1, Orders: 0 },
+      { Currency: "KWD", Captured: 12.345, Refunded: 0, Ordered: 0, Payments: 1, Orders: 0 },
+      { Currency: "USD", Captured: 37.98, Refunded: 100, Ordered: 0, Payments: 4, Orders: 0 },
+    ]);
+    // No orders in this stack: every one of the 7 captures is a payment with no order.
+    expect(await run("Payments with no order")).toHaveLength(7);
+    expect(await run("Open disputes")).toMatchObject([
+      { Currency: "USD", "Open disputes": 1, Amount: 25.99 },
+    ]);
+    expect(await run("Payouts")).toMatchObject([{ Payout: "po_failed", Failed: true, Amount: 500 }]);
   });
 });
