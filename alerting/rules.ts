@@ -135,6 +135,26 @@ export const Rule = z.discriminatedUnion("kind", [
     minCheckouts: z.number().int().min(1).default(20),
     hysteresis: z.number().min(0).default(5),
   }),
+  z.object({
+    ...common,
+    kind: z.literal("dispute_opened"),
+    /** Disputes opened this recently are watched (Stripe and PayPal retry deliveries for 3 days). */
+    withinHours: z
+      .number()
+      .positive()
+      .max(90 * 24)
+      .default(72),
+  }),
+  z.object({
+    ...common,
+    kind: z.literal("payout_failed"),
+    /** Payouts created this recently are watched. */
+    withinHours: z
+      .number()
+      .positive()
+      .max(90 * 24)
+      .default(72),
+  }),
 ]);
 
 export type Rule = z.infer<typeof Rule>;

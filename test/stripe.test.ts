@@ -5,6 +5,8 @@ import type { Panel } from "@grafana/grafana-foundation-sdk/dashboard";
 import { sqlString } from "../core/questdb.ts";
 import { payments } from "../grafana/dashboards/payments.ts";
 import { renderQuery } from "../grafana/interpolate.ts";
+import { measure } from "../alerting/measure.ts";
+import { parseRule } from "../alerting/rules.ts";
 import {
   charge,
   deliver,
@@ -276,5 +278,29 @@ describe("the Payments dashboard", () => {
       { Currency: "USD", "Open disputes": 1, Amount: 25.99 },
     ]);
     expect(await run("Payouts")).toMatchObject([{ Payout: "po_failed", Failed: true, Amount: 500 }]);
+  });
+});
+
+describe("payment alert rules", () => {
+  const rule = (kind: string) => {
+    const parsed = parseRule({
+      id: kind,
+      name: kind,
+      kind,
+      channels: [{ type: "email", to: ["ops@example.com"] }],
+    });
+    if (!parsed.ok) throw new Error(parsed.text);
+    return parsed.rule;
+  };
+
+  it("fire for the open dispute and the failed payout, and not for the dispute that closed", async () => {
+    const disputes = await measure(stack.db, rule("dispute_opened"), Date.now());
+    const bySubject = Object.fromEntries(disputes.map((o) => [o.subject, o]));
+    expect(bySubject["stripe/dp_marker"]).toMatchObject({ breached: true, cleared: false, value: 2599 });
+    expect(bySubject["stripe/dp_marker"]!.summary).toContain("25.99 USD");
+    expect(bySubject["stripe/dp_late"]).toMatchObject({ breached: false, cleared: true });
+    const payouts = await measure(stack.db, rule("payout_failed"), Date.now());
+    expect(payouts).toMatchObject([{ subject: "stripe/po_failed", breached: true, value: 50_000 }]);
+    expect(payouts[0]!.summary).toContain("500.00 USD");
   });
 });

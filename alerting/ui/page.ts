@@ -56,6 +56,8 @@ const templates = {
   no_orders: { id: "no-orders", name: "No order for 20 minutes in opening hours", kind: "no_orders", severity: "critical", minutes: 20, openingHours: { timeZone: "Europe/Berlin", days: [1, 2, 3, 4, 5, 6], from: "08:00", to: "22:00" }, scope: { shops: [] }, channels: [{ type: "pagerduty", routingKeyEnv: "PAGERDUTY_ROUTING_KEY" }], cooldownMinutes: 30 },
   revenue_drop: { id: "revenue-drop", name: "Revenue 30% under last week", kind: "revenue_drop", severity: "warning", dropPercent: 30, zScore: 2, weeks: 4, timeZone: "Europe/Berlin", minBaselineMinor: 10000, scope: { shops: [] }, channels: [{ type: "email", to: ["owner@example.com"] }], cooldownMinutes: 120 },
   conversion_drop: { id: "conversion-drop", name: "Conversion 25% under last week", kind: "conversion_drop", severity: "warning", dropPercent: 25, minCheckouts: 20, timeZone: "Europe/Berlin", scope: { shops: [] }, channels: [{ type: "email", to: ["owner@example.com"] }], cooldownMinutes: 120 },
+  dispute_opened: { id: "dispute-opened", name: "A dispute was opened", kind: "dispute_opened", severity: "error", withinHours: 72, scope: { shops: [] }, channels: [{ type: "pagerduty", routingKeyEnv: "PAGERDUTY_ROUTING_KEY" }], cooldownMinutes: 0 },
+  payout_failed: { id: "payout-failed", name: "A payout failed", kind: "payout_failed", severity: "critical", withinHours: 72, scope: { shops: [] }, channels: [{ type: "email", to: ["finance@example.com"] }], cooldownMinutes: 0 },
 };
 let current = null; // id of the rule in the editor, null for a new one
 
