@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sqlString } from "../core/questdb.ts";
 import {
@@ -223,5 +225,20 @@ describe("captures and refunds", () => {
     await rows("object_id = 'CAPMARK'", 1);
     const [row] = await rows(`object_id = ${sqlString("CAPLATE")}`, 1);
     expect(row).toMatchObject({ status: "COMPLETED" });
+  });
+});
+
+describe("personal data", () => {
+  it("appears in no payment table and no service log", async () => {
+    for (const table of ["payments", "disputes", "payouts"]) {
+      const all = JSON.stringify(await stack.db.rows(`SELECT * FROM ${table}`));
+      for (const pii of Object.values(PAYPAL_PII)) expect(all).not.toContain(pii);
+    }
+    const logs = readdirSync(stack.dir).filter((name) => name.endsWith(".log"));
+    expect(logs).toContain("ingest.log");
+    for (const name of logs) {
+      const text = readFileSync(join(stack.dir, name), "utf8");
+      for (const pii of Object.values(PAYPAL_PII)) expect(text, name).not.toContain(pii);
+    }
   });
 });
