@@ -10,7 +10,12 @@ import type { IncidentStore, RuleStore } from "./store.ts";
 
 const INVENTORY_KINDS = new Set(["low_stock", "reorder_point", "stockout_eta"]);
 /** Dashboard uids the notifications link to (the dashboards-as-code folder names them). */
-export const DASHBOARD_PATHS = { inventory: "/d/metricsdash-inventory", sales: "/d/metricsdash-live-sales" };
+export const DASHBOARD_PATHS = {
+  inventory: "/d/metricsdash-inventory",
+  sales: "/d/metricsdash-live-sales",
+  payments: "/d/metricsdash-payments",
+};
+const PAYMENT_KINDS = new Set(["dispute_opened", "payout_failed"]);
 
 export interface EvaluatorDeps {
   db: QuestDb;
@@ -143,7 +148,11 @@ export class Evaluator {
   }
 
   private notice(rule: Rule, incident: Incident, action: Notice["action"]): Notice {
-    const path = INVENTORY_KINDS.has(rule.kind) ? DASHBOARD_PATHS.inventory : DASHBOARD_PATHS.sales;
+    const path = INVENTORY_KINDS.has(rule.kind)
+      ? DASHBOARD_PATHS.inventory
+      : PAYMENT_KINDS.has(rule.kind)
+        ? DASHBOARD_PATHS.payments
+        : DASHBOARD_PATHS.sales;
     const dashboard = new URL(path, this.deps.dashboardUrl);
     dashboard.searchParams.set("var-shop", incident.shop);
     const settings = this.deps.settingsUrl

@@ -1,6 +1,7 @@
 import { mean, sampleStandardDeviation, zScore } from "simple-statistics";
 import { currencyExponent } from "../core/money.ts";
 import { sqlString, type QuestDb } from "../core/questdb.ts";
+import { disputeOpened, payoutFailed } from "./payments.ts";
 import { inScope, skuMatches, type Rule } from "./rules.ts";
 import type { Observation } from "./state.ts";
 import { spanWeeksAgo, wallClock, zonedInstant } from "../core/zoned.ts";
@@ -409,5 +410,9 @@ export async function measure(db: QuestDb, rule: Rule, now: number): Promise<Obs
       return conversionDrop(db, rule, now);
     case "numbers_mismatch":
       return numbersMismatch(db, rule, now);
+    case "dispute_opened":
+      return disputeOpened(db, rule, now);
+    case "payout_failed":
+      return payoutFailed(db, rule, now);
   }
 }

@@ -145,6 +145,26 @@ export const Rule = z.discriminatedUnion("kind", [
     minDays: z.number().int().min(1).max(60).default(1),
     hysteresis: z.number().min(0).default(0),
   }),
+  z.object({
+    ...common,
+    kind: z.literal("dispute_opened"),
+    /** Disputes opened this recently are watched (Stripe and PayPal retry deliveries for 3 days). */
+    withinHours: z
+      .number()
+      .positive()
+      .max(90 * 24)
+      .default(72),
+  }),
+  z.object({
+    ...common,
+    kind: z.literal("payout_failed"),
+    /** Payouts created this recently are watched. */
+    withinHours: z
+      .number()
+      .positive()
+      .max(90 * 24)
+      .default(72),
+  }),
 ]);
 
 export type Rule = z.infer<typeof Rule>;

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { Payment } from "./payment-events.ts";
 
 /**
  * The canonical events: what every platform adapter produces and every processor consumes.
@@ -163,6 +164,7 @@ export const CanonicalEvent = z.discriminatedUnion("type", [
   z.object({ ...envelope, type: z.literal("ref"), ref: Ref }),
   z.object({ ...envelope, type: z.literal("shop"), shopInfo: ShopInfo }),
   z.object({ ...envelope, type: z.literal("shipment"), shipment: Shipment }),
+  z.object({ ...envelope, type: z.literal("payment"), payment: Payment }),
 ]);
 
 export type OrderLine = z.infer<typeof OrderLine>;
@@ -176,6 +178,7 @@ export type ShopInfo = z.infer<typeof ShopInfo>;
 export type Shipment = z.infer<typeof Shipment>;
 export type CanonicalEvent = z.infer<typeof CanonicalEvent>;
 export type RefEvent = Extract<CanonicalEvent, { type: "ref" }>;
+export type PaymentEvent = Extract<CanonicalEvent, { type: "payment" }>;
 export type EventType = CanonicalEvent["type"];
 export type SalesStatus = z.infer<typeof SalesStatus>;
 

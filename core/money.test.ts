@@ -26,3 +26,19 @@ describe("toMinorUnits", () => {
     expect(() => toMinorUnits("1", "DOLLARS")).toThrow(/ISO 4217/);
   });
 });
+
+describe("the minor-unit table", () => {
+  it("gives the standard's exponent where ICU gives the practical one", () => {
+    expect(currencyExponent("IQD")).toBe(3);
+    expect(currencyExponent("BHD")).toBe(3);
+    expect(currencyExponent("CLF")).toBe(4);
+    expect(currencyExponent("VND")).toBe(0);
+    expect(currencyExponent("EUR")).toBe(2);
+  });
+
+  it("converts three-decimal and zero-decimal decimal strings without floats", () => {
+    expect(toMinorUnits("12.345", "BHD")).toBe(12345);
+    expect(toMinorUnits("0.001", "KWD")).toBe(1);
+    expect(() => toMinorUnits("1.5", "JPY")).toThrow(/more decimals/);
+  });
+});

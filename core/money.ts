@@ -3,16 +3,20 @@
  * strings; converting through a float would turn "0.29" into 28.999… cents, so this works on the digits.
  */
 
+import { NON_TWO_DECIMAL } from "./currencies.ts";
+
 const exponentCache = new Map<string, number>();
 
-/** ISO 4217 minor-unit exponent (USD 2, JPY 0, KWD 3), as ICU knows it. */
+/** ISO 4217 minor-unit exponent (USD 2, JPY 0, KWD 3): the table first, then ICU for codes it lists. */
 export function currencyExponent(currency: string): number {
   const code = currency.toUpperCase();
   let exponent = exponentCache.get(code);
   if (exponent === undefined) {
     if (!/^[A-Z]{3}$/.test(code)) throw new RangeError(`not an ISO 4217 currency code: "${currency}"`);
-    exponent = new Intl.NumberFormat("en", { style: "currency", currency: code }).resolvedOptions()
-      .maximumFractionDigits as number;
+    exponent =
+      NON_TWO_DECIMAL[code] ??
+      (new Intl.NumberFormat("en", { style: "currency", currency: code }).resolvedOptions()
+        .maximumFractionDigits as number);
     exponentCache.set(code, exponent);
   }
   return exponent;

@@ -5,6 +5,7 @@ import { dataHealth } from "./dashboards/data-health.ts";
 import { behaviour } from "./dashboards/behaviour.ts";
 import { inventory } from "./dashboards/inventory.ts";
 import { liveSales } from "./dashboards/live-sales.ts";
+import { payments } from "./dashboards/payments.ts";
 import { tvWall } from "./dashboards/tv-wall.ts";
 
 /** Every provisioned dashboard: its file under provisioning/dashboards/ and how to build it. Add one here. */
@@ -16,6 +17,7 @@ export const DASHBOARDS: { file: string; build: () => Dashboard }[] = [
   { file: "fulfilment.json", build: () => withPanelIds(fulfilment().build()) },
   { file: "data-health.json", build: () => withPanelIds(dataHealth().build()) },
   { file: "behaviour.json", build: () => withPanelIds(behaviour().build()) },
+  { file: "payments.json", build: () => withPanelIds(payments().build()) },
 ];
 
 /** Grafana keys panel state (links, edit, view) by panel id; the builders leave ids unset. */

@@ -27,8 +27,11 @@ export interface PlatformAdapter {
   readonly platform: string;
   /** Media types the platform posts; JSON when absent (WooCommerce also sends a form-encoded ping). */
   readonly contentTypes?: readonly string[];
-  /** Is this delivery really from the platform? Timing-safe, over the raw bytes, before any parsing. */
-  verify(delivery: Delivery): boolean;
+  /**
+   * Is this delivery really from the platform? Timing-safe, over the raw bytes, before any parsing.
+   * A promise only where a key must first be fetched (PayPal's signing certificate, cached by URL).
+   */
+  verify(delivery: Delivery): boolean | Promise<boolean>;
   /** Parse, validate and normalise a verified delivery. Throws `InvalidPayload` for a bad body (400). */
   handle(delivery: Delivery): WebhookResult;
 }

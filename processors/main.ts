@@ -13,6 +13,8 @@ import { ORDER_TABLES, ensureTables } from "./orders/schema.ts";
 import { prepareSales } from "./sales/index.ts";
 import { shipmentsHandler } from "./shipments/handler.ts";
 import { SHIPMENT_TABLES } from "./shipments/schema.ts";
+import { paymentsHandler } from "./payments/handler.ts";
+import { PAYMENT_TABLES, PAYMENT_TABLE_NAMES } from "./payments/schema.ts";
 
 const log = createLogger("processors");
 const config = loadConfig(processorsEnv);
@@ -20,8 +22,9 @@ const config = loadConfig(processorsEnv);
 const db = new QuestDb(config.QUESTDB_HTTP_URL);
 await ensureTables(db, ORDER_TABLES);
 await ensureTables(db, SHIPMENT_TABLES);
+await ensureTables(db, PAYMENT_TABLES);
 // The stale-update guard reads stored versions: let QuestDB apply what a previous run committed first.
-if (!(await walApplied(db, ["orders"])))
+if (!(await walApplied(db, ["orders", ...PAYMENT_TABLE_NAMES])))
   log.warn("QuestDB still applying earlier writes; stale-update checks may miss them");
 const sales = await prepareSales({ db, log, config });
 log.info({ questdb: config.QUESTDB_HTTP_URL }, "tables ready");
@@ -45,6 +48,19 @@ const consumers = [
     ackWaitMs: config.ACK_WAIT_MS,
   }),
   await sales.start({ js, jsm }),
+  await startConsumer({
+    name: "payments",
+    js,
+    jsm,
+    sender: await db.sender(),
+    handle: paymentsHandler(db, log),
+    log,
+    batchMaxMessages: config.BATCH_MAX_MESSAGES,
+    batchMaxWaitMs: config.BATCH_MAX_WAIT_MS,
+    maxDeliveries: config.MAX_DELIVERIES,
+    ackWaitMs: config.ACK_WAIT_MS,
+    filterSubject: "evt.*.*.payment",
+  }),
   await startConsumer({
     name: "shipments",
     js,

@@ -57,6 +57,8 @@ const templates = {
   revenue_drop: { id: "revenue-drop", name: "Revenue 30% under last week", kind: "revenue_drop", severity: "warning", dropPercent: 30, zScore: 2, weeks: 4, timeZone: "Europe/Berlin", minBaselineMinor: 10000, scope: { shops: [] }, channels: [{ type: "email", to: ["owner@example.com"] }], cooldownMinutes: 120 },
   conversion_drop: { id: "conversion-drop", name: "Conversion 25% under last week", kind: "conversion_drop", severity: "warning", dropPercent: 25, minCheckouts: 20, timeZone: "Europe/Berlin", scope: { shops: [] }, channels: [{ type: "email", to: ["owner@example.com"] }], cooldownMinutes: 120 },
   numbers_mismatch: { id: "numbers-mismatch", name: "Our numbers don't match the platform's", kind: "numbers_mismatch", severity: "error", minDays: 1, scope: { shops: [] }, channels: [{ type: "email", to: ["ops@example.com"] }], cooldownMinutes: 720 },
+  dispute_opened: { id: "dispute-opened", name: "A dispute was opened", kind: "dispute_opened", severity: "error", withinHours: 72, scope: { shops: [] }, channels: [{ type: "pagerduty", routingKeyEnv: "PAGERDUTY_ROUTING_KEY" }], cooldownMinutes: 0 },
+  payout_failed: { id: "payout-failed", name: "A payout failed", kind: "payout_failed", severity: "critical", withinHours: 72, scope: { shops: [] }, channels: [{ type: "email", to: ["finance@example.com"] }], cooldownMinutes: 0 },
 };
 let current = null; // id of the rule in the editor, null for a new one
 

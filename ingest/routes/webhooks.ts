@@ -45,7 +45,7 @@ export function webhookRoutes({ adapters, publish, maxBytes, log, counters }: We
         rawBody: Buffer.from(await c.req.arrayBuffer()),
         receivedAt: new Date().toISOString(),
       };
-      if (!adapter.verify(delivery)) {
+      if (!(await adapter.verify(delivery))) {
         counters.add(adapter.platform, "unauthorized");
         return jsonError(c, 401, "invalid_signature", `${adapter.platform} signature missing or invalid`);
       }
