@@ -9,6 +9,7 @@ import { startFetchers } from "./fetchers/index.ts";
 import { startInventory } from "./inventory/index.ts";
 import { ordersHandler } from "./orders/handler.ts";
 import { ORDER_TABLES, ensureTables } from "./orders/schema.ts";
+import { startRetention } from "./retention/index.ts";
 import { prepareSales } from "./sales/index.ts";
 
 const log = createLogger("processors");
@@ -20,6 +21,7 @@ await ensureTables(db, ORDER_TABLES);
 if (!(await walApplied(db, ["orders"])))
   log.warn("QuestDB still applying earlier writes; stale-update checks may miss them");
 const sales = await prepareSales({ db, log, config });
+const retention = await startRetention({ db, log });
 log.info({ questdb: config.QUESTDB_HTTP_URL }, "tables ready");
 
 const nc = await connectNats(config.NATS_URL, "metricsdash-processors", log);
@@ -56,6 +58,7 @@ const fetchers = await startFetchers({
 
 onShutdown(log, async () => {
   await fetchers.stop();
+  await retention.stop();
   await Promise.all(consumers.map((c) => c.stop()));
   await nc.drain();
 });
