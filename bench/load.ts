@@ -15,6 +15,8 @@ export interface LoadSpec {
   /** Requests per second over all connections; absent = as fast as the server answers. */
   rate?: number;
   probeEvery: number;
+  /** Every n-th request sends the webhook before it again, as a platform's retry does (0: never). */
+  redeliverEvery?: number;
   /** Sends the body to this path instead (the bare Hono baseline). */
   path?: string;
 }
@@ -23,6 +25,8 @@ export interface LoadResult {
   seconds: number;
   sent: number;
   accepted: number;
+  /** Of `accepted`, how many were redeliveries (answered 200, but no new order). */
+  acceptedRedeliveries: number;
   non2xx: number;
   errors: number;
   timeouts: number;
@@ -39,6 +43,8 @@ const send = (message: LoadMessage) => process.send!(message);
 const webhooks = new OrderWebhooks(spec.shop, spec.idBase);
 const now = () => performance.timeOrigin + performance.now();
 let issued = 0;
+let acceptedRedeliveries = 0;
+let last: ReturnType<OrderWebhooks["next"]> | undefined;
 let probes: [string, number][] = [];
 const flushProbes = setInterval(() => {
   if (!probes.length) return;
@@ -57,13 +63,16 @@ const result = await autocannon({
       method: "POST",
       ...(spec.path ? { path: spec.path } : {}),
       setupRequest: (request, context) => {
-        const webhook = webhooks.next();
         issued++;
-        context.orderId = issued % spec.probeEvery === 0 ? webhook.orderId : undefined;
+        const again = Boolean(spec.redeliverEvery && last && issued % spec.redeliverEvery === 0);
+        const webhook = again ? last! : (last = webhooks.next());
+        context.redelivery = again;
+        context.orderId = !again && issued % spec.probeEvery === 0 ? webhook.orderId : undefined;
         return { ...request, method: "POST", headers: webhook.headers, body: webhook.body };
       },
       onResponse: (status, _body, context) => {
         if (status !== 200) return;
+        if (context.redelivery === true) acceptedRedeliveries++;
         if (typeof context.orderId === "string") probes.push([context.orderId, now()]);
       },
     },
@@ -77,6 +86,7 @@ send({
     seconds: result.duration,
     sent: result.requests.sent,
     accepted: result["2xx"],
+    acceptedRedeliveries,
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
