@@ -7,9 +7,6 @@ export const workersEnv = z.object({
   INGEST_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
 });
 
-/** A worker that dies this soon after its start is failing to start: stop instead of looping. */
-const MIN_UPTIME_MS = 5_000;
-
 /**
  * Runs `serve` in `count` processes behind one listening port (node:cluster), or in this process
  * when `count` is 1. The kernel hands each connection to one worker (SCHED_NONE): the primary only
@@ -29,20 +26,19 @@ export async function runWorkers(count: number, log: Logger, serve: () => Promis
   }
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   let stopping = false;
-  const started = new Map<number, number>();
-  const fork = () => {
-    const worker = cluster.fork();
-    started.set(worker.id, Date.now());
-  };
+  const alive = new Set<number>();
+  /** Workers that got as far as listening: one that dies before that fails at start, and would again. */
+  const listened = new Set<number>();
+  cluster.on("listening", (worker) => listened.add(worker.id));
+  const fork = () => alive.add(cluster.fork().id);
   cluster.on("exit", (worker, code, signal) => {
-    const uptime = Date.now() - (started.get(worker.id) ?? 0);
-    started.delete(worker.id);
+    alive.delete(worker.id);
     if (stopping) {
-      if (started.size === 0) process.exit(0);
+      if (alive.size === 0) process.exit(0);
       return;
     }
-    log.error({ worker: worker.process.pid, code, signal, uptimeMs: uptime }, "ingest worker exited");
-    if (uptime < MIN_UPTIME_MS) {
+    log.error({ worker: worker.process.pid, code, signal }, "ingest worker exited");
+    if (!listened.has(worker.id)) {
       log.fatal("ingest worker failed at start-up; stopping");
       process.exit(1);
     }
@@ -51,7 +47,7 @@ export async function runWorkers(count: number, log: Logger, serve: () => Promis
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) process.exit(1);
     stopping = true;
-    log.info({ signal, workers: started.size }, "stopping ingest workers");
+    log.info({ signal, workers: alive.size }, "stopping ingest workers");
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill("SIGTERM");
     setTimeout(() => process.exit(1), 12_000).unref();
   };
