@@ -25,6 +25,8 @@ export interface LoadResult {
   seconds: number;
   sent: number;
   accepted: number;
+  /** Distinct orders handed to autocannon: some of the last may be in flight when it stops counting. */
+  issuedOrders: number;
   /** Of `accepted`, how many ingest answered as duplicates (`"duplicates":1`: no new order). */
   acceptedRedeliveries: number;
   non2xx: number;
@@ -44,6 +46,7 @@ const webhooks = new OrderWebhooks(spec.shop, spec.idBase);
 const now = () => performance.timeOrigin + performance.now();
 let issued = 0;
 let acceptedRedeliveries = 0;
+let issuedOrders = 0;
 let last: ReturnType<OrderWebhooks["next"]> | undefined;
 let probes: [string, number][] = [];
 const flushProbes = setInterval(() => {
@@ -65,6 +68,7 @@ const result = await autocannon({
       setupRequest: (request, context) => {
         issued++;
         const again = Boolean(spec.redeliverEvery && last && issued % spec.redeliverEvery === 0);
+        if (!again) issuedOrders++;
         const webhook = again ? last! : (last = webhooks.next());
         context.orderId = !again && issued % spec.probeEvery === 0 ? webhook.orderId : undefined;
         return { ...request, method: "POST", headers: webhook.headers, body: webhook.body };
@@ -88,6 +92,7 @@ send({
     sent: result.requests.sent,
     accepted: result["2xx"],
     acceptedRedeliveries,
+    issuedOrders,
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
