@@ -29,7 +29,23 @@ const jsm = await jetstreamManager(nc);
 await ensureStreams(jsm);
 const js = jetstream(nc);
 
+// Platform APIs off the webhook path: BigCommerce's thin webhooks, WooCommerce refunds, catch-up.
+const fetchers = await startFetchers({
+  js,
+  jsm,
+  sender: await db.sender(),
+  config,
+  env: process.env,
+  log,
+});
+
+// Start-up requests to the broker before consumers, and orders (the busiest consumer in a backlog)
+// last: a consumer draining a backlog can keep the event loop busy long enough for a later start-up
+// request to miss its 5 s timeout (the backlog benchmark saw processors exit with a TimeoutError
+// while starting the fetchers after the consumers).
 const consumers = [
+  await sales.start({ js, jsm }),
+  await startInventory({ db, js, jsm, log, config }),
   await startConsumer({
     name: "orders",
     js,
@@ -42,19 +58,7 @@ const consumers = [
     maxDeliveries: config.MAX_DELIVERIES,
     ackWaitMs: config.ACK_WAIT_MS,
   }),
-  await sales.start({ js, jsm }),
-  await startInventory({ db, js, jsm, log, config }),
 ];
-
-// Platform APIs off the webhook path: BigCommerce's thin webhooks, WooCommerce refunds, catch-up.
-const fetchers = await startFetchers({
-  js,
-  jsm,
-  sender: await db.sender(),
-  config,
-  env: process.env,
-  log,
-});
 
 onShutdown(log, async () => {
   await fetchers.stop();
