@@ -70,7 +70,8 @@ const result = await autocannon({
         const again = Boolean(spec.redeliverEvery && last && issued % spec.redeliverEvery === 0);
         if (!again) issuedOrders++;
         const webhook = again ? last! : (last = webhooks.next());
-        context.orderId = !again && issued % spec.probeEvery === 0 ? webhook.orderId : undefined;
+        // Probes are counted among new orders: with `issued`, every probe slot could be a redelivery.
+        context.orderId = !again && issuedOrders % spec.probeEvery === 0 ? webhook.orderId : undefined;
         return { ...request, method: "POST", headers: webhook.headers, body: webhook.body };
       },
       onResponse: (status, body, context) => {
