@@ -15,6 +15,8 @@ export interface LoadSpec {
   /** Requests per second over all connections; absent = as fast as the server answers. */
   rate?: number;
   probeEvery: number;
+  /** Every n-th request sends the webhook before it again, as a platform's retry does (0: never). */
+  redeliverEvery?: number;
   /** Sends the body to this path instead (the bare Hono baseline). */
   path?: string;
 }
@@ -23,6 +25,10 @@ export interface LoadResult {
   seconds: number;
   sent: number;
   accepted: number;
+  /** Distinct orders handed to autocannon: some of the last may be in flight when it stops counting. */
+  issuedOrders: number;
+  /** Of `accepted`, how many ingest answered as duplicates (`"duplicates":1`: no new order). */
+  acceptedRedeliveries: number;
   non2xx: number;
   errors: number;
   timeouts: number;
@@ -39,6 +45,9 @@ const send = (message: LoadMessage) => process.send!(message);
 const webhooks = new OrderWebhooks(spec.shop, spec.idBase);
 const now = () => performance.timeOrigin + performance.now();
 let issued = 0;
+let acceptedRedeliveries = 0;
+let issuedOrders = 0;
+let last: ReturnType<OrderWebhooks["next"]> | undefined;
 let probes: [string, number][] = [];
 const flushProbes = setInterval(() => {
   if (!probes.length) return;
@@ -57,13 +66,19 @@ const result = await autocannon({
       method: "POST",
       ...(spec.path ? { path: spec.path } : {}),
       setupRequest: (request, context) => {
-        const webhook = webhooks.next();
         issued++;
-        context.orderId = issued % spec.probeEvery === 0 ? webhook.orderId : undefined;
+        const again = Boolean(spec.redeliverEvery && last && issued % spec.redeliverEvery === 0);
+        if (!again) issuedOrders++;
+        const webhook = again ? last! : (last = webhooks.next());
+        // Probes are counted among new orders: with `issued`, every probe slot could be a redelivery.
+        context.orderId = !again && issuedOrders % spec.probeEvery === 0 ? webhook.orderId : undefined;
         return { ...request, method: "POST", headers: webhook.headers, body: webhook.body };
       },
-      onResponse: (status, _body, context) => {
+      onResponse: (status, body, context) => {
         if (status !== 200) return;
+        // Counted from ingest's answer, not from what we meant to send: autocannon's context is
+        // per connection, and a retry racing its original may be the one that is stored.
+        if (body.includes('"duplicates":1')) acceptedRedeliveries++;
         if (typeof context.orderId === "string") probes.push([context.orderId, now()]);
       },
     },
@@ -77,6 +92,8 @@ send({
     seconds: result.duration,
     sent: result.requests.sent,
     accepted: result["2xx"],
+    acceptedRedeliveries,
+    issuedOrders,
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,

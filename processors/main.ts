@@ -10,6 +10,7 @@ import { startFetchers } from "./fetchers/index.ts";
 import { startInventory } from "./inventory/index.ts";
 import { ordersHandler } from "./orders/handler.ts";
 import { ORDER_TABLES, ensureTables } from "./orders/schema.ts";
+import { startRetention } from "./retention/index.ts";
 import { prepareSales } from "./sales/index.ts";
 import { shipmentsHandler } from "./shipments/handler.ts";
 import { SHIPMENT_TABLES } from "./shipments/schema.ts";
@@ -27,6 +28,7 @@ await ensureTables(db, PAYMENT_TABLES);
 if (!(await walApplied(db, ["orders", ...PAYMENT_TABLE_NAMES])))
   log.warn("QuestDB still applying earlier writes; stale-update checks may miss them");
 const sales = await prepareSales({ db, log, config });
+const retention = await startRetention({ db, log });
 log.info({ questdb: config.QUESTDB_HTTP_URL }, "tables ready");
 
 const nc = await connectNats(config.NATS_URL, "metricsdash-processors", log);
@@ -34,20 +36,25 @@ const jsm = await jetstreamManager(nc);
 await ensureStreams(jsm);
 const js = jetstream(nc);
 
+// Platform APIs off the webhook path: BigCommerce's thin webhooks, WooCommerce refunds, catch-up.
+const fetchers = await startFetchers({
+  js,
+  jsm,
+  sender: await db.sender(),
+  config,
+  env: process.env,
+  log,
+  db,
+});
+
+// Start-up requests to the broker before consumers, and orders (the busiest consumer in a backlog)
+// last: a consumer draining a backlog can keep the event loop busy long enough for a later start-up
+// request to miss its 5 s timeout (the backlog benchmark saw processors exit with a TimeoutError
+// while starting the fetchers after the consumers).
 const consumers = [
-  await startConsumer({
-    name: "orders",
-    js,
-    jsm,
-    sender: await db.sender(),
-    handle: ordersHandler(db, log),
-    log,
-    batchMaxMessages: config.BATCH_MAX_MESSAGES,
-    batchMaxWaitMs: config.BATCH_MAX_WAIT_MS,
-    maxDeliveries: config.MAX_DELIVERIES,
-    ackWaitMs: config.ACK_WAIT_MS,
-  }),
   await sales.start({ js, jsm }),
+  await startInventory({ db, js, jsm, log, config }),
+  await startBehaviour({ db, js, jsm, log, config }),
   await startConsumer({
     name: "payments",
     js,
@@ -74,23 +81,23 @@ const consumers = [
     ackWaitMs: config.ACK_WAIT_MS,
     filterSubject: "evt.*.*.shipment",
   }),
-  await startInventory({ db, js, jsm, log, config }),
-  await startBehaviour({ db, js, jsm, log, config }),
+  await startConsumer({
+    name: "orders",
+    js,
+    jsm,
+    sender: await db.sender(),
+    handle: ordersHandler(db, log),
+    log,
+    batchMaxMessages: config.BATCH_MAX_MESSAGES,
+    batchMaxWaitMs: config.BATCH_MAX_WAIT_MS,
+    maxDeliveries: config.MAX_DELIVERIES,
+    ackWaitMs: config.ACK_WAIT_MS,
+  }),
 ];
-
-// Platform APIs off the webhook path: BigCommerce's thin webhooks, WooCommerce refunds, catch-up.
-const fetchers = await startFetchers({
-  js,
-  jsm,
-  sender: await db.sender(),
-  config,
-  env: process.env,
-  log,
-  db,
-});
 
 onShutdown(log, async () => {
   await fetchers.stop();
+  await retention.stop();
   await Promise.all(consumers.map((c) => c.stop()));
   await nc.drain();
 });

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "../../core/log.ts";
 import { InvalidPayload, type Delivery, type PlatformAdapter } from "../../platforms/adapter.ts";
+import { rawRequest } from "../body.ts";
 import { jsonError } from "../errors.ts";
 import type { Publish } from "../publish.ts";
 import type { Counters } from "../counters.ts";
@@ -22,15 +22,12 @@ const JSON_TYPES = ["application/json"];
  */
 export function webhookRoutes({ adapters, publish, maxBytes, log, counters }: WebhookRoutesOptions): Hono {
   const routes = new Hono();
-  const limit = bodyLimit({
-    maxSize: maxBytes,
-    onError: (c) => jsonError(c, 413, "payload_too_large", `body exceeds ${maxBytes} bytes`),
-  });
 
   for (const adapter of adapters) {
     const accepted = adapter.contentTypes ?? JSON_TYPES;
-    routes.post(`/${adapter.platform}`, limit, async (c) => {
-      const mediaType = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+    routes.post(`/${adapter.platform}`, async (c) => {
+      const request = rawRequest(c, maxBytes);
+      const mediaType = (request.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
       if (!accepted.includes(mediaType)) {
         return jsonError(
           c,
@@ -39,10 +36,12 @@ export function webhookRoutes({ adapters, publish, maxBytes, log, counters }: We
           `expected ${accepted.join(" or ")}, got "${mediaType || "none"}"`,
         );
       }
+      const rawBody = await request.body();
+      if (!rawBody) return jsonError(c, 413, "payload_too_large", `body exceeds ${maxBytes} bytes`);
       const delivery: Delivery = {
-        header: (name) => c.req.header(name),
+        header: request.header,
         query: (name) => c.req.query(name),
-        rawBody: Buffer.from(await c.req.arrayBuffer()),
+        rawBody,
         receivedAt: new Date().toISOString(),
       };
       if (!(await adapter.verify(delivery))) {

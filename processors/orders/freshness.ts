@@ -8,19 +8,37 @@ export interface OrderVersion {
   updatedAt: string;
 }
 
-/** Orders of a batch further apart in creation time than this are looked up as separate runs. */
-const RUN_GAP_MS = 60_000;
+const DAY_MS = 86_400_000;
+/** Shop-days read from QuestDB side by side when one batch needs several (a history replay). */
+const PARALLEL_LOADS = 4;
 
-const keyOf = (v: Pick<OrderVersion, "platform" | "shop" | "orderId">) =>
+/** One shop's orders created on one UTC day: the unit that is read from QuestDB, kept and evicted. */
+interface ShopDay {
+  platform: string;
+  shop: string;
+  day: number;
+}
+
+const dayKeyOf = (v: ShopDay) => `${v.platform}\u0000${v.shop}\u0000${v.day}`;
+const dayOf = (createdAt: string) => Math.floor(Date.parse(createdAt) / DAY_MS) * DAY_MS;
+const orderKeyOf = (v: Pick<OrderVersion, "platform" | "shop" | "orderId">) =>
   `${v.platform}\u0000${v.shop}\u0000${v.orderId}`;
 
 /**
  * The newest `updated_at` written per order, so a stale update (platforms deliver out of order) never
- * overwrites a newer state. Recent orders are remembered in memory; others are looked up in QuestDB,
- * which makes the check survive a restart.
+ * overwrites a newer state. The orders consumer is the only writer of `orders` for its shops, so
+ * once it has read a shop-day (all orders of one shop created on one UTC day) from QuestDB and
+ * adds every order it writes there, that day is known completely: an order it doesn't hold is new,
+ * with no query. So live traffic reads each shop's today once, not once per batch (profiles showed
+ * that per-batch SELECT, and across 90 days of partitions during a history it is what limited the
+ * drain). Shop-days are evicted whole, least recently used first, once more than `capacity` orders
+ * are held; an evicted day is read again on its next miss, which is also how a restart or a replay
+ * rebuilds the state, so a replay still converges.
  */
 export class OrderVersions {
-  private readonly known = new Map<string, number>();
+  /** Shop-day → order key → updated_at (ms); Map order is recency, oldest first. */
+  private readonly days = new Map<string, Map<string, number>>();
+  private held = 0;
   private readonly db: QuestDb;
   private readonly capacity: number;
 
@@ -34,7 +52,7 @@ export class OrderVersions {
     const newest = new Map<string, T>();
     const stale: T[] = [];
     for (const version of versions) {
-      const key = keyOf(version);
+      const key = orderKeyOf(version);
       const seen = newest.get(key);
       if (seen && Date.parse(seen.updatedAt) > Date.parse(version.updatedAt)) {
         stale.push(version);
@@ -43,10 +61,10 @@ export class OrderVersions {
       if (seen) stale.push(seen);
       newest.set(key, version);
     }
-    await this.loadMissing([...newest.values()]);
+    const days = await this.load([...newest.values()]);
     const fresh: T[] = [];
-    for (const version of newest.values()) {
-      const stored = this.known.get(keyOf(version));
+    for (const [key, version] of newest) {
+      const stored = days.get(dayKeyOf(shopDayOf(version)))!.get(key);
       if (stored !== undefined && stored > Date.parse(version.updatedAt)) stale.push(version);
       else fresh.push(version);
     }
@@ -56,82 +74,69 @@ export class OrderVersions {
   /** Call after the rows were accepted by QuestDB. */
   remember(versions: OrderVersion[]): void {
     for (const version of versions) {
-      const key = keyOf(version);
-      this.known.delete(key);
-      this.known.set(key, Date.parse(version.updatedAt));
+      // A day that is not held is read whole on its next use, and will then include this row.
+      const day = this.days.get(dayKeyOf(shopDayOf(version)));
+      if (!day) continue;
+      const key = orderKeyOf(version);
+      if (!day.has(key)) this.held++;
+      day.set(key, Date.parse(version.updatedAt));
     }
-    // Map keeps insertion order, so the first keys are the least recently written.
-    for (const key of this.known.keys()) {
-      if (this.known.size <= this.capacity) break;
-      this.known.delete(key);
-    }
+    this.evict();
   }
 
-  /**
-   * Looks up the stored `updated_at` of orders the cache doesn't know. Profiling showed one SQL
-   * query per 500 orders (an IN list of ids) dominating the lookup's cost for live traffic, where
-   * nearly every order is new. Orders of a batch mostly sit close together in time, so each run of
-   * them (no gap over a minute) is first asked for by time range alone — the designated timestamp
-   * makes that an interval scan, and for new orders it returns next to nothing. When a range holds
-   * more stored orders than twice the batch's (a replay into a full day), the answer is cut off by
-   * its LIMIT and that run falls back to the id lists, so the cost stays bounded and the result is
-   * the same: the stored `updated_at` of every batch order that has one.
-   */
-  private async loadMissing(versions: OrderVersion[]): Promise<void> {
-    const missing = versions.filter((v) => !this.known.has(keyOf(v)));
-    const byShop = new Map<string, OrderVersion[]>();
-    for (const v of missing) {
-      const group = `${v.platform}\u0000${v.shop}`;
-      let list = byShop.get(group);
-      if (!list) byShop.set(group, (list = []));
-      list.push(v);
+  /** The shop-days of `versions`, read from QuestDB where not held; each one touched as just used. */
+  private async load(versions: OrderVersion[]): Promise<Map<string, Map<string, number>>> {
+    const wanted = new Map<string, ShopDay>();
+    for (const version of versions) {
+      const shopDay = shopDayOf(version);
+      wanted.set(dayKeyOf(shopDay), shopDay);
     }
-    for (const group of byShop.values()) {
-      const timed = group.map((v) => ({ v, at: Date.parse(v.createdAt) })).sort((a, b) => a.at - b.at);
-      let from = 0;
-      for (let i = 1; i <= timed.length; i++) {
-        if (i < timed.length && timed[i]!.at - timed[i - 1]!.at <= RUN_GAP_MS) continue;
-        const run = timed.slice(from, i);
-        from = i;
-        if (!(await this.loadRange(run))) await this.loadByIds(run.map((t) => t.v));
-      }
+    const missing = [...wanted].filter(([key]) => !this.days.has(key));
+    for (let i = 0; i < missing.length; i += PARALLEL_LOADS) {
+      const read = await Promise.all(missing.slice(i, i + PARALLEL_LOADS).map(([, d]) => this.read(d)));
+      read.forEach((orders, j) => {
+        this.days.set(missing[i + j]![0], orders);
+        this.held += orders.size;
+      });
     }
+    const out = new Map<string, Map<string, number>>();
+    for (const key of wanted.keys()) {
+      const day = this.days.get(key)!;
+      this.days.delete(key);
+      this.days.set(key, day);
+      out.set(key, day);
+    }
+    this.evict(new Set(wanted.keys()));
+    return out;
   }
 
-  /** One query for a run of orders close in time; false when the range held too many to read whole. */
-  private async loadRange(run: { v: OrderVersion; at: number }[]): Promise<boolean> {
-    const first = run[0]!.v;
-    const limit = 2 * run.length + 100;
+  /** Every stored order of one shop-day with its `updated_at`: an interval scan of one partition. */
+  private async read({ platform, shop, day }: ShopDay): Promise<Map<string, number>> {
     const rows = await this.db.exec<[string, string]>(
       `SELECT order_id, updated_at FROM orders
-       WHERE platform = ${sqlString(first.platform)} AND shop = ${sqlString(first.shop)}
-         AND created_at BETWEEN ${sqlString(new Date(run[0]!.at).toISOString())}
-                            AND ${sqlString(new Date(run[run.length - 1]!.at).toISOString())}
-       LIMIT ${limit + 1}`,
+       WHERE platform = ${sqlString(platform)} AND shop = ${sqlString(shop)}
+         AND created_at >= ${sqlString(new Date(day).toISOString())}
+         AND created_at < ${sqlString(new Date(day + DAY_MS).toISOString())}`,
     );
-    if (rows.dataset.length > limit) return false;
-    const wanted = new Set(run.map((t) => t.v.orderId));
+    const orders = new Map<string, number>();
     for (const [orderId, updatedAt] of rows.dataset) {
-      if (wanted.has(orderId)) this.remember([{ ...first, orderId, createdAt: first.createdAt, updatedAt }]);
+      const key = orderKeyOf({ platform, shop, orderId });
+      orders.set(key, Math.max(orders.get(key) ?? -Infinity, Date.parse(updatedAt)));
     }
-    return true;
+    return orders;
   }
 
-  private async loadByIds(group: OrderVersion[]): Promise<void> {
-    for (let i = 0; i < group.length; i += 500) {
-      const chunk = group.slice(i, i + 500);
-      const first = chunk[0]!;
-      const times = chunk.map((v) => Date.parse(v.createdAt));
-      const rows = await this.db.exec<[string, string]>(
-        `SELECT order_id, updated_at FROM orders
-         WHERE platform = ${sqlString(first.platform)} AND shop = ${sqlString(first.shop)}
-           AND created_at BETWEEN ${sqlString(new Date(Math.min(...times)).toISOString())}
-                              AND ${sqlString(new Date(Math.max(...times)).toISOString())}
-           AND order_id IN (${chunk.map((v) => sqlString(v.orderId)).join(",")})`,
-      );
-      for (const [orderId, updatedAt] of rows.dataset) {
-        this.remember([{ ...first, orderId, createdAt: first.createdAt, updatedAt }]);
-      }
+  /** Drops least recently used shop-days until at most `capacity` orders are held (never `keep`). */
+  private evict(keep: ReadonlySet<string> = new Set()): void {
+    for (const [key, day] of this.days) {
+      if (this.held <= this.capacity) break;
+      if (keep.has(key)) continue;
+      this.days.delete(key);
+      this.held -= day.size;
     }
   }
+}
+
+function shopDayOf(version: OrderVersion): ShopDay {
+  return { platform: version.platform, shop: version.shop, day: dayOf(version.createdAt) };
 }

@@ -28,7 +28,7 @@ export const ORDER_TABLES = [
     test BOOLEAN,
     customer_key VARCHAR,
     received_at TIMESTAMP
-  ) TIMESTAMP(created_at) PARTITION BY DAY TTL 90 DAYS WAL
+  ) TIMESTAMP(created_at) PARTITION BY DAY TTL 2 YEARS WAL
   DEDUP UPSERT KEYS(created_at, platform, shop, order_id)`,
 
   `CREATE TABLE IF NOT EXISTS order_lines (
@@ -47,7 +47,7 @@ export const ORDER_TABLES = [
     status SYMBOL,
     test BOOLEAN,
     updated_at TIMESTAMP
-  ) TIMESTAMP(created_at) PARTITION BY DAY TTL 90 DAYS WAL
+  ) TIMESTAMP(created_at) PARTITION BY DAY TTL 2 YEARS WAL
   DEDUP UPSERT KEYS(created_at, platform, shop, order_id, line_id)`,
 
   `CREATE TABLE IF NOT EXISTS refunds (
@@ -60,7 +60,7 @@ export const ORDER_TABLES = [
     amount_minor LONG,
     units LONG,
     received_at TIMESTAMP
-  ) TIMESTAMP(created_at) PARTITION BY DAY TTL 90 DAYS WAL
+  ) TIMESTAMP(created_at) PARTITION BY DAY TTL 2 YEARS WAL
   DEDUP UPSERT KEYS(created_at, platform, shop, refund_id)`,
 ];
 

@@ -25,7 +25,7 @@ export const SALES_TABLES = [
     items LONG,
     test BOOLEAN,
     updated_at TIMESTAMP
-  ) TIMESTAMP(ts) PARTITION BY DAY TTL 90 DAYS WAL
+  ) TIMESTAMP(ts) PARTITION BY DAY TTL 2 YEARS WAL
   DEDUP UPSERT KEYS(ts, platform, shop, kind, id)`,
 
   `CREATE TABLE IF NOT EXISTS sales_1m (
@@ -45,7 +45,7 @@ export const SALES_TABLES = [
     items LONG,
     checkouts LONG,
     computed_at TIMESTAMP
-  ) TIMESTAMP(ts) PARTITION BY DAY TTL 90 DAYS WAL
+  ) TIMESTAMP(ts) PARTITION BY DAY TTL 2 YEARS WAL
   DEDUP UPSERT KEYS(ts, platform, shop)`,
 
   `CREATE TABLE IF NOT EXISTS shops (
