@@ -68,6 +68,13 @@ const aesKey = (name: string) =>
 export const processorsEnv = commonEnv.extend({
   /** Rows are flushed to QuestDB when this many messages are waiting … */
   BATCH_MAX_MESSAGES: z.coerce.number().int().positive().default(5000),
+  /** … or when their messages add up to this many bytes (well under the QuestDB client's 100 MiB buffer). */
+  BATCH_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(64 * 1024 * 1024)
+    .default(8 * 1024 * 1024),
   /** … or when the oldest waiting message is this old. */
   BATCH_MAX_WAIT_MS: z.coerce.number().int().positive().default(250),
   /** Deliveries after which a message that fails on its own goes to the dead-letter stream. */

@@ -1,6 +1,8 @@
 import { connect, nanos, type NatsConnection } from "@nats-io/transport-node";
 import {
   DiscardPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
   jetstreamManager,
   RetentionPolicy,
   StorageType,
@@ -91,6 +93,5 @@ export async function streamsReady(nc: NatsConnection): Promise<boolean> {
 }
 
 function isNotFound(err: unknown): boolean {
-  const text = String((err as { message?: string })?.message ?? err);
-  return /stream not found/i.test(text) || (err as { code?: unknown })?.code === 404;
+  return err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound;
 }

@@ -1,4 +1,4 @@
-import { Sender } from "@questdb/nodejs-client";
+import { Sender, SenderOptions, type SenderBuffer } from "@questdb/nodejs-client";
 
 /**
  * QuestDB access: writes go through ILP over HTTP (`Sender`, batched, flushed explicitly so an ack
@@ -67,11 +67,59 @@ export class QuestDb {
     }
   }
 
-  /** A sender that only sends when told to: the caller acks its messages after `flush()` resolves. */
-  async sender({ retryTimeoutMs = 5000, requestTimeoutMs = 10_000 } = {}): Promise<Sender> {
-    return Sender.fromConfig(
-      `http::addr=${this.url.host};auto_flush=off;retry_timeout=${retryTimeoutMs};request_timeout=${requestTimeoutMs};`,
-    );
+  /**
+   * A sender that only sends when told to: the caller acks its messages after `flush()` resolves.
+   * A failed flush throws a `QuestDbError` carrying QuestDB's HTTP status (undefined when QuestDB
+   * did not answer), so callers tell "wait for QuestDB" from "QuestDB refused these rows" by type.
+   */
+  async sender({ requestTimeoutMs = 10_000 } = {}): Promise<Sender> {
+    const options = await SenderOptions.fromConfig(`http::addr=${this.url.host};auto_flush=off;`);
+    return new StatusSender(options, new URL("/write?precision=n", this.url), requestTimeoutMs);
+  }
+}
+
+/**
+ * The client builds ILP rows well but reports a refused write only as text ("statusCode=400" inside
+ * the message) and retries 5xx internally. This flush posts the same bytes itself, once, so the
+ * status stays a number and the retry policy stays with the caller (the consumer naks with back-off).
+ */
+class StatusSender extends Sender {
+  readonly #target: URL;
+  readonly #timeoutMs: number;
+
+  constructor(options: SenderOptions, target: URL, timeoutMs: number) {
+    super(options);
+    this.#target = target;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  override async flush(): Promise<boolean> {
+    // The rows sit in the Sender's buffer, which its typings keep private; `toBufferNew` is the
+    // same call the client's own flush makes (copy the finished rows, compact the buffer).
+    const rows = (this as unknown as { buffer: SenderBuffer }).buffer.toBufferNew();
+    if (!rows) return false;
+    let response: Response;
+    try {
+      response = await fetch(this.#target, {
+        method: "POST",
+        body: rows,
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+    } catch (err) {
+      throw new QuestDbError(
+        `QuestDB unreachable at ${this.#target.origin}: ${String(err)}`,
+        undefined,
+        "ILP write",
+      );
+    }
+    const answer = await response.text().catch(() => "");
+    if (response.status !== 204)
+      throw new QuestDbError(
+        `QuestDB refused the write (${response.status}): ${answer.slice(0, 500)}`,
+        response.status,
+        "ILP write",
+      );
+    return true;
   }
 }
 
