@@ -1,6 +1,7 @@
 import { serve } from "@hono/node-server";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { ingestEnv, loadConfig } from "../core/config.ts";
+import { installCrashHandlers } from "../core/crash.ts";
 import { createLogger } from "../core/log.ts";
 import { connectNats, ensureStreams, streamsReady } from "../core/nats.ts";
 import { onShutdown } from "../core/shutdown.ts";
@@ -9,6 +10,7 @@ import { createApp } from "./app.ts";
 import { jetStreamPublisher } from "./publish.ts";
 
 const log = createLogger("ingest");
+installCrashHandlers(log);
 const config = loadConfig(ingestEnv);
 const adapters = loadAdapters(process.env, {
   customerHashKey: config.CUSTOMER_HASH_KEY,

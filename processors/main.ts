@@ -1,5 +1,6 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { loadConfig, processorsEnv } from "../core/config.ts";
+import { installCrashHandlers } from "../core/crash.ts";
 import { createLogger } from "../core/log.ts";
 import { connectNats, ensureStreams } from "../core/nats.ts";
 import { QuestDb, walApplied } from "../core/questdb.ts";
@@ -12,6 +13,7 @@ import { ORDER_TABLES, ensureTables } from "./orders/schema.ts";
 import { prepareSales } from "./sales/index.ts";
 
 const log = createLogger("processors");
+installCrashHandlers(log);
 const config = loadConfig(processorsEnv);
 
 const db = new QuestDb(config.QUESTDB_HTTP_URL);
