@@ -42,6 +42,27 @@ export const commonEnv = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
+/**
+ * How a service logs in to NATS: none (the local default, a server on 127.0.0.1), a user and
+ * password, or a `.creds` file (JWT + nkey). Compose gives each service its own user
+ * (nats/nats-server.conf), with only the permissions that service needs.
+ */
+export const natsAuthFields = z.object({
+  NATS_USER: unsetIfEmpty(z.string().max(256)),
+  NATS_PASSWORD: unsetIfEmpty(z.string().min(16, "NATS_PASSWORD must be at least 16 characters").max(256)),
+  NATS_CREDS_FILE: unsetIfEmpty(z.string().max(4096)),
+});
+export const natsAuthEnv = natsAuthFields
+  .refine((env) => !env.NATS_USER === !env.NATS_PASSWORD, {
+    message: "NATS_USER and NATS_PASSWORD go together",
+    path: ["NATS_PASSWORD"],
+  })
+  .refine((env) => !(env.NATS_USER && env.NATS_CREDS_FILE), {
+    message: "set NATS_USER/NATS_PASSWORD or NATS_CREDS_FILE, not both",
+    path: ["NATS_CREDS_FILE"],
+  });
+export type NatsAuthEnv = z.infer<typeof natsAuthEnv>;
+
 export const ingestEnv = commonEnv.extend({
   INGEST_HOST: z.string().default("127.0.0.1"),
   INGEST_PORT: port.default(8080),

@@ -1,4 +1,11 @@
-import { connect, nanos, type NatsConnection } from "@nats-io/transport-node";
+import { readFileSync } from "node:fs";
+import {
+  connect,
+  credsAuthenticator,
+  nanos,
+  type ConnectionOptions,
+  type NatsConnection,
+} from "@nats-io/transport-node";
 import {
   DiscardPolicy,
   JetStreamApiCodes,
@@ -9,6 +16,7 @@ import {
   type JetStreamManager,
   type StreamConfig,
 } from "@nats-io/jetstream";
+import { loadConfig, natsAuthEnv } from "./config.ts";
 import type { Logger } from "./log.ts";
 
 export const EVENTS_STREAM = "EVENTS";
@@ -42,8 +50,17 @@ export const deadLetterStreamConfig: Partial<StreamConfig> & { name: string } = 
   max_age: nanos(30 * DAY),
 };
 
+/** The login options for `connect()` from NATS_USER/NATS_PASSWORD or NATS_CREDS_FILE; none when unset. */
+export function natsAuth(env: Record<string, string | undefined> = process.env): Partial<ConnectionOptions> {
+  const auth = loadConfig(natsAuthEnv, env);
+  if (auth.NATS_CREDS_FILE) return { authenticator: credsAuthenticator(readFileSync(auth.NATS_CREDS_FILE)) };
+  if (auth.NATS_USER) return { user: auth.NATS_USER, pass: auth.NATS_PASSWORD! };
+  return {};
+}
+
 export async function connectNats(url: string, name: string, log: Logger): Promise<NatsConnection> {
   const nc = await connect({
+    ...natsAuth(),
     servers: url.split(","),
     name,
     maxReconnectAttempts: -1,

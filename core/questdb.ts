@@ -24,10 +24,25 @@ export class QuestDbError extends Error {
 }
 
 export class QuestDb {
+  /** Where QuestDB listens, without credentials (safe to log). */
   readonly url: URL;
+  /** Basic auth for QuestDB's HTTP endpoints (`http.user`/`http.password`), from the URL's user info. */
+  readonly #authorization: string | undefined;
 
   constructor(httpUrl: string) {
-    this.url = new URL(httpUrl);
+    const url = new URL(httpUrl);
+    if (url.username) {
+      const login = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+      this.#authorization = `Basic ${Buffer.from(login).toString("base64")}`;
+    }
+    url.username = "";
+    url.password = "";
+    this.url = url;
+  }
+
+  /** Headers every request to QuestDB carries. */
+  get headers(): Record<string, string> {
+    return this.#authorization ? { authorization: this.#authorization } : {};
   }
 
   async exec<Row = unknown[]>(query: string, { timeoutMs = 30_000 } = {}): Promise<QueryResult<Row>> {
@@ -35,7 +50,7 @@ export class QuestDb {
     target.searchParams.set("query", query);
     let response: Response;
     try {
-      response = await fetch(target, { signal: AbortSignal.timeout(timeoutMs) });
+      response = await fetch(target, { headers: this.headers, signal: AbortSignal.timeout(timeoutMs) });
     } catch (err) {
       throw new QuestDbError(`QuestDB unreachable at ${this.url.origin}: ${String(err)}`, undefined, query);
     }
@@ -74,7 +89,7 @@ export class QuestDb {
    */
   async sender({ requestTimeoutMs = 10_000 } = {}): Promise<Sender> {
     const options = await SenderOptions.fromConfig(`http::addr=${this.url.host};auto_flush=off;`);
-    return new StatusSender(options, new URL("/write?precision=n", this.url), requestTimeoutMs);
+    return new StatusSender(options, new URL("/write?precision=n", this.url), this.headers, requestTimeoutMs);
   }
 }
 
@@ -85,11 +100,13 @@ export class QuestDb {
  */
 class StatusSender extends Sender {
   readonly #target: URL;
+  readonly #headers: Record<string, string>;
   readonly #timeoutMs: number;
 
-  constructor(options: SenderOptions, target: URL, timeoutMs: number) {
+  constructor(options: SenderOptions, target: URL, headers: Record<string, string>, timeoutMs: number) {
     super(options);
     this.#target = target;
+    this.#headers = headers;
     this.#timeoutMs = timeoutMs;
   }
 
@@ -102,6 +119,7 @@ class StatusSender extends Sender {
     try {
       response = await fetch(this.#target, {
         method: "POST",
+        headers: this.#headers,
         body: rows,
         signal: AbortSignal.timeout(this.#timeoutMs),
       });

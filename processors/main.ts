@@ -22,7 +22,7 @@ await ensureTables(db, ORDER_TABLES);
 if (!(await walApplied(db, ["orders"])))
   log.warn("QuestDB still applying earlier writes; stale-update checks may miss them");
 const sales = await prepareSales({ db, log, config });
-log.info({ questdb: config.QUESTDB_HTTP_URL }, "tables ready");
+log.info({ questdb: db.url.origin }, "tables ready");
 
 const nc = await connectNats(config.NATS_URL, "metricsdash-processors", log);
 const jsm = await jetstreamManager(nc);

@@ -4,7 +4,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { QuestDb } from "../core/questdb.ts";
 import { freePort, waitFor } from "./ports.ts";
-import { spawnServer, stopProcess } from "./process.ts";
+import { killProcess, spawnServer, stopProcess } from "./process.ts";
 
 export const QUESTDB_VERSION = process.env.QUESTDB_VERSION ?? "9.3.4";
 
@@ -19,6 +19,8 @@ export interface QuestDbServer {
   readonly ports: QuestDbPorts;
   readonly db: QuestDb;
   stop(): Promise<void>;
+  /** A crash: SIGKILL, nothing flushed; the data directory stays for `start()`. */
+  kill(): Promise<void>;
   start(): Promise<void>;
   restart(): Promise<void>;
 }
@@ -89,6 +91,10 @@ export async function startQuestDbServer({
     db,
     start,
     stop,
+    kill: async () => {
+      if (child) await killProcess(child);
+      child = undefined;
+    },
     restart: async () => {
       await stop();
       await start();
