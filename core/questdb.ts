@@ -169,6 +169,9 @@ export async function walApplied(
     const result = await db.exec<[string, boolean, number, number]>(
       `SELECT name, suspended, writerTxn, sequencerTxn FROM wal_tables() WHERE name IN (${names})`,
     );
+    // A name QuestDB does not know (a typo, a table not created yet) has no row: never "applied".
+    const missing = tables.filter((table) => !result.dataset.some(([name]) => name === table));
+    if (missing.length) throw new Error(`no WAL table named ${missing.join(", ")} in QuestDB`);
     const suspended = result.dataset.filter(([, isSuspended]) => isSuspended).map(([name]) => name);
     if (suspended.length)
       throw new Error(`QuestDB suspended WAL tables: ${suspended.join(", ")} (see wal_tables())`);
