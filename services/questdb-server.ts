@@ -21,6 +21,9 @@ export interface QuestDbServer {
   stop(): Promise<void>;
   /** A crash: SIGKILL, nothing flushed; the data directory stays for `start()`. */
   kill(): Promise<void>;
+  /** Freezes the process (SIGSTOP) until `resume()`: a write in flight neither succeeds nor fails. */
+  pause(): void;
+  resume(): void;
   start(): Promise<void>;
   restart(): Promise<void>;
 }
@@ -95,6 +98,8 @@ export async function startQuestDbServer({
       if (child) await killProcess(child);
       child = undefined;
     },
+    pause: () => child?.kill("SIGSTOP"),
+    resume: () => child?.kill("SIGCONT"),
     restart: async () => {
       await stop();
       await start();
