@@ -20,6 +20,8 @@ const ORDERS = Number(process.env.FAULTS_LOAD_ORDERS ?? 600);
 const QUESTDB_DOWN_MS = Number(process.env.FAULTS_QUESTDB_DOWN_MS ?? 5000);
 const CONCURRENCY = 8;
 const REDELIVERY_EVERY = 10;
+/** Each fault's test: a generous allowance per order, plus the outage for QuestDB's. */
+const TIMEOUT_MS = 60_000 + ORDERS * 50;
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 const rows: Outcome[] = [];
@@ -143,45 +145,61 @@ function exactlyOnce(result: Outcome) {
 }
 
 describe(`the fault suite under load (${ORDERS} orders per fault, 1 in ${REDELIVERY_EVERY} delivered twice)`, () => {
-  it("kill -9 ingest, restarted", async () => {
-    const shop = "fault-ingest.myshopify.com";
-    const sent = await underLoad(shop, async () => {
-      await stack.ingest.kill();
-      await stack.ingest.start();
-    });
-    exactlyOnce(await outcome("kill -9 ingest", shop, sent));
-  });
+  it(
+    "kill -9 ingest, restarted",
+    async () => {
+      const shop = "fault-ingest.myshopify.com";
+      const sent = await underLoad(shop, async () => {
+        await stack.ingest.kill();
+        await stack.ingest.start();
+      });
+      exactlyOnce(await outcome("kill -9 ingest", shop, sent));
+    },
+    TIMEOUT_MS,
+  );
 
-  it("kill -9 processors, restarted", async () => {
-    const shop = "fault-processors.myshopify.com";
-    const sent = await underLoad(shop, async () => {
-      await stack.processors.kill();
-      await stack.processors.start();
-    });
-    exactlyOnce(await outcome("kill -9 processors", shop, sent));
-  });
+  it(
+    "kill -9 processors, restarted",
+    async () => {
+      const shop = "fault-processors.myshopify.com";
+      const sent = await underLoad(shop, async () => {
+        await stack.processors.kill();
+        await stack.processors.start();
+      });
+      exactlyOnce(await outcome("kill -9 processors", shop, sent));
+    },
+    TIMEOUT_MS,
+  );
 
-  it("kill -9 NATS, restarted", async () => {
-    const shop = "fault-nats.myshopify.com";
-    const sent = await underLoad(shop, async () => {
-      await stack.nats!.kill();
-      await stack.nats!.start();
-    });
-    const result = await outcome("kill -9 NATS", shop, sent);
-    exactlyOnce(result);
-    expect(result.refused).toBeGreaterThan(0);
-  });
+  it(
+    "kill -9 NATS, restarted",
+    async () => {
+      const shop = "fault-nats.myshopify.com";
+      const sent = await underLoad(shop, async () => {
+        await stack.nats!.kill();
+        await stack.nats!.start();
+      });
+      const result = await outcome("kill -9 NATS", shop, sent);
+      exactlyOnce(result);
+      expect(result.refused).toBeGreaterThan(0);
+    },
+    TIMEOUT_MS,
+  );
 
-  it(`kill -9 QuestDB, down for ${QUESTDB_DOWN_MS / 1000} s`, async () => {
-    const shop = "fault-questdb.myshopify.com";
-    const sent = await underLoad(shop, async () => {
-      await stack.questdb!.kill();
-      // The length of the outage is the fault itself, not a wait for a result.
-      await new Promise((r) => setTimeout(r, QUESTDB_DOWN_MS));
-      await stack.questdb!.start();
-    });
-    exactlyOnce(await outcome(`kill -9 QuestDB, down ${QUESTDB_DOWN_MS / 1000} s`, shop, sent));
-  });
+  it(
+    `kill -9 QuestDB, down for ${QUESTDB_DOWN_MS / 1000} s`,
+    async () => {
+      const shop = "fault-questdb.myshopify.com";
+      const sent = await underLoad(shop, async () => {
+        await stack.questdb!.kill();
+        // The length of the outage is the fault itself, not a wait for a result.
+        await new Promise((r) => setTimeout(r, QUESTDB_DOWN_MS));
+        await stack.questdb!.start();
+      });
+      exactlyOnce(await outcome(`kill -9 QuestDB, down ${QUESTDB_DOWN_MS / 1000} s`, shop, sent));
+    },
+    TIMEOUT_MS + QUESTDB_DOWN_MS,
+  );
 });
 
 function report(outcomes: Outcome[]): string {
