@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startQuestDbServer, type QuestDbServer } from "../services/questdb-server.ts";
-import { QuestDbError, sqlString, walApplied } from "./questdb.ts";
+import { QuestDb, QuestDbError, sqlString, walApplied } from "./questdb.ts";
 
 /** core/questdb.ts against a real QuestDB. */
 
@@ -53,5 +53,37 @@ describe("the sender", () => {
       .intColumn("n", 7)
       .at(Date.now() * 1000, "us");
     expect(await sender.flush()).toBe(true);
+  });
+});
+
+describe("QuestDB behind its HTTP login (as compose runs it)", () => {
+  let guarded: QuestDbServer;
+  beforeAll(async () => {
+    guarded = await startQuestDbServer({
+      dir: mkdtempSync(join(tmpdir(), "metricsdash-questdb-login-")),
+      login: { user: "admin", password: "s3cret/with:odd@chars" },
+    });
+  }, 120_000);
+  afterAll(async () => guarded?.stop());
+
+  it("reads and writes with the login from the URL, and is refused (401) without it", async () => {
+    const db = new QuestDb(guarded.httpUrl);
+    expect(db.url.password).toBe("");
+    expect(String(db.url)).not.toContain("s3cret");
+    expect((await db.exec("SELECT 1")).dataset).toEqual([[1]]);
+    await db.exec(
+      "CREATE TABLE IF NOT EXISTS guarded (ts TIMESTAMP, n LONG) TIMESTAMP(ts) PARTITION BY DAY WAL",
+    );
+    const sender = await db.sender();
+    await sender
+      .table("guarded")
+      .intColumn("n", 42)
+      .at(Date.now() * 1000, "us");
+    expect(await sender.flush()).toBe(true);
+
+    const anonymous = new QuestDb(`http://127.0.0.1:${guarded.ports.http}`);
+    const refused = await anonymous.exec("SELECT 1").catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(QuestDbError);
+    expect((refused as QuestDbError).status).toBe(401);
   });
 });

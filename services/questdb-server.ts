@@ -41,9 +41,12 @@ export function questDbJar(): string {
 export async function startQuestDbServer({
   dir,
   ports,
+  login,
 }: {
   dir: string;
   ports?: Partial<QuestDbPorts>;
+  /** Puts QuestDB's HTTP behind basic auth (as compose does); `httpUrl` and `db` then carry the login. */
+  login?: { user: string; password: string };
 }): Promise<QuestDbServer> {
   const resolved: QuestDbPorts = {
     http: ports?.http ?? (await freePort()),
@@ -53,7 +56,8 @@ export async function startQuestDbServer({
   const jar = questDbJar();
   const root = join(dir, "questdb");
   mkdirSync(root, { recursive: true });
-  const httpUrl = `http://127.0.0.1:${resolved.http}`;
+  const credentials = login ? `${encodeURIComponent(login.user)}:${encodeURIComponent(login.password)}@` : "";
+  const httpUrl = `http://${credentials}127.0.0.1:${resolved.http}`;
   const db = new QuestDb(httpUrl);
   let child: ChildProcess | undefined;
 
@@ -66,6 +70,7 @@ export async function startQuestDbServer({
     QDB_HTTP_MIN_ENABLED: "false",
     QDB_LINE_UDP_ENABLED: "false",
     QDB_TELEMETRY_ENABLED: "false",
+    ...(login ? { QDB_HTTP_USER: login.user, QDB_HTTP_PASSWORD: login.password } : {}),
   };
   const start = async () => {
     const heap = process.env.QUESTDB_HEAP ?? "1g";
