@@ -1,5 +1,6 @@
 import { serve } from "@hono/node-server";
 import { loadConfig } from "../core/config.ts";
+import { installCrashHandlers } from "../core/crash.ts";
 import { createLogger } from "../core/log.ts";
 import { connectNats } from "../core/nats.ts";
 import { QuestDb } from "../core/questdb.ts";
@@ -13,6 +14,7 @@ import { pagerDutyNotifier } from "./notifiers/pagerduty.ts";
 import { IncidentStore, RuleStore } from "./store.ts";
 
 const log = createLogger("alerting");
+installCrashHandlers(log);
 const config = loadConfig(alertingEnv);
 
 const db = new QuestDb(config.QUESTDB_HTTP_URL);

@@ -20,7 +20,10 @@ export interface BackfillSettings {
  * shop's work at once when it uninstalls. One connect replica runs the backfills (see README).
  */
 export class Backfills {
-  private readonly jobs = new KeyedJobs();
+  private readonly jobs = new KeyedJobs({
+    onFailure: (shop, err) =>
+      this.log.error({ shop, err: String(err) }, "backfill failed unexpectedly, will retry"),
+  });
   private readonly store: ConnectStore;
   private readonly publish: (events: CanonicalEvent[]) => Promise<unknown>;
   private readonly log: Logger;

@@ -129,7 +129,10 @@ export interface HistoryDeps {
  * retried with back-off on transient failures, stopped at once when the store disconnects.
  */
 export class HistoryBackfills {
-  private readonly jobs = new KeyedJobs();
+  private readonly jobs = new KeyedJobs({
+    onFailure: (key, err) =>
+      this.deps.log.error({ key, err: String(err) }, "history failed unexpectedly, will retry"),
+  });
   private readonly deps: HistoryDeps;
 
   constructor(deps: HistoryDeps) {

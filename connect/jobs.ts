@@ -5,6 +5,23 @@
 export class KeyedJobs {
   private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
   private readonly retries = new Map<string, NodeJS.Timeout>();
+  private readonly onFailure: (key: string, err: unknown) => void;
+  private readonly retryMs: number;
+
+  /**
+   * `onFailure` hears of a job that threw instead of handling its own failure (e.g. its store read
+   * failed on a NATS blip); the job is then restarted after `retryMs` rather than left dead.
+   */
+  constructor({
+    onFailure,
+    retryMs = 10_000,
+  }: {
+    onFailure: (key: string, err: unknown) => void;
+    retryMs?: number;
+  }) {
+    this.onFailure = onFailure;
+    this.retryMs = retryMs;
+  }
 
   isRunning(key: string): boolean {
     return this.running.has(key);
@@ -15,7 +32,13 @@ export class KeyedJobs {
     if (this.running.has(key)) return;
     this.cancelRetry(key);
     const controller = new AbortController();
-    const done = run(controller.signal).finally(() => this.running.delete(key));
+    const done = run(controller.signal)
+      .catch((err: unknown) => {
+        if (controller.signal.aborted) return;
+        this.onFailure(key, err);
+        this.retry(key, this.retryMs, run);
+      })
+      .finally(() => this.running.delete(key));
     this.running.set(key, { controller, done });
   }
 

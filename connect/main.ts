@@ -2,6 +2,7 @@ import { serve } from "@hono/node-server";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { connectEnv, loadConfig } from "../core/config.ts";
+import { installCrashHandlers } from "../core/crash.ts";
 import { createLogger } from "../core/log.ts";
 import { connectNats, ensureStreams, streamsReady } from "../core/nats.ts";
 import { QuestDb } from "../core/questdb.ts";
@@ -20,6 +21,7 @@ import { storeApi, type StoresContext } from "./stores.ts";
 import { woocommerceFlow } from "./woocommerce.ts";
 
 const log = createLogger("connect");
+installCrashHandlers(log);
 const config = loadConfig(connectEnv);
 const encryptionKey = parseKey(config.TOKEN_ENCRYPTION_KEY);
 

@@ -42,6 +42,27 @@ export const commonEnv = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
+/**
+ * How a service logs in to NATS: none (the local default, a server on 127.0.0.1), a user and
+ * password, or a `.creds` file (JWT + nkey). Compose gives each service its own user
+ * (nats/nats-server.conf), with only the permissions that service needs.
+ */
+export const natsAuthFields = z.object({
+  NATS_USER: unsetIfEmpty(z.string().max(256)),
+  NATS_PASSWORD: unsetIfEmpty(z.string().min(16, "NATS_PASSWORD must be at least 16 characters").max(256)),
+  NATS_CREDS_FILE: unsetIfEmpty(z.string().max(4096)),
+});
+export const natsAuthEnv = natsAuthFields
+  .refine((env) => !env.NATS_USER === !env.NATS_PASSWORD, {
+    message: "NATS_USER and NATS_PASSWORD go together",
+    path: ["NATS_PASSWORD"],
+  })
+  .refine((env) => !(env.NATS_USER && env.NATS_CREDS_FILE), {
+    message: "set NATS_USER/NATS_PASSWORD or NATS_CREDS_FILE, not both",
+    path: ["NATS_CREDS_FILE"],
+  });
+export type NatsAuthEnv = z.infer<typeof natsAuthEnv>;
+
 export const ingestEnv = commonEnv.extend({
   INGEST_HOST: z.string().default("127.0.0.1"),
   INGEST_PORT: port.default(8080),
@@ -68,6 +89,13 @@ const aesKey = (name: string) =>
 export const processorsEnv = commonEnv.extend({
   /** Rows are flushed to QuestDB when this many messages are waiting … */
   BATCH_MAX_MESSAGES: z.coerce.number().int().positive().default(5000),
+  /** … or when their messages add up to this many bytes (well under the QuestDB client's 100 MiB buffer). */
+  BATCH_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(64 * 1024 * 1024)
+    .default(8 * 1024 * 1024),
   /** … or when the oldest waiting message is this old. */
   BATCH_MAX_WAIT_MS: z.coerce.number().int().positive().default(250),
   /** Deliveries after which a message that fails on its own goes to the dead-letter stream. */

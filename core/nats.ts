@@ -1,12 +1,22 @@
-import { connect, nanos, type NatsConnection } from "@nats-io/transport-node";
+import { readFileSync } from "node:fs";
+import {
+  connect,
+  credsAuthenticator,
+  nanos,
+  type ConnectionOptions,
+  type NatsConnection,
+} from "@nats-io/transport-node";
 import {
   DiscardPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
   jetstreamManager,
   RetentionPolicy,
   StorageType,
   type JetStreamManager,
   type StreamConfig,
 } from "@nats-io/jetstream";
+import { loadConfig, natsAuthEnv } from "./config.ts";
 import type { Logger } from "./log.ts";
 
 export const EVENTS_STREAM = "EVENTS";
@@ -57,9 +67,17 @@ export const behaviourStreamConfig: Partial<StreamConfig> & { name: string } = {
   max_bytes: 1024 * 1024 * 1024,
   duplicate_window: nanos(2 * 60 * 1000),
 };
+/** The login options for `connect()` from NATS_USER/NATS_PASSWORD or NATS_CREDS_FILE; none when unset. */
+export function natsAuth(env: Record<string, string | undefined> = process.env): Partial<ConnectionOptions> {
+  const auth = loadConfig(natsAuthEnv, env);
+  if (auth.NATS_CREDS_FILE) return { authenticator: credsAuthenticator(readFileSync(auth.NATS_CREDS_FILE)) };
+  if (auth.NATS_USER) return { user: auth.NATS_USER, pass: auth.NATS_PASSWORD! };
+  return {};
+}
 
 export async function connectNats(url: string, name: string, log: Logger): Promise<NatsConnection> {
   const nc = await connect({
+    ...natsAuth(),
     servers: url.split(","),
     name,
     maxReconnectAttempts: -1,
@@ -109,6 +127,5 @@ export async function streamsReady(nc: NatsConnection): Promise<boolean> {
 }
 
 function isNotFound(err: unknown): boolean {
-  const text = String((err as { message?: string })?.message ?? err);
-  return /stream not found/i.test(text) || (err as { code?: unknown })?.code === 404;
+  return err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound;
 }

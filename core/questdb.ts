@@ -1,4 +1,4 @@
-import { Sender } from "@questdb/nodejs-client";
+import { Sender, SenderOptions, type SenderBuffer } from "@questdb/nodejs-client";
 
 /**
  * QuestDB access: writes go through ILP over HTTP (`Sender`, batched, flushed explicitly so an ack
@@ -24,10 +24,25 @@ export class QuestDbError extends Error {
 }
 
 export class QuestDb {
+  /** Where QuestDB listens, without credentials (safe to log). */
   readonly url: URL;
+  /** Basic auth for QuestDB's HTTP endpoints (`http.user`/`http.password`), from the URL's user info. */
+  readonly #authorization: string | undefined;
 
   constructor(httpUrl: string) {
-    this.url = new URL(httpUrl);
+    const url = new URL(httpUrl);
+    if (url.username) {
+      const login = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+      this.#authorization = `Basic ${Buffer.from(login).toString("base64")}`;
+    }
+    url.username = "";
+    url.password = "";
+    this.url = url;
+  }
+
+  /** Headers every request to QuestDB carries. */
+  get headers(): Record<string, string> {
+    return this.#authorization ? { authorization: this.#authorization } : {};
   }
 
   async exec<Row = unknown[]>(query: string, { timeoutMs = 30_000 } = {}): Promise<QueryResult<Row>> {
@@ -35,7 +50,7 @@ export class QuestDb {
     target.searchParams.set("query", query);
     let response: Response;
     try {
-      response = await fetch(target, { signal: AbortSignal.timeout(timeoutMs) });
+      response = await fetch(target, { headers: this.headers, signal: AbortSignal.timeout(timeoutMs) });
     } catch (err) {
       throw new QuestDbError(`QuestDB unreachable at ${this.url.origin}: ${String(err)}`, undefined, query);
     }
@@ -67,11 +82,63 @@ export class QuestDb {
     }
   }
 
-  /** A sender that only sends when told to: the caller acks its messages after `flush()` resolves. */
-  async sender({ retryTimeoutMs = 5000, requestTimeoutMs = 10_000 } = {}): Promise<Sender> {
-    return Sender.fromConfig(
-      `http::addr=${this.url.host};auto_flush=off;retry_timeout=${retryTimeoutMs};request_timeout=${requestTimeoutMs};`,
-    );
+  /**
+   * A sender that only sends when told to: the caller acks its messages after `flush()` resolves.
+   * A failed flush throws a `QuestDbError` carrying QuestDB's HTTP status (undefined when QuestDB
+   * did not answer), so callers tell "wait for QuestDB" from "QuestDB refused these rows" by type.
+   */
+  async sender({ requestTimeoutMs = 10_000 } = {}): Promise<Sender> {
+    const options = await SenderOptions.fromConfig(`http::addr=${this.url.host};auto_flush=off;`);
+    return new StatusSender(options, new URL("/write?precision=n", this.url), this.headers, requestTimeoutMs);
+  }
+}
+
+/**
+ * The client builds ILP rows well but reports a refused write only as text ("statusCode=400" inside
+ * the message) and retries 5xx internally. This flush posts the same bytes itself, once, so the
+ * status stays a number and the retry policy stays with the caller (the consumer naks with back-off).
+ */
+class StatusSender extends Sender {
+  readonly #target: URL;
+  readonly #headers: Record<string, string>;
+  readonly #timeoutMs: number;
+
+  constructor(options: SenderOptions, target: URL, headers: Record<string, string>, timeoutMs: number) {
+    super(options);
+    this.#target = target;
+    this.#headers = headers;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  override async flush(): Promise<boolean> {
+    // The rows sit in the Sender's buffer, which its typings keep private; `toBufferNew` is the
+    // same call the client's own flush makes (copy the finished rows, compact the buffer).
+    const rows = (this as unknown as { buffer: SenderBuffer }).buffer.toBufferNew();
+    if (!rows) return false;
+    let response: Response;
+    try {
+      response = await fetch(this.#target, {
+        method: "POST",
+        headers: this.#headers,
+        // The SDK's DOM lib narrows BodyInit for the whole program; Node's fetch takes a Buffer.
+        body: rows as unknown as Uint8Array<ArrayBuffer>,
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+    } catch (err) {
+      throw new QuestDbError(
+        `QuestDB unreachable at ${this.#target.origin}: ${String(err)}`,
+        undefined,
+        "ILP write",
+      );
+    }
+    const answer = await response.text().catch(() => "");
+    if (response.status !== 204)
+      throw new QuestDbError(
+        `QuestDB refused the write (${response.status}): ${answer.slice(0, 500)}`,
+        response.status,
+        "ILP write",
+      );
+    return true;
   }
 }
 
@@ -103,6 +170,9 @@ export async function walApplied(
     const result = await db.exec<[string, boolean, number, number]>(
       `SELECT name, suspended, writerTxn, sequencerTxn FROM wal_tables() WHERE name IN (${names})`,
     );
+    // A name QuestDB does not know (a typo, a table not created yet) has no row: never "applied".
+    const missing = tables.filter((table) => !result.dataset.some(([name]) => name === table));
+    if (missing.length) throw new Error(`no WAL table named ${missing.join(", ")} in QuestDB`);
     const suspended = result.dataset.filter(([, isSuspended]) => isSuspended).map(([name]) => name);
     if (suspended.length)
       throw new Error(`QuestDB suspended WAL tables: ${suspended.join(", ")} (see wal_tables())`);

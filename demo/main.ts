@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { loadConfig } from "../core/config.ts";
+import { installCrashHandlers } from "../core/crash.ts";
 import { createLogger } from "../core/log.ts";
 import { onShutdown } from "../core/shutdown.ts";
 import { startBigCommerceApi, type BigCommerceApi } from "./bigcommerce-api.ts";
@@ -26,6 +27,7 @@ import { DemoStore } from "./store.ts";
  * because its webhooks only say what changed and the processors fetch the rest.
  */
 const log = createLogger("demo");
+installCrashHandlers(log);
 let stopping = false;
 const config = loadConfig(demoEnv);
 

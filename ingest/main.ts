@@ -1,6 +1,7 @@
 import { serve } from "@hono/node-server";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { ingestEnv, loadConfig } from "../core/config.ts";
+import { installCrashHandlers } from "../core/crash.ts";
 import { createLogger } from "../core/log.ts";
 import { connectNats, ensureStreams, streamsReady } from "../core/nats.ts";
 import { QuestDb } from "../core/questdb.ts";
@@ -13,6 +14,7 @@ import { jetStreamPublisher } from "./publish.ts";
 import { runWorkers, workersEnv } from "./workers.ts";
 
 const log = createLogger("ingest");
+installCrashHandlers(log);
 const config = loadConfig(ingestEnv);
 const behaviourConfig = loadConfig(behaviourEnv);
 const { INGEST_WORKERS } = loadConfig(workersEnv);

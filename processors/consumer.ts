@@ -1,11 +1,14 @@
 import {
   AckPolicy,
   DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  JetStreamError,
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
 } from "@nats-io/jetstream";
-import { headers, nanos } from "@nats-io/transport-node";
+import { errors as natsErrors, headers, nanos } from "@nats-io/transport-node";
 import type { Sender } from "@questdb/nodejs-client";
 import { CanonicalEvent } from "../core/events.ts";
 import type { Logger } from "../core/log.ts";
@@ -23,6 +26,8 @@ export interface ConsumerOptions {
   handle: BatchHandler;
   log: Logger;
   batchMaxMessages: number;
+  /** A batch is also cut when its messages add up to this many bytes (default `DEFAULT_BATCH_MAX_BYTES`). */
+  batchMaxBytes?: number;
   batchMaxWaitMs: number;
   maxDeliveries: number;
   ackWaitMs: number;
@@ -34,6 +39,12 @@ export interface RunningConsumer {
   stop(): Promise<void>;
   readonly done: Promise<void>;
 }
+
+/**
+ * Well under the QuestDB client's 100 MiB buffer: the rows a batch becomes are of the order of its
+ * messages' size, and a batch that cannot fit the buffer would fail the same way on every retry.
+ */
+export const DEFAULT_BATCH_MAX_BYTES = 8 * 1024 * 1024;
 
 /** A message that can never be processed, whatever the state of the services: dead-letter it now. */
 class Poison extends Error {}
@@ -50,7 +61,9 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
   const consumer = await js.consumers.get(EVENTS_STREAM, name);
   const messages = await consumer.consume({ max_messages: options.batchMaxMessages * 2 });
 
+  const maxBytes = options.batchMaxBytes ?? DEFAULT_BATCH_MAX_BYTES;
   let pending: JsMsg[] = [];
+  let pendingBytes = 0;
   let timer: NodeJS.Timeout | undefined;
   let chain = Promise.resolve();
   let queued = false;
@@ -68,6 +81,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
       queued = false;
       const batch = pending;
       pending = [];
+      pendingBytes = 0;
       if (!batch.length) return;
       await settle(batch, options).catch((err: unknown) => {
         // Unsettled messages come back after ack_wait; nothing is lost, but say why they will.
@@ -83,7 +97,8 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
   const done = (async () => {
     for await (const msg of messages) {
       pending.push(msg);
-      if (pending.length >= options.batchMaxMessages) await flush();
+      pendingBytes += msg.data.length;
+      if (pending.length >= options.batchMaxMessages || pendingBytes >= maxBytes) await flush();
       else timer ??= setTimeout(flush, options.batchMaxWaitMs);
     }
     await flush();
@@ -114,7 +129,7 @@ async function ensureDurable(jsm: JetStreamManager, name: string, options: Consu
     await jsm.consumers.info(EVENTS_STREAM, name);
     await jsm.consumers.update(EVENTS_STREAM, name, config);
   } catch (err) {
-    if (!/consumer not found/i.test(String(err)))
+    if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound))
       throw new Error(`cannot check consumer ${name}: ${String(err)}`, { cause: err });
     await jsm.consumers.add(EVENTS_STREAM, config);
   }
@@ -143,17 +158,40 @@ export class MessageProblem extends Error {
   }
 }
 
-/** QuestDB not answering is a matter of waiting; QuestDB refusing the rows is about the rows. */
-function isInfrastructure(err: unknown): boolean {
-  if (err instanceof MessageProblem) return false;
-  if (err instanceof QuestDbError) return err.status === undefined || err.status >= 500;
-  const text = String((err as Error)?.message ?? err);
-  return !/\b(400|bad request|invalid|cast|parse)\b/i.test(text);
+/**
+ * Why a write failed, from the error's type: `wait` — QuestDB or NATS is not answering, the same
+ * rows will go through later; `refused` — QuestDB answered 4xx, these rows will never go in;
+ * `message` — one message's own problem (a `MessageProblem`, or an error we have no type for, e.g.
+ * the client refusing a value), worth a few retries before it is dead-lettered.
+ */
+export type Failure = "wait" | "refused" | "message";
+
+const NATS_UNAVAILABLE = [
+  natsErrors.ConnectionError,
+  natsErrors.ClosedConnectionError,
+  natsErrors.DrainingConnectionError,
+  natsErrors.TimeoutError,
+  natsErrors.NoRespondersError,
+  natsErrors.RequestError,
+  JetStreamError,
+  JetStreamApiError,
+];
+
+export function classify(err: unknown): Failure {
+  if (err instanceof QuestDbError)
+    return err.status === undefined || err.status >= 500 || err.status === 429 ? "wait" : "refused";
+  if (NATS_UNAVAILABLE.some((type) => err instanceof type)) return "wait";
+  return "message";
+}
+
+/** Header values are one line of printable text: a newline (JSON.parse quotes the input) breaks the publish. */
+export function headerValue(text: string, max = 1000): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f]+/g, " ").slice(0, max);
 }
 
 async function settle(batch: JsMsg[], options: ConsumerOptions): Promise<void> {
-  const { log } = options;
-  const decoded: { msg: JsMsg; event: CanonicalEvent }[] = [];
+  const decoded: Item[] = [];
   for (const msg of batch) {
     try {
       decoded.push({ msg, event: decode(msg) });
@@ -161,59 +199,74 @@ async function settle(batch: JsMsg[], options: ConsumerOptions): Promise<void> {
       await deadLetter(msg, err as Error, options);
     }
   }
-  if (!decoded.length) return;
+  if (decoded.length) await write(decoded, options);
+}
 
+interface Item {
+  msg: JsMsg;
+  event: CanonicalEvent;
+}
+
+/**
+ * Writes a batch; on a failure that is about the rows, halves it until the message at fault is
+ * alone, so one bad message costs log2(batch) extra writes and never holds back the others.
+ */
+async function write(items: Item[], options: ConsumerOptions): Promise<void> {
+  const { log } = options;
+  // Bisecting a large batch takes several writes: keep JetStream from redelivering meanwhile.
+  for (const { msg } of items) msg.working();
   try {
     await options.handle(
-      decoded.map((d) => d.event),
+      items.map((d) => d.event),
       options.sender,
     );
-    for (const { msg } of decoded) msg.ack();
-    log.debug({ consumer: options.name, messages: decoded.length }, "batch written");
+    for (const { msg } of items) msg.ack();
+    log.debug({ consumer: options.name, messages: items.length }, "batch written");
     return;
   } catch (err) {
     options.sender.reset();
-    if (isInfrastructure(err)) {
-      const attempt = Math.max(...decoded.map((d) => d.msg.info.deliveryCount));
+    const failure = classify(err);
+    if (failure === "wait") {
+      const attempt = Math.max(...items.map((d) => d.msg.info.deliveryCount));
       const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
       log.warn(
-        { consumer: options.name, messages: decoded.length, retryInMs: delay, err: String(err) },
+        { consumer: options.name, messages: items.length, retryInMs: delay, err: String(err) },
         "batch not written, will retry",
       );
-      for (const { msg } of decoded) msg.nak(delay);
+      for (const { msg } of items) msg.nak(delay);
       return;
     }
-    log.warn(
-      { consumer: options.name, err: String(err) },
-      "batch rejected, retrying its messages one by one",
-    );
-  }
-
-  for (const { msg, event } of decoded) {
-    try {
-      await options.handle([event], options.sender);
-      msg.ack();
-    } catch (err) {
-      options.sender.reset();
-      if (!isInfrastructure(err) && msg.info.deliveryCount >= options.maxDeliveries)
-        await deadLetter(msg, err as Error, options);
-      else msg.nak(1000 * msg.info.deliveryCount);
+    if (items.length > 1) {
+      log.warn(
+        { consumer: options.name, messages: items.length, err: String(err) },
+        "batch rejected, writing its halves apart",
+      );
+      const half = Math.ceil(items.length / 2);
+      await write(items.slice(0, half), options);
+      await write(items.slice(half), options);
+      return;
     }
+    const { msg } = items[0]!;
+    if (failure === "refused" || msg.info.deliveryCount >= options.maxDeliveries)
+      await deadLetter(msg, err as Error, options);
+    else msg.nak(1000 * msg.info.deliveryCount);
   }
 }
 
 /** Keeps the message, why it failed and where it came from; then stops its redelivery. */
 async function deadLetter(msg: JsMsg, err: Error, { js, log, name }: ConsumerOptions): Promise<void> {
   const h = headers();
-  h.set("MetricsDash-Error", err.message.slice(0, 1000));
-  h.set("MetricsDash-Subject", msg.subject);
-  h.set("MetricsDash-Consumer", name);
+  h.set("MetricsDash-Error", headerValue(String(err.message)));
+  h.set("MetricsDash-Subject", headerValue(msg.subject));
+  h.set("MetricsDash-Consumer", headerValue(name));
   h.set("MetricsDash-Deliveries", String(msg.info.deliveryCount));
   await js.publish(`${DEAD_LETTER_PREFIX}.${msg.subject}`, msg.data, {
     headers: h,
     msgID: `${name}:${msg.info.streamSequence}`,
   });
-  msg.term(err.message.slice(0, 200));
+  // No reason text: nats-server 2.9 (Debian's) does not parse `+TERM <reason>` and redelivers.
+  // The reason is in the dead letter's headers.
+  msg.term();
   log.error(
     { consumer: name, subject: msg.subject, seq: msg.info.streamSequence, err: err.message },
     "message dead-lettered",

@@ -1,5 +1,6 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { loadConfig, processorsEnv } from "../core/config.ts";
+import { installCrashHandlers } from "../core/crash.ts";
 import { createLogger } from "../core/log.ts";
 import { connectNats, ensureStreams } from "../core/nats.ts";
 import { QuestDb, walApplied } from "../core/questdb.ts";
@@ -18,6 +19,7 @@ import { paymentsHandler } from "./payments/handler.ts";
 import { PAYMENT_TABLES, PAYMENT_TABLE_NAMES } from "./payments/schema.ts";
 
 const log = createLogger("processors");
+installCrashHandlers(log);
 const config = loadConfig(processorsEnv);
 
 const db = new QuestDb(config.QUESTDB_HTTP_URL);
@@ -29,7 +31,7 @@ if (!(await walApplied(db, ["orders", ...PAYMENT_TABLE_NAMES])))
   log.warn("QuestDB still applying earlier writes; stale-update checks may miss them");
 const sales = await prepareSales({ db, log, config });
 const retention = await startRetention({ db, log });
-log.info({ questdb: config.QUESTDB_HTTP_URL }, "tables ready");
+log.info({ questdb: db.url.origin }, "tables ready");
 
 const nc = await connectNats(config.NATS_URL, "metricsdash-processors", log);
 const jsm = await jetstreamManager(nc);
@@ -89,6 +91,7 @@ const consumers = [
     handle: ordersHandler(db, log),
     log,
     batchMaxMessages: config.BATCH_MAX_MESSAGES,
+    batchMaxBytes: config.BATCH_MAX_BYTES,
     batchMaxWaitMs: config.BATCH_MAX_WAIT_MS,
     maxDeliveries: config.MAX_DELIVERIES,
     ackWaitMs: config.ACK_WAIT_MS,

@@ -2,19 +2,33 @@ import type { ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, portOpen, waitFor } from "./ports.ts";
-import { spawnServer, stopProcess } from "./process.ts";
+import { killProcess, spawnServer, stopProcess } from "./process.ts";
 
 export interface NatsServer {
   readonly url: string;
   readonly port: number;
   /** Stops the server; its JetStream store stays on disk for `start()`. */
   stop(): Promise<void>;
+  /** A crash: SIGKILL, nothing flushed; the store stays for `start()`. */
+  kill(): Promise<void>;
   start(): Promise<void>;
   restart(): Promise<void>;
 }
 
 /** Runs Debian's `nats-server` with JetStream and its own store directory under `dir`. */
-export async function startNatsServer({ dir, port }: { dir: string; port?: number }): Promise<NatsServer> {
+export async function startNatsServer({
+  dir,
+  port,
+  config,
+  env = {},
+}: {
+  dir: string;
+  port?: number;
+  /** A nats-server config file (users, permissions); the flags here still set address, port and store. */
+  config?: string;
+  /** Extra environment, e.g. the passwords a config file names as `$VARIABLE`. */
+  env?: Record<string, string>;
+}): Promise<NatsServer> {
   const listen = port ?? (await freePort());
   const storeDir = join(dir, "jetstream");
   mkdirSync(storeDir, { recursive: true });
@@ -24,8 +38,8 @@ export async function startNatsServer({ dir, port }: { dir: string; port?: numbe
     const binary = process.env.NATS_SERVER_BIN ?? "nats-server";
     child = spawnServer(
       binary,
-      ["-a", "127.0.0.1", "-p", String(listen), "-js", "-sd", storeDir],
-      process.env,
+      [...(config ? ["-c", config] : []), "-a", "127.0.0.1", "-p", String(listen), "-js", "-sd", storeDir],
+      { ...process.env, ...env },
       join(dir, "nats.log"),
     );
     const failed = new Promise<never>((_, reject) =>
@@ -45,6 +59,10 @@ export async function startNatsServer({ dir, port }: { dir: string; port?: numbe
     port: listen,
     start,
     stop,
+    kill: async () => {
+      if (child) await killProcess(child);
+      child = undefined;
+    },
     restart: async () => {
       await stop();
       await start();

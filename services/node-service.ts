@@ -13,6 +13,14 @@ export interface NodeService {
   /** A crash: SIGKILL, nothing drains. */
   kill(): Promise<void>;
   readonly running: boolean;
+  /** Hears every exit of the process; `requested` is true when `stop()` asked for it. */
+  onExit(listener: (exit: ServiceExit) => void): void;
+}
+
+export interface ServiceExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  requested: boolean;
 }
 
 /**
@@ -26,13 +34,22 @@ export function nodeService(
   { output = "/dev/null", ready }: { output?: string; ready?: () => Promise<void> } = {},
 ): NodeService {
   let child: ChildProcess | undefined;
+  let stopping = false;
+  const listeners: ((exit: ServiceExit) => void)[] = [];
   return {
     name,
     get running() {
       return child !== undefined && child.exitCode === null && child.signalCode === null;
     },
+    onExit(listener) {
+      listeners.push(listener);
+    },
     async start() {
+      stopping = false;
       child = spawnServer(process.execPath, [join(ROOT, entry)], env, output);
+      child.once("exit", (code, signal) => {
+        for (const listener of listeners) listener({ code, signal, requested: stopping });
+      });
       const exited = new Promise<never>((_, reject) =>
         child!.once("exit", (code) =>
           reject(
@@ -46,6 +63,7 @@ export function nodeService(
       if (ready) await Promise.race([ready(), exited]);
     },
     async stop() {
+      stopping = true;
       if (child) await stopProcess(child);
     },
     async kill() {

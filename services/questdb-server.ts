@@ -4,7 +4,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { QuestDb } from "../core/questdb.ts";
 import { freePort, waitFor } from "./ports.ts";
-import { spawnServer, stopProcess } from "./process.ts";
+import { killProcess, spawnServer, stopProcess } from "./process.ts";
 
 export const QUESTDB_VERSION = process.env.QUESTDB_VERSION ?? "9.3.4";
 
@@ -19,6 +19,11 @@ export interface QuestDbServer {
   readonly ports: QuestDbPorts;
   readonly db: QuestDb;
   stop(): Promise<void>;
+  /** A crash: SIGKILL, nothing flushed; the data directory stays for `start()`. */
+  kill(): Promise<void>;
+  /** Freezes the process (SIGSTOP) until `resume()`: a write in flight neither succeeds nor fails. */
+  pause(): void;
+  resume(): void;
   start(): Promise<void>;
   restart(): Promise<void>;
 }
@@ -36,9 +41,12 @@ export function questDbJar(): string {
 export async function startQuestDbServer({
   dir,
   ports,
+  login,
 }: {
   dir: string;
   ports?: Partial<QuestDbPorts>;
+  /** Puts QuestDB's HTTP behind basic auth (as compose does); `httpUrl` and `db` then carry the login. */
+  login?: { user: string; password: string };
 }): Promise<QuestDbServer> {
   const resolved: QuestDbPorts = {
     http: ports?.http ?? (await freePort()),
@@ -48,7 +56,8 @@ export async function startQuestDbServer({
   const jar = questDbJar();
   const root = join(dir, "questdb");
   mkdirSync(root, { recursive: true });
-  const httpUrl = `http://127.0.0.1:${resolved.http}`;
+  const credentials = login ? `${encodeURIComponent(login.user)}:${encodeURIComponent(login.password)}@` : "";
+  const httpUrl = `http://${credentials}127.0.0.1:${resolved.http}`;
   const db = new QuestDb(httpUrl);
   let child: ChildProcess | undefined;
 
@@ -61,6 +70,7 @@ export async function startQuestDbServer({
     QDB_HTTP_MIN_ENABLED: "false",
     QDB_LINE_UDP_ENABLED: "false",
     QDB_TELEMETRY_ENABLED: "false",
+    ...(login ? { QDB_HTTP_USER: login.user, QDB_HTTP_PASSWORD: login.password } : {}),
   };
   const start = async () => {
     const heap = process.env.QUESTDB_HEAP ?? "1g";
@@ -89,6 +99,12 @@ export async function startQuestDbServer({
     db,
     start,
     stop,
+    kill: async () => {
+      if (child) await killProcess(child);
+      child = undefined;
+    },
+    pause: () => child?.kill("SIGSTOP"),
+    resume: () => child?.kill("SIGCONT"),
     restart: async () => {
       await stop();
       await start();

@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import { EVENTS_STREAM } from "../core/nats.ts";
+import { EVENTS_STREAM, natsAuth } from "../core/nats.ts";
 import { QuestDb } from "../core/questdb.ts";
 import { startNatsServer, type NatsServer } from "./nats-server.ts";
 import { nodeService, type NodeService } from "./node-service.ts";
@@ -194,7 +194,7 @@ async function tablesExist(db: QuestDb): Promise<boolean> {
 const PROCESSOR_CONSUMERS = ["orders", "inventory"];
 
 async function consumersExist(natsUrl: string, names: string[]): Promise<void> {
-  const nc = await connect({ servers: natsUrl.split(",") });
+  const nc = await connect({ ...natsAuth(), servers: natsUrl.split(",") });
   try {
     const jsm = await jetstreamManager(nc);
     await waitFor(

@@ -1,3 +1,4 @@
+import { createServer } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "../core/config.ts";
@@ -8,6 +9,7 @@ import { demoWiring } from "../demo/wiring.ts";
 import { nodeService } from "./node-service.ts";
 import { freePort, portOpen, waitFor } from "./ports.ts";
 import { startStack } from "./stack.ts";
+import { supervise } from "./supervise.ts";
 
 /**
  * The start command: NATS, QuestDB and our services on their documented ports, reusing NATS or
@@ -85,7 +87,23 @@ if (wiring) {
   log.info({ shops: wiring.platforms }, "demo store started (DEMO_STORE=off to receive only real webhooks)");
 }
 
+const services = [stack.ingest, stack.processors, stack.connect, stack.alerting, demo].filter(
+  (service) => service !== undefined,
+);
+const supervisor = supervise(services, log);
+
+// What runs and what is being restarted, for a person or a monitor: 503 while any service is down.
+const statusPort = env("START_STATUS_PORT", 8099);
+const status = createServer((_req, res) => {
+  res.writeHead(supervisor.healthy() ? 200 : 503, { "content-type": "application/json" });
+  res.end(JSON.stringify({ ready: supervisor.healthy(), services: supervisor.status() }));
+}).listen(statusPort, "127.0.0.1", () =>
+  log.info({ url: `http://127.0.0.1:${statusPort}/` }, "start status"),
+);
+
 onShutdown(log, async () => {
+  supervisor.stop();
+  status.close();
   await demo?.stop();
   await stack.stop();
 });

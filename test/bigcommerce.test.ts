@@ -11,6 +11,7 @@ import { BC_PII, FakeBigCommerce } from "./fakes/bigcommerce/store.ts";
 import { ensureHooks } from "../platforms/bigcommerce/index.ts";
 import { phpJson } from "../platforms/woocommerce/php-json.ts";
 import { eventually } from "./support/eventually.ts";
+import { settled } from "./support/settled.ts";
 import { startTestStack } from "./support/stack.ts";
 
 /**
@@ -185,7 +186,7 @@ describe("status changes and refunds", () => {
       units: 1,
       created_at: micros(refundedAt),
     });
-    await new Promise((r) => setTimeout(r, 1500));
+    await settled(stack.natsUrl, stack.db, ["refunds"]);
     const count = await stack.db.exec("SELECT count() FROM refunds WHERE platform = 'bigcommerce'");
     expect(count.dataset[0]![0]).toBe(1);
   });
@@ -313,7 +314,11 @@ describe("a hook BigCommerce deactivated", () => {
       expect(bc.hooks.find((h) => h.scope === "store/order/created")!.is_active).toBe(true),
     );
 
-    await new Promise((r) => setTimeout(r, 4000)); // one more catch-up round re-reads everything
+    // One more catch-up round re-reads everything (a new min_date_modified listing), then look for doubles.
+    const catchUps = () => bc.requests.filter((r) => r.path.includes("min_date_modified")).length;
+    const listed = catchUps();
+    await eventually(async () => expect(catchUps()).toBeGreaterThan(listed), { timeoutMs: 30_000 });
+    await settled(stack.natsUrl, stack.db, ["orders", "order_lines"]);
     const doubled = await stack.db.exec(
       "SELECT order_id, count() c FROM orders WHERE platform = 'bigcommerce' GROUP BY order_id ORDER BY c DESC LIMIT 1",
     );

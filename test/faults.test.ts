@@ -1,7 +1,8 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEAD_LETTER_STREAM } from "../core/nats.ts";
+import type { ServiceExit } from "../services/node-service.ts";
+import { DEAD_LETTER_STREAM, EVENTS_STREAM } from "../core/nats.ts";
 import { eventually } from "./support/eventually.ts";
 import {
   orderPayload,
@@ -12,9 +13,11 @@ import {
 import { startTestStack, TEST_SECRETS } from "./support/stack.ts";
 
 /**
- * Faults the pipeline must survive without losing or doubling an order: the broker restarting,
- * the database going away, a processor crashing mid-batch, poison in the stream. After each, the
- * totals in QuestDB must equal what was accepted, computed from the generated specs.
+ * Faults the pipeline must survive without losing or doubling an order: the broker killed, the
+ * database killed, a processor killed mid-batch, a processor stopped mid-batch, poison in the stream.
+ * After each, the totals in QuestDB must equal what was accepted, computed from the generated specs.
+ * Crashes are SIGKILL (nothing flushes), and each is made to land while the orders consumer holds
+ * messages it pulled and has not acked — checked, not hoped for.
  */
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
@@ -68,13 +71,47 @@ async function totalsFor(ids: bigint[]) {
   return { n: row!.n, total: row!.total ?? 0 };
 }
 
+/** The orders consumer as JetStream sees it (its own connection: the tests restart NATS). */
+async function ordersConsumer() {
+  const nc = await connect({ servers: stack.natsUrl });
+  try {
+    return await (await jetstreamManager(nc)).consumers.info(EVENTS_STREAM, "orders");
+  } finally {
+    await nc.close();
+  }
+}
+
+/** Deliveries beyond the first, so far: every delivery advances the consumer's sequence, every new message the stream's. */
+async function redeliveries(): Promise<number> {
+  const { delivered } = await ordersConsumer();
+  return delivered.consumer_seq - delivered.stream_seq;
+}
+
+/** Waits until the orders consumer holds pulled-but-unacked messages, and says how many. */
+async function unackedHeld(): Promise<number> {
+  return eventually(
+    async () => {
+      const { num_ack_pending } = await ordersConsumer();
+      expect(num_ack_pending).toBeGreaterThan(0);
+      return num_ack_pending;
+    },
+    { timeoutMs: 30_000, intervalMs: 50 },
+  );
+}
+
+async function readyz(): Promise<number> {
+  const res = await fetch(`${stack.ingestUrl}/readyz`, { signal: AbortSignal.timeout(5000) });
+  await res.body?.cancel();
+  return res.status;
+}
+
 const expected = (batch: OrderSpec[]) => ({
   n: batch.length,
   total: batch.reduce((s, o) => s + orderTotals(o).total, 0),
 });
 
-describe("NATS restart", () => {
-  it("answers 503 while the broker is down, and loses nothing once it is back", async () => {
+describe("NATS killed", () => {
+  it("answers 503 (webhooks and /readyz) while the broker is down, and loses nothing once it is back", async () => {
     const batch = specs(60);
     const sending = (async () => {
       let refused = 0;
@@ -87,12 +124,14 @@ describe("NATS restart", () => {
       return refused;
     })();
     await new Promise((r) => setTimeout(r, 150));
-    await stack.nats!.stop();
-    // While it is down, a delivery is refused with 503 (the platform will retry).
+    expect(await readyz()).toBe(200);
+    await stack.nats!.kill();
+    // While it is down, a delivery is refused with 503 (the platform will retry) and ingest is not ready.
     const probe = await shopify.deliver("orders/create", orderPayload(specs(1)[0]!));
     expect(probe.status).toBe(503);
-    await new Promise((r) => setTimeout(r, 1500));
+    await eventually(async () => expect(await readyz()).toBe(503), { timeoutMs: 10_000 });
     await stack.nats!.start();
+    await eventually(async () => expect(await readyz()).toBe(200), { timeoutMs: 30_000 });
     const refused = await sending;
     expect(refused).toBeGreaterThan(0);
     await eventually(async () => expect(await totalsFor(batch.map((s) => s.id))).toEqual(expected(batch)), {
@@ -101,16 +140,17 @@ describe("NATS restart", () => {
   });
 });
 
-describe("QuestDB outage", () => {
+describe("QuestDB killed", () => {
   it("keeps accepting webhooks; the events wait unacked and land once QuestDB is back", async () => {
     const batch = specs(40);
-    await stack.questdb!.stop();
+    await stack.questdb!.kill();
     for (const [i, spec] of batch.entries()) {
       expect(
         (await shopify.deliver("orders/create", orderPayload(spec), { eventId: `qdb-${i}` })).status,
       ).toBe(200);
     }
-    await new Promise((r) => setTimeout(r, 2000));
+    // The processors pulled them and could not write: held unacked, not dropped.
+    await unackedHeld();
     await stack.questdb!.start();
     await eventually(async () => expect(await totalsFor(batch.map((s) => s.id))).toEqual(expected(batch)), {
       timeoutMs: 60_000,
@@ -138,9 +178,18 @@ describe("processor crash", () => {
         }
       }
     })();
-    await new Promise((r) => setTimeout(r, 300));
-    await stack.processors.kill();
-    await new Promise((r) => setTimeout(r, 500));
+    const redeliveredBefore = await redeliveries();
+    // Freeze QuestDB once orders flow: the processors' write in flight can neither succeed nor fail,
+    // so what they pulled stays unacked until the kill. That is the crash this test is about.
+    await eventually(async () => expect((await ordersConsumer()).delivered.stream_seq).toBeGreaterThan(0));
+    stack.questdb!.pause();
+    let heldAtKill: number;
+    try {
+      heldAtKill = await unackedHeld();
+      await stack.processors.kill();
+    } finally {
+      stack.questdb!.resume();
+    }
     await stack.processors.start();
     await sending;
     // What the killed processor had pulled but not acked comes back after ACK_WAIT_MS (5 s here).
@@ -151,6 +200,34 @@ describe("processor crash", () => {
       `SELECT count() n, sum(quantity) qty FROM order_lines WHERE shop = 'faults.myshopify.com' AND order_id IN (${batch.map((s) => `'${s.id}'`).join(",")})`,
     );
     expect(lines[0]).toEqual({ n: batch.length, qty: batch.reduce((s, o) => s + o.lines[0]!.quantity, 0) });
+    // What the killed processor held came back to its successor.
+    expect(heldAtKill).toBeGreaterThan(0);
+    expect((await redeliveries()) - redeliveredBefore).toBeGreaterThanOrEqual(heldAtKill);
+  });
+});
+
+describe("processor stopped (SIGTERM)", () => {
+  it("drains: writes and acks what it pulled before it exits, with status 0", async () => {
+    const batch = specs(30);
+    stack.questdb!.pause();
+    let exit: Promise<ServiceExit>;
+    try {
+      for (const [i, spec] of batch.entries())
+        await deliverUntilAccepted("orders/create", spec, `drain-${i}`);
+      await unackedHeld();
+      exit = new Promise((resolve) => stack.processors.onExit(resolve));
+      const stopping = stack.processors.stop();
+      stack.questdb!.resume();
+      await stopping;
+    } finally {
+      stack.questdb!.resume();
+    }
+    expect(await exit).toMatchObject({ code: 0, requested: true });
+    // Settled before the exit, not left for ack_wait to hand to a successor.
+    expect((await ordersConsumer()).num_ack_pending).toBe(0);
+    // Written by the drained processor: none runs now.
+    await eventually(async () => expect(await totalsFor(batch.map((s) => s.id))).toEqual(expected(batch)));
+    await stack.processors.start();
   });
 });
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sqlString } from "../core/questdb.ts";
 import { eventually } from "./support/eventually.ts";
+import { settled } from "./support/settled.ts";
 import {
   orderPayload,
   PII,
@@ -124,8 +125,8 @@ describe("duplicates and updates", () => {
     expect([first.status, retry.status, paid.status]).toEqual([200, 200, 200]);
     expect(retry.body).toMatchObject({ duplicates: 1 });
     await orderRow(7001n);
-    // Give the processor time to write anything extra it wrongly would, then count.
-    await new Promise((r) => setTimeout(r, 1000));
+    // Every consumer has handled every event and QuestDB applied it: anything extra is in by now.
+    await settled(stack.natsUrl, stack.db, ["orders", "order_lines"]);
     const count = await stack.db.exec("SELECT count() FROM orders WHERE order_id = '7001'");
     expect(count.dataset[0]![0]).toBe(1);
     const lines = await stack.db.exec("SELECT count() FROM order_lines WHERE order_id = '7001'");
@@ -149,7 +150,7 @@ describe("duplicates and updates", () => {
     await eventually(async () => expect((await orderRow(7002n)).status).toBe("cancelled"));
     // The older update arrives last (platforms don't promise order).
     expect((await shopify.deliver("orders/updated", orderPayload(older))).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 1500));
+    await settled(stack.natsUrl, stack.db, ["orders"]);
 
     const row = await orderRow(7002n);
     expect(row).toMatchObject({ status: "cancelled", financial_status: "voided", total_minor: 5000 });

@@ -11,6 +11,7 @@ import { createLogger } from "../core/log.ts";
 import { WOO_TOPICS, WooClient } from "../platforms/woocommerce/client.ts";
 import { FakeWooCommerce, WOO_PII, type WooOrderSpec } from "./fakes/woocommerce/store.ts";
 import { eventually } from "./support/eventually.ts";
+import { settled } from "./support/settled.ts";
 import { startTestStack } from "./support/stack.ts";
 
 /**
@@ -226,8 +227,12 @@ describe("signatures", () => {
 
   it("401 on a missing, wrong or re-serialised signature, and nothing is stored", async () => {
     woo.orders.set(spec.id, { spec, status: "processing", modifiedAt: spec.createdAt, refunds: [] });
-    const body = phpJson(woo.payload(spec.id));
-    const good = createHmac("sha256", SECRET).update(body).digest("base64");
+    // The refused requests carry order 191, the accepted control order 190: 191 must never land.
+    const refusedSpec: WooOrderSpec = { ...spec, id: 191, lines: [{ ...spec.lines[0]!, id: 1911 }] };
+    woo.orders.set(191, { spec: refusedSpec, status: "processing", modifiedAt: spec.createdAt, refunds: [] });
+    const body = phpJson(woo.payload(191));
+    const controlBody = phpJson(woo.payload(spec.id));
+    const good = createHmac("sha256", SECRET).update(controlBody).digest("base64");
     const forged = createHmac("sha256", "another-secret-entirely-000").update(body).digest("base64");
     // Signed over JSON.stringify's bytes: what a receiver that re-serialised would compare against.
     const reserialised = createHmac("sha256", SECRET)
@@ -244,8 +249,9 @@ describe("signatures", () => {
       body: "webhook_id=1&topic=order.created",
     });
     expect(wrongPing.status).toBe(401);
-    expect((await post(body, good)).status).toBe(200); // the control: the same bytes, properly signed
+    expect((await post(controlBody, good)).status).toBe(200); // the control: properly signed
     await orderRow(190);
+    await settled(stack.natsUrl, stack.db, ["orders"]);
     expect(await orderRows(191)).toHaveLength(0);
   });
 });
@@ -278,7 +284,7 @@ describe("refunds inside order.updated", () => {
       currency: "USD",
       created_at: micros(refundedAt),
     });
-    await new Promise((r) => setTimeout(r, 1500));
+    await settled(stack.natsUrl, stack.db, ["refunds"]);
     const count = await stack.db.exec(
       `SELECT count() FROM refunds WHERE platform = 'woocommerce' AND order_id = '104'`,
     );
@@ -397,8 +403,14 @@ describe("a webhook WooCommerce disabled", () => {
     expect(woo.deliveries.at(-1)).toMatchObject({ topic: "order.created", status: 200 });
     expect(await orderRow(117)).toMatchObject({ total_minor: 1400 });
 
-    // Let at least one more catch-up round re-read everything, then look for doubles.
-    await new Promise((r) => setTimeout(r, 4000));
+    // At least one more catch-up round re-reads everything (a new modified_after listing), then look for doubles.
+    const listed = woo.requests.filter((r) => r.query.has("modified_after")).length;
+    await eventually(
+      async () =>
+        expect(woo.requests.filter((r) => r.query.has("modified_after")).length).toBeGreaterThan(listed),
+      { timeoutMs: 30_000 },
+    );
+    await settled(stack.natsUrl, stack.db, ["orders", "order_lines", "refunds"]);
     const doubled = await stack.db.exec(
       `SELECT order_id, count() c FROM orders WHERE platform = 'woocommerce' GROUP BY order_id ORDER BY c DESC LIMIT 1`,
     );

@@ -36,6 +36,7 @@ export async function startInventory(deps: {
     handle: inventoryHandler(new ItemSkus(db), dirty),
     log,
     batchMaxMessages: config.BATCH_MAX_MESSAGES,
+    batchMaxBytes: config.BATCH_MAX_BYTES,
     batchMaxWaitMs: config.BATCH_MAX_WAIT_MS,
     maxDeliveries: config.MAX_DELIVERIES,
     ackWaitMs: config.ACK_WAIT_MS,

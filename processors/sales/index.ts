@@ -45,6 +45,7 @@ export async function prepareSales(options: {
         handle: salesHandler(db, shops, log),
         log,
         batchMaxMessages: config.BATCH_MAX_MESSAGES,
+        batchMaxBytes: config.BATCH_MAX_BYTES,
         batchMaxWaitMs: config.BATCH_MAX_WAIT_MS,
         maxDeliveries: config.MAX_DELIVERIES,
         ackWaitMs: config.ACK_WAIT_MS,

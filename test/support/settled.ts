@@ -1,6 +1,6 @@
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import { EVENTS_STREAM } from "../../core/nats.ts";
+import { EVENTS_STREAM, natsAuth } from "../../core/nats.ts";
 import { walApplied, type QuestDb } from "../../core/questdb.ts";
 import { eventually } from "./eventually.ts";
 
@@ -10,7 +10,7 @@ import { eventually } from "./eventually.ts";
  * processor moves at its own pace, so one table being complete says nothing of another.
  */
 export async function settled(natsUrl: string, db: QuestDb, tables: readonly string[], timeoutMs = 120_000) {
-  const nc = await connect({ servers: natsUrl });
+  const nc = await connect({ ...natsAuth(), servers: natsUrl });
   try {
     const jsm = await jetstreamManager(nc);
     await eventually(
