@@ -9,18 +9,18 @@ import { statusAccess } from "./status-cookie.ts";
 import { progressOf, type Checkpoint } from "../platforms/shopify/backfill.ts";
 import { PLATFORM } from "../platforms/shopify/index.ts";
 import { CALLBACK_PATH, InstallError, type OAuth } from "../platforms/shopify/oauth.ts";
-import type { Backfills } from "./backfills.ts";
+import type { ShopifyHistory } from "./shopify-history.ts";
 import { APP_WEBHOOK_PATH, installShop, type InstallDeps } from "./install.ts";
 import { connectPage, notFoundPage, problemPage, PROBLEMS, statusPage } from "./pages.ts";
 import { redactCustomer, redactShop } from "./redact.ts";
-import type { ConnectStore } from "./store.ts";
+import type { ConnectStore } from "./shopify-shops.ts";
 import type { ConnectFlow } from "./flow.ts";
 import { mountStoreStatus, visibleCounter, type StoresContext } from "./stores.ts";
 
 export interface ShopifyConnectOptions {
   oauth: OAuth;
   store: ConnectStore;
-  backfills: Backfills;
+  backfills: ShopifyHistory;
   install: Omit<InstallDeps, "store" | "backfills" | "log">;
   apiSecret: string;
   customerHashKey: string;
