@@ -1,28 +1,26 @@
-import { createHmac } from "node:crypto";
 import { Hono, type Context } from "hono";
-import { getCookie } from "hono/cookie";
 import { bodyLimit } from "hono/body-limit";
 import { customerKey } from "../core/identity.ts";
 import { parseJsonExact } from "../core/json.ts";
 import type { Logger } from "../core/log.ts";
 import type { QuestDb } from "../core/questdb.ts";
-import { hmacSha256Matches, secretMatches } from "../core/signature.ts";
-import { subjectToken } from "../core/events.ts";
+import { hmacSha256Matches } from "../core/signature.ts";
+import { statusAccess } from "./status-cookie.ts";
 import { progressOf, type Checkpoint } from "../platforms/shopify/backfill.ts";
 import { PLATFORM } from "../platforms/shopify/index.ts";
 import { CALLBACK_PATH, InstallError, type OAuth } from "../platforms/shopify/oauth.ts";
-import type { Backfills } from "./backfills.ts";
+import type { ShopifyHistory } from "./shopify-history.ts";
 import { APP_WEBHOOK_PATH, installShop, type InstallDeps } from "./install.ts";
 import { connectPage, notFoundPage, problemPage, PROBLEMS, statusPage } from "./pages.ts";
 import { redactCustomer, redactShop } from "./redact.ts";
-import type { ConnectStore } from "./store.ts";
+import type { ConnectStore } from "./shopify-shops.ts";
 import type { ConnectFlow } from "./flow.ts";
 import { mountStoreStatus, visibleCounter, type StoresContext } from "./stores.ts";
 
 export interface ShopifyConnectOptions {
   oauth: OAuth;
   store: ConnectStore;
-  backfills: Backfills;
+  backfills: ShopifyHistory;
   install: Omit<InstallDeps, "store" | "backfills" | "log">;
   apiSecret: string;
   customerHashKey: string;
@@ -73,18 +71,12 @@ function describe(cp: Checkpoint): { summary: string; detail: string } {
   }
 }
 
-/**
- * A shop's status page shows its order counts, so only the browser that connected it may read it:
- * the callback leaves an HMAC of the shop (keyed with the app secret) in a cookie scoped to its page.
- */
-function statusAccess(apiSecret: string) {
-  const name = (shop: string) => `md_status_${subjectToken(shop)}`;
-  const value = (shop: string) =>
-    createHmac("sha256", apiSecret).update(`status\u0000${shop}`).digest("base64url");
+/** The shop's status page is for the browser that installed the app: its cookie is keyed with the app secret. */
+function shopStatusAccess(apiSecret: string) {
+  const access = statusAccess(apiSecret, "md_status_");
   return {
-    cookie: (shop: string) =>
-      `${name(shop)}=${value(shop)}; Path=/status/${encodeURIComponent(shop)}; HttpOnly; SameSite=Lax; Max-Age=2592000`,
-    allowed: (c: Context, shop: string) => secretMatches(value(shop), getCookie(c, name(shop))),
+    cookie: (shop: string) => access.cookie([shop], `/status/${encodeURIComponent(shop)}`),
+    allowed: (c: Context, shop: string) => access.allowed(c, [shop]),
   };
 }
 
@@ -132,7 +124,7 @@ function mountShopify(
   flows: ConnectFlow[],
 ): void {
   const { oauth, store, backfills } = options;
-  const access = statusAccess(options.apiSecret);
+  const access = shopStatusAccess(options.apiSecret);
   const visible = visibleCounter(db);
   const visibleShop = (shop: string) => visible(PLATFORM, shop);
   const deps: InstallDeps = { ...options.install, store, backfills, log };

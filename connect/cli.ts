@@ -6,7 +6,7 @@ import { Checkpoint } from "../platforms/shopify/backfill.ts";
 import { Connections, CONNECTIONS_BUCKET } from "../platforms/connections.ts";
 import { HISTORY_BUCKET, HistoryCheckpoint, HistoryStore } from "./history.ts";
 import { historyLine, progressLine } from "./progress-bar.ts";
-import { ConnectStore } from "./store.ts";
+import { ConnectStore } from "./shopify-shops.ts";
 
 /**
  * `node connect/cli.ts list`: connected stores of every platform with their status and progress.

@@ -11,8 +11,8 @@ import {
   WebhookList,
 } from "../platforms/shopify/graphql.ts";
 import { CONSUMED_TOPICS, PLATFORM } from "../platforms/shopify/index.ts";
-import type { Backfills } from "./backfills.ts";
-import type { ConnectStore, ShopRecord } from "./store.ts";
+import type { ShopifyHistory } from "./shopify-history.ts";
+import type { ConnectStore, ShopRecord } from "./shopify-shops.ts";
 
 export const APP_WEBHOOK_PATH = "/webhooks/shopify/app";
 
@@ -23,7 +23,7 @@ export interface InstallDeps {
   store: ConnectStore;
   /** The JetStream path webhooks take: the shop's currency and zone go out as a canonical `shop` event. */
   publish: (events: CanonicalEvent[]) => Promise<unknown>;
-  backfills: Backfills;
+  backfills: ShopifyHistory;
   log: Logger;
   apiUrl?: string | undefined;
   ingestUrl: string;

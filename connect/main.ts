@@ -12,11 +12,11 @@ import { jetStreamPublisher } from "../ingest/publish.ts";
 import { Connections, CONNECTIONS_BUCKET } from "../platforms/connections.ts";
 import { createOAuth } from "../platforms/shopify/oauth.ts";
 import { createConnectApp, type ShopifyConnectOptions } from "./app.ts";
-import { Backfills } from "./backfills.ts";
+import { ShopifyHistory } from "./shopify-history.ts";
 import { bigCommerceFlow } from "./bigcommerce.ts";
 import type { ConnectFlow } from "./flow.ts";
 import { HISTORY_BUCKET, HistoryBackfills, HistoryStore } from "./history.ts";
-import { ConnectStore } from "./store.ts";
+import { ConnectStore } from "./shopify-shops.ts";
 import { storeApi, type StoresContext } from "./stores.ts";
 import { woocommerceFlow } from "./woocommerce.ts";
 
@@ -31,10 +31,10 @@ const publish = jetStreamPublisher(jetstream(nc), config.PUBLISH_TIMEOUT_MS);
 const db = new QuestDb(config.QUESTDB_HTTP_URL);
 
 let shopify: ShopifyConnectOptions | undefined;
-let backfills: Backfills | undefined;
+let backfills: ShopifyHistory | undefined;
 if (config.SHOPIFY_API_KEY && config.SHOPIFY_API_SECRET) {
   const store = await ConnectStore.open(nc, encryptionKey);
-  backfills = new Backfills(store, publish, log, {
+  backfills = new ShopifyHistory(store, publish, log, {
     apiUrl: config.SHOPIFY_API_URL,
     pageSize: config.BACKFILL_PAGE_SIZE,
     pollMs: config.BACKFILL_POLL_MS,

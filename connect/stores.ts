@@ -1,10 +1,8 @@
-import { createHmac } from "node:crypto";
 import type { Context, Hono } from "hono";
-import { getCookie } from "hono/cookie";
-import { shopEvent, subjectToken, type CanonicalEvent } from "../core/events.ts";
+import { shopEvent, type CanonicalEvent } from "../core/events.ts";
 import type { Logger } from "../core/log.ts";
 import { sqlString, type QuestDb } from "../core/questdb.ts";
-import { secretMatches } from "../core/signature.ts";
+import { statusAccess } from "./status-cookie.ts";
 import { storeWebhookSecret } from "../core/store-secrets.ts";
 import { offsetZone } from "../core/zoned.ts";
 import type { PlatformApi, PlatformModule } from "../platforms/adapter.ts";
@@ -176,14 +174,12 @@ export const statusPath = (platform: string, shop: string) =>
 
 /** An HMAC of the store in a cookie scoped to its status page, left by the flow that connected it. */
 export function statusCookie(ctx: Pick<StoresContext, "statusKey">, platform: string, shop: string): string {
-  return `${cookieName(platform, shop)}=${cookieValue(ctx.statusKey, platform, shop)}; Path=${statusPath(platform, shop)}; HttpOnly; SameSite=Lax; Max-Age=2592000`;
+  return statusAccess(ctx.statusKey, STORE_COOKIE).cookie([platform, shop], statusPath(platform, shop));
 }
 
-const cookieName = (platform: string, shop: string) => `md_store_${subjectToken(`${platform}.${shop}`)}`;
-const cookieValue = (key: Buffer, platform: string, shop: string) =>
-  createHmac("sha256", key).update(`status\u0000${platform}\u0000${shop}`).digest("base64url");
+const STORE_COOKIE = "md_store_";
 const allowed = (ctx: StoresContext, c: Context, platform: string, shop: string) =>
-  secretMatches(cookieValue(ctx.statusKey, platform, shop), getCookie(c, cookieName(platform, shop)));
+  statusAccess(ctx.statusKey, STORE_COOKIE).allowed(c, [platform, shop]);
 
 /** Orders of a store QuestDB already answers with ("data visible"), asked at most once a second per store. */
 export function visibleCounter(db: QuestDb) {

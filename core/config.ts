@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { connectSwitches, connectWanted } from "../platforms/connect-switch.ts";
 
 /**
  * Every service reads its settings from the environment through a zod schema, so a typo or a
@@ -168,11 +169,10 @@ export const connectEnv = commonEnv
       ctx.addIssue({ code: "custom", path: [path], message });
     if (env.SHOPIFY_API_KEY && !env.SHOPIFY_API_SECRET)
       problem("SHOPIFY_API_SECRET", "SHOPIFY_API_SECRET is required with SHOPIFY_API_KEY");
-    if (!env.SHOPIFY_API_KEY && !env.STORE_WEBHOOK_KEY)
-      problem(
-        "SHOPIFY_API_KEY",
-        "nothing to connect: set SHOPIFY_API_KEY and SHOPIFY_API_SECRET (Shopify) and/or STORE_WEBHOOK_KEY (WooCommerce, BigCommerce)",
-      );
+    if (!connectWanted(env)) {
+      const { first, hint } = connectSwitches();
+      problem(first, hint);
+    }
     if (Boolean(env.BIGCOMMERCE_CLIENT_ID) !== Boolean(env.BIGCOMMERCE_CLIENT_SECRET))
       problem("BIGCOMMERCE_CLIENT_SECRET", "BIGCOMMERCE_CLIENT_ID and BIGCOMMERCE_CLIENT_SECRET go together");
   });

@@ -124,6 +124,12 @@ export interface PlatformModule<Env extends z.ZodType = z.ZodType> {
   create(env: z.infer<Env> | undefined, shared: Shared): PlatformAdapter;
   /** Stores of this platform can connect through the connect service, each with its own webhook secret. */
   readonly connectable?: boolean;
+  /**
+   * Env variables that switch on a connect flow of the source's own (an app install), beside
+   * STORE_WEBHOOK_KEY for `connectable` sources: the start command runs the connect service, and
+   * connect's config accepts starting, when one is set (platforms/connect-switch.ts).
+   */
+  readonly connectedBy?: readonly string[];
   /** Present when the platform has an API we read (thin webhooks, catch-up). */
   readonly api?: PlatformApiModule;
   /** What logs must never show of this source (core/log.ts censors it in every service's logger). */

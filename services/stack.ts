@@ -5,6 +5,7 @@ import { connect } from "@nats-io/transport-node";
 import { EVENTS_STREAM, natsAuth } from "../core/nats.ts";
 import { QuestDb } from "../core/questdb.ts";
 import { startNatsServer, type NatsServer } from "./nats-server.ts";
+import { connectWanted } from "../platforms/connect-switch.ts";
 import { nodeService, type NodeService } from "./node-service.ts";
 import { freePort, portOpen, waitFor } from "./ports.ts";
 import { startQuestDbServer, type QuestDbPorts, type QuestDbServer } from "./questdb-server.ts";
@@ -40,7 +41,7 @@ export interface Stack {
   readonly questdb: QuestDbServer | undefined;
   readonly ingest: NodeService;
   readonly processors: NodeService;
-  /** The connect service, started when SHOPIFY_API_KEY (Shopify) or STORE_WEBHOOK_KEY (WooCommerce, BigCommerce) is set. */
+  /** The connect service, started when a source's connect flow is switched on (platforms/connect-switch.ts). */
   readonly connect: NodeService | undefined;
   readonly connectUrl: string | undefined;
   readonly alerting: NodeService | undefined;
@@ -129,7 +130,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   let connect: NodeService | undefined;
   let connectUrl: string | undefined;
-  if (env.SHOPIFY_API_KEY || env.STORE_WEBHOOK_KEY) {
+  if (connectWanted(env)) {
     const connectPort = fixed.connect ?? (await freePort());
     connectUrl = `http://127.0.0.1:${connectPort}`;
     const url = connectUrl;

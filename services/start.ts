@@ -10,6 +10,7 @@ import { nodeService } from "./node-service.ts";
 import { freePort, portOpen, waitFor } from "./ports.ts";
 import { startStack } from "./stack.ts";
 import { supervise } from "./supervise.ts";
+import { connectSwitches } from "../platforms/connect-switch.ts";
 
 /**
  * The start command: NATS, QuestDB and our services on their documented ports, reusing NATS or
@@ -76,7 +77,7 @@ const stack = await startStack({
 log.info(
   {
     ingest: stack.ingestUrl,
-    connect: stack.connectUrl ?? "off (set SHOPIFY_API_KEY and/or STORE_WEBHOOK_KEY to connect stores)",
+    connect: stack.connectUrl ?? `off (${connectSwitches().hint})`,
     alerting: stack.alertingUrl,
     nats: `${stack.natsUrl}${stack.nats ? "" : " (already running)"}`,
     questdb: `${stack.questdbUrl}${stack.questdb ? "" : " (already running)"}`,

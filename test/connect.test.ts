@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectNats } from "../core/nats.ts";
 import { createLogger } from "../core/log.ts";
 import { sqlString } from "../core/questdb.ts";
-import { ConnectStore } from "../connect/store.ts";
+import { ConnectStore } from "../connect/shopify-shops.ts";
 import { parseKey } from "../core/seal.ts";
 import { FakeShopify } from "./fakes/shopify/server.ts";
 import { expectedTotals, generateShop } from "./fakes/shopify/store.ts";

@@ -32,6 +32,7 @@ const compose = parse(read("docker-compose.yml")) as {
       ports?: string[];
       volumes?: string[];
       environment?: Record<string, string>;
+      env_file?: { path: string; required?: boolean }[];
       depends_on?: string[];
       profiles?: string[];
     }
@@ -310,10 +311,27 @@ describe("docker-compose.yml", () => {
       return op === "-" ? (arg ?? "") : "";
     });
   }
-  const resolved = (service: string, env: Record<string, string>) =>
-    Object.fromEntries(
+  /**
+   * What a service's process sees: `env` stands for the user's .env, which `env_file` hands over whole,
+   * overridden by the service's `environment:` entries, interpolated from the same.
+   */
+  const resolved = (service: string, env: Record<string, string>) => ({
+    ...(services[service]!.env_file?.some((f) => f.path === ".env") ? env : {}),
+    ...Object.fromEntries(
       Object.entries(services[service]!.environment!).map(([k, v]) => [k, interpolate(String(v), env)]),
-    );
+    ),
+  });
+
+  it("hands .env whole to our services, so no source's variables are listed here", () => {
+    for (const name of ["ingest", "processors", "alerting", "connect"]) {
+      expect(services[name]!.env_file, name).toEqual([{ path: ".env", required: false }]);
+      const listed = Object.keys(services[name]!.environment!);
+      expect(
+        listed.filter((key) => /^(SHOPIFY|WOOCOMMERCE|BIGCOMMERCE)_/.test(key)),
+        name,
+      ).toEqual([]);
+    }
+  });
 
   const common = {
     CUSTOMER_HASH_KEY: "a-customer-hash-key-0123456789abcdef",

@@ -136,6 +136,8 @@ export const shopify: PlatformModule<typeof env> = {
   env,
   configuredBy: ["SHOPIFY_API_SECRET"],
   create: createAdapter,
+  // The app install (OAuth) needs the app's key; its secret is checked with it in core/config.ts.
+  connectedBy: ["SHOPIFY_API_KEY"],
   redact: {
     fields: ["SHOPIFY_API_SECRET", "SHOPIFY_ADMIN_TOKEN"],
     // The webhook signature, and the Admin API token header of every API call.

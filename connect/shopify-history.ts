@@ -3,7 +3,7 @@ import type { Logger } from "../core/log.ts";
 import { runBackfill, type Checkpoint } from "../platforms/shopify/backfill.ts";
 import { AdminClient, ShopifyAuthError, ShopifyGraphqlError } from "../platforms/shopify/client.ts";
 import { KeyedJobs } from "./jobs.ts";
-import type { ConnectStore } from "./store.ts";
+import type { ConnectStore } from "./shopify-shops.ts";
 
 export interface BackfillSettings {
   apiUrl?: string | undefined;
@@ -15,14 +15,15 @@ export interface BackfillSettings {
 }
 
 /**
- * Runs one backfill per shop in this process: starts them after an install, resumes the unfinished
+ * A Shopify shop's history (the orders it had before it connected, loaded by a bulk export or page by
+ * page), named as connect/history.ts names the other platforms'. Runs one backfill per shop in this process: starts them after an install, resumes the unfinished
  * ones at start-up (from their checkpoints), retries transient failures with back-off, and stops a
  * shop's work at once when it uninstalls. One connect replica runs the backfills (see README).
  */
-export class Backfills {
+export class ShopifyHistory {
   private readonly jobs = new KeyedJobs({
     onFailure: (shop, err) =>
-      this.log.error({ shop, err: String(err) }, "backfill failed unexpectedly, will retry"),
+      this.log.error({ shop, err: String(err) }, "Shopify history failed unexpectedly, will retry"),
   });
   private readonly store: ConnectStore;
   private readonly publish: (events: CanonicalEvent[]) => Promise<unknown>;
