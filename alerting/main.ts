@@ -28,20 +28,21 @@ log.info({ rules: rules.rules.size, incidents: incidents.incidents.size }, "rule
 
 const publicUrl = config.ALERTING_PUBLIC_URL ?? `http://${config.ALERTING_HOST}:${config.ALERTING_PORT}`;
 const email = emailNotifier({ smtpUrl: config.SMTP_URL, from: config.SMTP_FROM });
+const notifiers = {
+  pagerduty: pagerDutyNotifier({
+    eventsUrl: config.PAGERDUTY_EVENTS_URL,
+    env: process.env,
+    maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
+    backoffMs: config.NOTIFY_BACKOFF_MS,
+  }),
+  email,
+};
 const evaluator = new Evaluator({
   db,
   sender: await db.sender(),
   rules,
   incidents,
-  notifiers: {
-    pagerduty: pagerDutyNotifier({
-      eventsUrl: config.PAGERDUTY_EVENTS_URL,
-      env: process.env,
-      maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
-      backoffMs: config.NOTIFY_BACKOFF_MS,
-    }),
-    email,
-  },
+  notifiers,
   dashboardUrl: config.DASHBOARD_URL,
   settingsUrl: publicUrl,
   log,
@@ -55,6 +56,8 @@ const app = createAlertingApp({
   evaluator,
   db,
   env: process.env,
+  notifiers,
+  links: { dashboard: config.DASHBOARD_URL, settings: publicUrl },
   ...(config.ALERTING_ADMIN_PASSWORD
     ? { auth: { username: config.ALERTING_ADMIN_USER, password: config.ALERTING_ADMIN_PASSWORD } }
     : {}),

@@ -68,7 +68,8 @@ const common = {
   /** PagerDuty's severities; email subjects carry them too. */
   severity: z.enum(["critical", "error", "warning", "info"]).default("warning"),
   scope: Scope,
-  channels: z.array(Channel).min(1, "add at least one channel (pagerduty or email)"),
+  /** Where notifications go. None is allowed: the incident still shows on the page and the dashboards. */
+  channels: z.array(Channel).max(10).default([]),
   /** After a resolve, the same subject does not notify again for this long. */
   cooldownMinutes: z
     .number()
