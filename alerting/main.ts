@@ -6,6 +6,7 @@ import { QuestDb } from "../core/questdb.ts";
 import { onShutdown } from "../core/shutdown.ts";
 import { createAlertingApp } from "./api.ts";
 import { alertingEnv } from "./config.ts";
+import { DEFAULT_RULES } from "./defaults.ts";
 import { Evaluator } from "./evaluate.ts";
 import { ALERTS_TABLE } from "./history.ts";
 import { emailNotifier } from "./notifiers/email.ts";
@@ -22,6 +23,9 @@ const rules = await RuleStore.open(nc, log);
 if (config.ALERT_RULES_FILE) {
   const n = await rules.seedFromFile(config.ALERT_RULES_FILE);
   log.info({ file: config.ALERT_RULES_FILE, rules: n }, "rules loaded from file");
+} else if (config.ALERT_DEFAULT_RULES === "on" && rules.firstStart) {
+  for (const rule of DEFAULT_RULES) await rules.put(rule);
+  log.info({ rules: DEFAULT_RULES.map((r) => r.id) }, "first start: default rules written (no channels yet)");
 }
 const incidents = await IncidentStore.open(nc);
 log.info({ rules: rules.rules.size, incidents: incidents.incidents.size }, "rule and incident stores open");

@@ -111,6 +111,13 @@ export const Rule = z.discriminatedUnion("kind", [
       .min(1)
       .max(24 * 60),
     openingHours: OpeningHours,
+    /**
+     * When set, the quiet spell must also be this many times the shop's usual gap between orders at
+     * this hour of the day (its orders in that hour over the last `historyWeeks` weeks); an hour with
+     * no orders in that history is a normal quiet hour and fires nothing.
+     */
+    usualGapFactor: z.number().min(1).max(100).optional(),
+    historyWeeks: z.number().int().min(1).max(8).default(4),
     hysteresis: z.number().min(0).default(0),
   }),
   z.object({

@@ -19,6 +19,8 @@ export class RuleStore {
   readonly rules = new Map<string, Rule>();
   /** The last version of each deleted rule, so its open incidents can still be resolved on its channels. */
   readonly deleted = new Map<string, Rule>();
+  /** True when the bucket had never held a rule (not even a deleted one): a first start. */
+  firstStart = false;
   private watching: Promise<void> | undefined;
   private stopWatch: (() => void) | undefined;
 
@@ -40,6 +42,8 @@ export class RuleStore {
     let initialDone!: () => void;
     const initial = new Promise<void>((resolve) => (initialDone = resolve));
     const status = await this.kv.status();
+    // Deletes leave markers in the bucket's stream, so "no values at all" means nothing was ever written.
+    this.firstStart = status.values === 0;
     if (status.values === 0) initialDone();
     this.watching = (async () => {
       for await (const entry of watch) {

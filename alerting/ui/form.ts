@@ -38,6 +38,9 @@ export const RULE_FORM = `<form id="rule-form" novalidate>
   <span class="muted">(empty: within its own lead time)</span>.${err("withinHours")}</p>
 <p class="sentence" data-kinds="no_orders">When ${shopPicker} has had no order for
   <input data-path="minutes" data-type="int" size="5" aria-label="minutes"> minutes${err("minutes")}
+  and, if set, <input data-path="usualGapFactor" data-type="number" size="3" placeholder="—" aria-label="times the usual gap"> times
+  the shop's usual gap between orders at that hour over the last
+  <input data-path="historyWeeks" data-type="int" size="2" aria-label="weeks of history"> weeks${err("usualGapFactor")}${err("historyWeeks")}
   while open: <span data-path="openingHours.days" data-type="days" role="group" aria-label="days open">${DAYS}</span>${err("openingHours.days")}
   from <input data-path="openingHours.from" size="5" aria-label="opening time" placeholder="00:00">${err("openingHours.from")}
   to <input data-path="openingHours.to" size="5" aria-label="closing time" placeholder="24:00">${err("openingHours.to")}
