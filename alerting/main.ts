@@ -5,6 +5,7 @@ import { connectNats } from "../core/nats.ts";
 import { QuestDb } from "../core/questdb.ts";
 import { onShutdown } from "../core/shutdown.ts";
 import { createAlertingApp } from "./api.ts";
+import { DEFAULTS_ACTOR, FILE_ACTOR, RULE_AUDIT_TABLE, RuleAudit } from "./audit.ts";
 import { alertingEnv } from "./config.ts";
 import { DEFAULT_RULES } from "./defaults.ts";
 import { Evaluator } from "./evaluate.ts";
@@ -18,13 +19,15 @@ const config = loadConfig(alertingEnv);
 
 const db = new QuestDb(config.QUESTDB_HTTP_URL);
 await db.exec(ALERTS_TABLE);
+await db.exec(RULE_AUDIT_TABLE);
 const nc = await connectNats(config.NATS_URL, "metricsdash-alerting", log);
 const rules = await RuleStore.open(nc, log);
+const audit = new RuleAudit(await db.sender());
 if (config.ALERT_RULES_FILE) {
-  const n = await rules.seedFromFile(config.ALERT_RULES_FILE);
+  const n = await rules.seedFromFile(config.ALERT_RULES_FILE, (rule) => audit.put(rules, rule, FILE_ACTOR));
   log.info({ file: config.ALERT_RULES_FILE, rules: n }, "rules loaded from file");
 } else if (config.ALERT_DEFAULT_RULES === "on" && rules.firstStart) {
-  for (const rule of DEFAULT_RULES) await rules.put(rule);
+  for (const rule of DEFAULT_RULES) await audit.put(rules, rule, DEFAULTS_ACTOR);
   log.info({ rules: DEFAULT_RULES.map((r) => r.id) }, "first start: default rules written (no channels yet)");
 }
 const incidents = await IncidentStore.open(nc);
@@ -61,6 +64,7 @@ const app = createAlertingApp({
   db,
   env: process.env,
   notifiers,
+  audit,
   links: { dashboard: config.DASHBOARD_URL, settings: publicUrl },
   ...(config.ALERTING_ADMIN_PASSWORD
     ? { auth: { username: config.ALERTING_ADMIN_USER, password: config.ALERTING_ADMIN_PASSWORD } }

@@ -82,7 +82,10 @@ export class RuleStore {
   }
 
   /** Loads a JSON array of rules; any invalid rule stops start-up with its index and what is wrong. */
-  async seedFromFile(path: string): Promise<number> {
+  async seedFromFile(
+    path: string,
+    put: (rule: Rule) => Promise<unknown> = (r) => this.put(r),
+  ): Promise<number> {
     let data: unknown;
     try {
       data = JSON.parse(await readFile(path, "utf8"));
@@ -98,7 +101,7 @@ export class RuleStore {
         );
       return parsed.rule;
     });
-    for (const rule of rules) await this.put(rule);
+    for (const rule of rules) await put(rule);
     return rules.length;
   }
 

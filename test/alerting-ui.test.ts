@@ -284,9 +284,9 @@ describe("rules by form", () => {
     await page.locator("#f-email").dispatchEvent("change");
     const thresholdError = sentence("low_stock").locator('[data-error-for="threshold"]');
     await expect.poll(() => thresholdError.textContent()).toBe("Too small: expected number to be >=1");
-    expect(await page.locator('[data-error-for="channel-email"]').textContent()).toBe(
-      "must be an email address",
-    );
+    await expect
+      .poll(() => page.locator('[data-error-for="channel-email"]').textContent())
+      .toBe("must be an email address");
     await page.click("#form-save");
     await expect.poll(resultLines).toEqual(["Not saved: fix what is marked."]);
     expect((await stack.api("/api/rules/stock-below-10-units")).status).toBe(404);
@@ -410,6 +410,52 @@ describe("rules by form", () => {
       kind: "conversion_drop",
       minCheckouts: 5,
     });
+  });
+
+  it("keeps every change with who made it, when, before and after, on the page and in QuestDB", async () => {
+    type Change = {
+      rule_id: string;
+      action: string;
+      actor: string;
+      before: string | null;
+      after: string | null;
+    };
+    const changes = await eventually(async () => {
+      const { body } = await stack.api<{ changes: Change[] }>("/api/audit?rule=low-stock");
+      expect(body.changes.map((c) => [c.action, c.actor])).toEqual([
+        ["changed", "admin"],
+        ["created", "metricsdash (ALERT_RULES_FILE)"],
+      ]);
+      return body.changes;
+    });
+    const [changed] = changes;
+    expect(JSON.parse(changed!.before!)).toMatchObject({ threshold: 10, name: "Below 10 units" });
+    expect(JSON.parse(changed!.after!)).toMatchObject({
+      threshold: 25,
+      name: "Below 25 units",
+      severity: "critical",
+    });
+    // The rule deleted through the JSON view, and one saved through the form, are there too.
+    const { body } = await stack.api<{ changes: Change[] }>("/api/audit");
+    expect(body.changes.filter((c) => c.rule_id === "quiet-ui").map((c) => c.action)).toEqual([
+      "deleted",
+      "created",
+    ]);
+    expect(body.changes.find((c) => c.rule_id === "mugs-and-tees-under-5")).toMatchObject({
+      action: "created",
+      actor: "admin",
+    });
+    // The same rows straight from QuestDB, as an auditor would query them.
+    const rows = await stack.db.exec("SELECT count() FROM rule_audit WHERE rule_id = 'low-stock'");
+    expect(rows.dataset[0]![0]).toBe(2);
+
+    await page.goto(stack.apiUrl);
+    const row = page.locator('#audit tr[data-rule="low-stock"]').first();
+    await row.waitFor();
+    const cells = await row.locator("td").allTextContents();
+    expect(cells.slice(1, 4)).toEqual(["admin", "low-stock", "changed"]);
+    expect(cells[4]).toContain('name: "Below 10 units" → "Below 25 units"');
+    expect(cells[4]).toContain("threshold: 10 → 25");
   });
 
   it("shows each rule's recent incidents", async () => {

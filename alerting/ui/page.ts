@@ -54,6 +54,10 @@ ${RULE_FORM}
 <table id="incidents"><thead><tr><th>When</th><th>State</th><th>Subject</th><th>What</th></tr></thead><tbody></tbody></table>
 <p id="incidents-empty" class="muted">None yet.</p>
 
+<h2>Changes to rules</h2>
+<table id="audit"><thead><tr><th>When</th><th>Who</th><th>Rule</th><th>What</th><th>Before → after</th></tr></thead><tbody></tbody></table>
+<p id="audit-empty" class="muted">No changes recorded yet.</p>
+
 <details id="advanced">
 <summary>Advanced: the rule as JSON</summary>
 <label for="editor">Rule (JSON)</label>

@@ -195,6 +195,7 @@ async function saveRule(rule, fromForm) {
   say(text);
   result([text]);
   const rules = await loadRules();
+  void loadAudit();
   const saved = rules.find((r) => r.id === data.id);
   if (saved) edit(saved, { keepMessages: true });
 }
@@ -275,6 +276,37 @@ async function loadIncidents(id) {
     body.appendChild(tr);
   }
   $("incidents-empty").hidden = body.rows.length > 0;
+}
+
+// ---- the audit trail -------------------------------------------------------------------------------
+
+/** What a change did, field by field: "threshold: 10 → 25". */
+function changes(before, after) {
+  const b = before ? JSON.parse(before) : {};
+  const a = after ? JSON.parse(after) : {};
+  const show = (v) => (v === undefined ? "—" : JSON.stringify(v));
+  return [...new Set([...Object.keys(b), ...Object.keys(a)])]
+    .filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k]))
+    .map((k) => k + ": " + show(b[k]) + " → " + show(a[k]))
+    .join("; ");
+}
+
+async function loadAudit() {
+  const res = await fetch("api/audit");
+  const body = $("audit").tBodies[0];
+  body.replaceChildren();
+  if (!res.ok) { $("audit-empty").textContent = "The audit trail cannot be read now: " + (await res.json()).error.message; return; }
+  for (const c of (await res.json()).changes) {
+    const tr = document.createElement("tr");
+    tr.dataset.rule = c.rule_id;
+    cell(tr, c.ts);
+    cell(tr, c.actor);
+    cell(tr, c.rule_id);
+    cell(tr, c.action);
+    cell(tr, c.action === "changed" ? changes(c.before, c.after) : c.action === "created" ? "new rule" : "removed");
+    body.appendChild(tr);
+  }
+  $("audit-empty").hidden = body.rows.length > 0;
 }
 
 // ---- the rule list, and the JSON view --------------------------------------------------------------
@@ -373,7 +405,7 @@ $("delete").addEventListener("click", async () => {
   if (!current) return say("Nothing to delete: this rule was never saved.", true);
   if (!confirm("Delete rule " + current + "?")) return;
   const res = await fetch("api/rules/" + encodeURIComponent(current), { method: "DELETE" });
-  if (res.ok) { say("Deleted " + current + "."); current = null; edit(templates[$("new-kind").value], { keepMessages: true }); await loadRules(); }
+  if (res.ok) { say("Deleted " + current + "."); current = null; edit(templates[$("new-kind").value], { keepMessages: true }); await loadRules(); void loadAudit(); }
   else say("Not deleted: " + (await res.json()).error.message, true);
 });
 
@@ -383,5 +415,6 @@ const wanted = new URLSearchParams(location.hash.slice(1)).get("rule");
 const start = rules.find((r) => r.id === wanted) ?? rules[0];
 if (start) edit(start); else edit(templates.reorder_point);
 await loadFiring();
+await loadAudit();
 setInterval(() => { loadFiring().catch(() => say("Lost contact with the server.", true)); }, 3000);
 `;
