@@ -6,6 +6,7 @@ import { onShutdown } from "../core/shutdown.ts";
 import { demoSwitchEnv } from "../demo/config.ts";
 import { demoWiring } from "../demo/wiring.ts";
 import { nodeService } from "./node-service.ts";
+import { findGrafana, openNow } from "./open-now.ts";
 import { freePort, portOpen, waitFor } from "./ports.ts";
 import { startStack } from "./stack.ts";
 
@@ -84,6 +85,16 @@ log.info(
 if (wiring) {
   log.info({ shops: wiring.platforms }, "demo store started (DEMO_STORE=off to receive only real webhooks)");
 }
+// Last, so it is what a person sees when the logs stop scrolling.
+console.log(
+  openNow({
+    ingestUrl: stack.ingestUrl,
+    connectUrl: stack.connectUrl,
+    alertingUrl: stack.alertingUrl,
+    questdbUrl: stack.questdbUrl,
+    grafana: findGrafana(process.env),
+  }).join("\n"),
+);
 
 onShutdown(log, async () => {
   await demo?.stop();
