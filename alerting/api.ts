@@ -1,7 +1,11 @@
 import { Hono } from "hono";
 import { basicAuth } from "hono/basic-auth";
-import type { QuestDb } from "../core/questdb.ts";
+import { QuestDbError, sqlString, type QuestDb } from "../core/questdb.ts";
+import { ANONYMOUS, AuditWriteError, recentChanges, type RuleAudit } from "./audit.ts";
+import { loadChoices } from "./choices.ts";
 import type { Evaluator } from "./evaluate.ts";
+import type { Notice } from "./notifiers/types.ts";
+import { sendTestNotification, wouldFire, type TestNotifiers } from "./preview.ts";
 import { parseRule, RULE_KINDS } from "./rules.ts";
 import type { IncidentStore, RuleStore } from "./store.ts";
 import { settingsPage } from "./ui/page.ts";
@@ -13,11 +17,23 @@ export interface ApiDeps {
   db: QuestDb;
   env: Record<string, string | undefined>;
   auth?: { username: string; password: string };
+  /** For "send a test notification"; without them the page's test button answers 503. */
+  notifiers?: TestNotifiers;
+  links?: Notice["links"];
+  clock?: () => number;
+  /** Records every rule change with who made it (the service always passes one). */
+  audit?: RuleAudit;
 }
 
 const error = (code: string, message: string, extra: Record<string, unknown> = {}) => ({
   error: { code, message, ...extra },
 });
+
+/** A QuestDB failure as the API reports it; anything else is a bug and propagates. */
+function unavailable(err: unknown, what = "QuestDB") {
+  if (!(err instanceof QuestDbError) && !(err instanceof AuditWriteError)) throw err;
+  return error("questdb_unavailable", `${what} could not be written or read: ${(err as Error).message}`);
+}
 
 /**
  * The alerting API and its settings page. Rules are validated with the same zod schema the worker
@@ -73,6 +89,8 @@ export function createAlertingApp(deps: ApiDeps): Hono {
     return c.json({ ok: true, rule: parsed.rule });
   });
 
+  // Basic auth has checked the login by the time a handler runs; without a password only loopback reaches us.
+  const actor = deps.auth ? deps.auth.username : ANONYMOUS;
   const save = async (id: string | undefined, text: string) => {
     const body = await readBody(text);
     if (!body.ok) return { status: 400 as const, json: error("invalid_json", body.message) };
@@ -93,7 +111,12 @@ export function createAlertingApp(deps: ApiDeps): Hono {
         json: error("invalid_rule", message, { problems: [{ path: "id", message }] }),
       };
     }
-    await deps.rules.put(parsed.rule);
+    try {
+      if (deps.audit) await deps.audit.put(deps.rules, parsed.rule, actor);
+      else await deps.rules.put(parsed.rule);
+    } catch (err) {
+      return { status: 503 as const, json: unavailable(err, "the change was not made: its audit record") };
+    }
     void deps.evaluator.nudge();
     return { status: 200 as const, json: parsed.rule };
   };
@@ -108,8 +131,14 @@ export function createAlertingApp(deps: ApiDeps): Hono {
   });
 
   app.delete("/api/rules/:id", async (c) => {
-    if (!(await deps.rules.delete(c.req.param("id"))))
-      return c.json(error("not_found", `no rule ${c.req.param("id")}`), 404);
+    const id = c.req.param("id");
+    let deleted: boolean;
+    try {
+      deleted = deps.audit ? await deps.audit.delete(deps.rules, id, actor) : await deps.rules.delete(id);
+    } catch (err) {
+      return c.json(unavailable(err, "the rule was not deleted: its audit record"), 503);
+    }
+    if (!deleted) return c.json(error("not_found", `no rule ${id}`), 404);
     void deps.evaluator.nudge();
     return c.body(null, 204);
   });
@@ -140,6 +169,76 @@ export function createAlertingApp(deps: ApiDeps): Hono {
     }
   });
 
+  registerFormRoutes(app, deps, readBody);
+
   app.notFound((c) => c.json(error("not_found", `no route ${c.req.method} ${c.req.path}`), 404));
   return app;
+}
+
+type ReadBody = (text: string) => Promise<{ ok: true; body: unknown } | { ok: false; message: string }>;
+
+/** What the rule form needs beside saving: pickers, "what would fire now", a test message, recent incidents. */
+function registerFormRoutes(app: Hono, deps: ApiDeps, readBody: ReadBody): void {
+  const now = () => (deps.clock ?? Date.now)();
+  /** The rule in the body, checked by the same schema as a save: 400 with every problem otherwise. */
+  const ruleOf = async (text: string) => {
+    const body = await readBody(text);
+    if (!body.ok) return { ok: false as const, json: error("invalid_json", body.message) };
+    const parsed = parseRule(body.body);
+    if (!parsed.ok)
+      return { ok: false as const, json: error("invalid_rule", parsed.text, { problems: parsed.problems }) };
+    return { ok: true as const, rule: parsed.rule };
+  };
+
+  app.get("/api/audit", async (c) => {
+    try {
+      return c.json({ changes: await recentChanges(deps.db, c.req.query("rule") || undefined) });
+    } catch (err) {
+      return c.json(unavailable(err), 503);
+    }
+  });
+
+  app.get("/api/choices", async (c) => c.json(await loadChoices(deps.db)));
+
+  app.post("/api/rules/preview", async (c) => {
+    const rule = await ruleOf(await c.req.text());
+    if (!rule.ok) return c.json(rule.json, 400);
+    try {
+      return c.json(await wouldFire(deps.db, rule.rule, now()));
+    } catch (err) {
+      return c.json(unavailable(err), 503);
+    }
+  });
+
+  app.post("/api/rules/test-notification", async (c) => {
+    const rule = await ruleOf(await c.req.text());
+    if (!rule.ok) return c.json(rule.json, 400);
+    if (!deps.notifiers || !deps.links)
+      return c.json(error("no_notifiers", "this server was started without notifiers"), 503);
+    if (!rule.rule.channels.length)
+      return c.json(
+        error("no_channels", "the rule has no channel yet: add an email address or PagerDuty"),
+        400,
+      );
+    return c.json({ results: await sendTestNotification(rule.rule, deps.notifiers, deps.links, now()) });
+  });
+
+  app.get("/api/rules/:id/incidents", async (c) => {
+    const id = c.req.param("id");
+    const open = [...deps.incidents.incidents.values()]
+      .filter((i) => i.ruleId === id && i.phase === "firing")
+      .map((i) => ({
+        subject: i.subject,
+        summary: i.summary,
+        firedAt: new Date(i.firedAt ?? i.evaluatedAt).toISOString(),
+      }));
+    try {
+      const history = await deps.db.rows(
+        `SELECT ts, state, subject, summary FROM alerts WHERE rule_id = ${sqlString(id)} ORDER BY ts DESC LIMIT 20`,
+      );
+      return c.json({ open, history });
+    } catch (err) {
+      return c.json({ open, history: [], ...unavailable(err) });
+    }
+  });
 }

@@ -6,6 +6,8 @@ export const alertingEnv = commonEnv.extend({
   ALERTING_PORT: z.coerce.number().int().min(1).max(65535).default(8090),
   /** Rules (a JSON array) written to the rule store at start-up; the API and page edit them after. */
   ALERT_RULES_FILE: z.string().optional(),
+  /** On a first start without ALERT_RULES_FILE, write the default rules (alerting/defaults.ts). */
+  ALERT_DEFAULT_RULES: z.enum(["on", "off"]).default("on"),
   ALERT_EVAL_INTERVAL_MS: z.coerce.number().int().positive().default(30_000),
   /** PagerDuty's Events API base; tests and air-gapped installs point it elsewhere. */
   PAGERDUTY_EVENTS_URL: z.url().default("https://events.pagerduty.com"),

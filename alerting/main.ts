@@ -6,7 +6,9 @@ import { connectNats } from "../core/nats.ts";
 import { QuestDb } from "../core/questdb.ts";
 import { onShutdown } from "../core/shutdown.ts";
 import { createAlertingApp } from "./api.ts";
+import { DEFAULTS_ACTOR, FILE_ACTOR, RULE_AUDIT_TABLE, RuleAudit } from "./audit.ts";
 import { alertingEnv } from "./config.ts";
+import { DEFAULT_RULES } from "./defaults.ts";
 import { Evaluator } from "./evaluate.ts";
 import { ALERTS_TABLE } from "./history.ts";
 import { emailNotifier } from "./notifiers/email.ts";
@@ -19,31 +21,37 @@ const config = loadConfig(alertingEnv);
 
 const db = new QuestDb(config.QUESTDB_HTTP_URL);
 await db.exec(ALERTS_TABLE);
+await db.exec(RULE_AUDIT_TABLE);
 const nc = await connectNats(config.NATS_URL, "metricsdash-alerting", log);
 const rules = await RuleStore.open(nc, log);
+const audit = new RuleAudit(await db.sender());
 if (config.ALERT_RULES_FILE) {
-  const n = await rules.seedFromFile(config.ALERT_RULES_FILE);
+  const n = await rules.seedFromFile(config.ALERT_RULES_FILE, (rule) => audit.put(rules, rule, FILE_ACTOR));
   log.info({ file: config.ALERT_RULES_FILE, rules: n }, "rules loaded from file");
+} else if (config.ALERT_DEFAULT_RULES === "on" && rules.firstStart) {
+  for (const rule of DEFAULT_RULES) await audit.put(rules, rule, DEFAULTS_ACTOR);
+  log.info({ rules: DEFAULT_RULES.map((r) => r.id) }, "first start: default rules written (no channels yet)");
 }
 const incidents = await IncidentStore.open(nc);
 log.info({ rules: rules.rules.size, incidents: incidents.incidents.size }, "rule and incident stores open");
 
 const publicUrl = config.ALERTING_PUBLIC_URL ?? `http://${config.ALERTING_HOST}:${config.ALERTING_PORT}`;
 const email = emailNotifier({ smtpUrl: config.SMTP_URL, from: config.SMTP_FROM });
+const notifiers = {
+  pagerduty: pagerDutyNotifier({
+    eventsUrl: config.PAGERDUTY_EVENTS_URL,
+    env: process.env,
+    maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
+    backoffMs: config.NOTIFY_BACKOFF_MS,
+  }),
+  email,
+};
 const evaluator = new Evaluator({
   db,
   sender: await db.sender(),
   rules,
   incidents,
-  notifiers: {
-    pagerduty: pagerDutyNotifier({
-      eventsUrl: config.PAGERDUTY_EVENTS_URL,
-      env: process.env,
-      maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
-      backoffMs: config.NOTIFY_BACKOFF_MS,
-    }),
-    email,
-  },
+  notifiers,
   dashboardUrl: config.DASHBOARD_URL,
   settingsUrl: publicUrl,
   log,
@@ -57,6 +65,9 @@ const app = createAlertingApp({
   evaluator,
   db,
   env: process.env,
+  notifiers,
+  audit,
+  links: { dashboard: config.DASHBOARD_URL, settings: publicUrl },
   ...(config.ALERTING_ADMIN_PASSWORD
     ? { auth: { username: config.ALERTING_ADMIN_USER, password: config.ALERTING_ADMIN_PASSWORD } }
     : {}),

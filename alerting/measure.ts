@@ -147,6 +147,24 @@ async function shopsOf(db: QuestDb, rule: Rule, now: number): Promise<{ platform
   return found;
 }
 
+/**
+ * Minutes between orders a shop usually has in the current hour of the day (in the rule's time zone),
+ * over the last `historyWeeks` weeks: that hour's span in all those days over its orders. Shops
+ * without an order in that hour are absent.
+ */
+async function usualGaps(db: QuestDb, rule: Of<"no_orders">, now: number): Promise<Map<string, number>> {
+  const { timeZone } = rule.openingHours;
+  const hour = wallClock(timeZone, now).hour;
+  const days = rule.historyWeeks * 7;
+  const counts = await db.exec<[string, string, number]>(
+    `SELECT platform, shop, count() FROM orders
+     WHERE test = false AND created_at >= ${iso(now - days * 86_400_000)} AND created_at < ${iso(now)}
+       AND hour(to_timezone(created_at, ${sqlString(timeZone)})) = ${hour}
+     GROUP BY platform, shop`,
+  );
+  return new Map(counts.dataset.map(([p, s, n]) => [`${p}\u0000${s}`, (days * 60) / Number(n)]));
+}
+
 export function openingStart(rule: Of<"no_orders">, now: number): number | null {
   const { timeZone, days, from, to } = rule.openingHours;
   const w = wallClock(timeZone, now);
@@ -173,21 +191,32 @@ async function noOrders(db: QuestDb, rule: Of<"no_orders">, now: number): Promis
   );
   const lastOrder = new Map(last.dataset.map(([p, s, t]) => [`${p}\u0000${s}`, Date.parse(t)]));
   const opened = openingStart(rule, now);
+  const usual = rule.usualGapFactor === undefined ? undefined : await usualGaps(db, rule, now);
   return shops.map(({ platform, shop }) => {
-    const lastAt = lastOrder.get(`${platform}\u0000${shop}`) ?? null;
+    const key = `${platform}\u0000${shop}`;
+    const lastAt = lastOrder.get(key) ?? null;
     // Quiet time counts inside opening hours only: from the later of the last order and today's opening.
     const minutes = opened === null ? 0 : Math.max(0, (now - Math.max(opened, lastAt ?? opened)) / 60_000);
     const lastText = lastAt === null ? "no order in 5 weeks" : `last order ${new Date(lastAt).toISOString()}`;
+    const gap = usual?.get(key) ?? null;
+    // With history asked for and none at this hour, quiet is what this hour usually looks like.
+    const line =
+      usual === undefined
+        ? rule.minutes
+        : gap === null
+          ? null
+          : Math.max(rule.minutes, rule.usualGapFactor! * gap);
+    const why = gap === null ? "" : `; usually an order every ${Math.round(gap)} minutes at this hour`;
     return {
       subject: shop,
       platform,
       shop,
       sku: null,
       value: round(minutes, 2),
-      threshold: rule.minutes,
-      breached: minutes >= rule.minutes,
-      cleared: minutes < Math.max(0, rule.minutes - rule.hysteresis) || opened === null,
-      summary: `No orders at ${shop} for ${Math.floor(minutes)} minutes during opening hours (${lastText})`,
+      threshold: line === null ? null : round(line, 1),
+      breached: line !== null && minutes >= line,
+      cleared: line === null || minutes < Math.max(0, line - rule.hysteresis) || opened === null,
+      summary: `No orders at ${shop} for ${Math.floor(minutes)} minutes during opening hours (${lastText}${why})`,
       details: {
         shop,
         minutes_without_orders: round(minutes, 1),

@@ -68,7 +68,8 @@ const common = {
   /** PagerDuty's severities; email subjects carry them too. */
   severity: z.enum(["critical", "error", "warning", "info"]).default("warning"),
   scope: Scope,
-  channels: z.array(Channel).min(1, "add at least one channel (pagerduty or email)"),
+  /** Where notifications go. None is allowed: the incident still shows on the page and the dashboards. */
+  channels: z.array(Channel).max(10).default([]),
   /** After a resolve, the same subject does not notify again for this long. */
   cooldownMinutes: z
     .number()
@@ -110,6 +111,13 @@ export const Rule = z.discriminatedUnion("kind", [
       .min(1)
       .max(24 * 60),
     openingHours: OpeningHours,
+    /**
+     * When set, the quiet spell must also be this many times the shop's usual gap between orders at
+     * this hour of the day (its orders in that hour over the last `historyWeeks` weeks); an hour with
+     * no orders in that history is a normal quiet hour and fires nothing.
+     */
+    usualGapFactor: z.number().min(1).max(100).optional(),
+    historyWeeks: z.number().int().min(1).max(8).default(4),
     hysteresis: z.number().min(0).default(0),
   }),
   z.object({

@@ -19,6 +19,8 @@ export class RuleStore {
   readonly rules = new Map<string, Rule>();
   /** The last version of each deleted rule, so its open incidents can still be resolved on its channels. */
   readonly deleted = new Map<string, Rule>();
+  /** True when the bucket had never held a rule (not even a deleted one): a first start. */
+  firstStart = false;
   private watching: Promise<void> | undefined;
   private stopWatch: (() => void) | undefined;
 
@@ -40,6 +42,8 @@ export class RuleStore {
     let initialDone!: () => void;
     const initial = new Promise<void>((resolve) => (initialDone = resolve));
     const status = await this.kv.status();
+    // Deletes leave markers in the bucket's stream, so "no values at all" means nothing was ever written.
+    this.firstStart = status.values === 0;
     if (status.values === 0) initialDone();
     this.watching = (async () => {
       for await (const entry of watch) {
@@ -78,7 +82,10 @@ export class RuleStore {
   }
 
   /** Loads a JSON array of rules; any invalid rule stops start-up with its index and what is wrong. */
-  async seedFromFile(path: string): Promise<number> {
+  async seedFromFile(
+    path: string,
+    put: (rule: Rule) => Promise<unknown> = (r) => this.put(r),
+  ): Promise<number> {
     let data: unknown;
     try {
       data = JSON.parse(await readFile(path, "utf8"));
@@ -94,7 +101,7 @@ export class RuleStore {
         );
       return parsed.rule;
     });
-    for (const rule of rules) await this.put(rule);
+    for (const rule of rules) await put(rule);
     return rules.length;
   }
 

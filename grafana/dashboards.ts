@@ -10,15 +10,31 @@ import { tvWall } from "./dashboards/tv-wall.ts";
 
 /** Every provisioned dashboard: its file under provisioning/dashboards/ and how to build it. Add one here. */
 export const DASHBOARDS: { file: string; build: () => Dashboard }[] = [
-  { file: "live-sales.json", build: () => withPanelIds(liveSales().build()) },
-  { file: "tv-wall.json", build: () => withPanelIds(tvWall().build()) },
-  { file: "all-shops.json", build: () => withPanelIds(allShops().build()) },
-  { file: "inventory.json", build: () => withPanelIds(inventory().build()) },
-  { file: "fulfilment.json", build: () => withPanelIds(fulfilment().build()) },
-  { file: "data-health.json", build: () => withPanelIds(dataHealth().build()) },
-  { file: "behaviour.json", build: () => withPanelIds(behaviour().build()) },
-  { file: "payments.json", build: () => withPanelIds(payments().build()) },
+  { file: "live-sales.json", build: () => finished(liveSales().build()) },
+  { file: "tv-wall.json", build: () => finished(tvWall().build()) },
+  { file: "all-shops.json", build: () => finished(allShops().build()) },
+  { file: "inventory.json", build: () => finished(inventory().build()) },
+  { file: "fulfilment.json", build: () => finished(fulfilment().build()) },
+  { file: "data-health.json", build: () => finished(dataHealth().build()) },
+  { file: "behaviour.json", build: () => finished(behaviour().build()) },
+  { file: "payments.json", build: () => finished(payments().build()) },
 ];
+
+/** What every dashboard gets after its builder: panel ids, and links and annotation toggles in view. */
+function finished(dashboard: Dashboard): Dashboard {
+  return inView(withPanelIds(dashboard));
+}
+
+/**
+ * The SDK's 0.0.x builders set `placement: "inControlsMenu"` on every link and annotation query (its
+ * one value), which folds them into the dashboard-controls menu; without it Grafana shows them
+ * beside the title, where a person finds the TV wall link and the alert markers' switch.
+ */
+export function inView(dashboard: Dashboard): Dashboard {
+  for (const link of dashboard.links ?? []) delete link.placement;
+  for (const annotation of dashboard.annotations?.list ?? []) delete annotation.placement;
+  return dashboard;
+}
 
 /** Grafana keys panel state (links, edit, view) by panel id; the builders leave ids unset. */
 export function withPanelIds(dashboard: Dashboard): Dashboard {

@@ -7,6 +7,7 @@ import { onShutdown } from "../core/shutdown.ts";
 import { demoSwitchEnv } from "../demo/config.ts";
 import { demoWiring } from "../demo/wiring.ts";
 import { nodeService } from "./node-service.ts";
+import { findGrafana, openNow } from "./open-now.ts";
 import { freePort, portOpen, waitFor } from "./ports.ts";
 import { startStack } from "./stack.ts";
 import { supervise } from "./supervise.ts";
@@ -87,6 +88,16 @@ log.info(
 if (wiring) {
   log.info({ shops: wiring.platforms }, "demo store started (DEMO_STORE=off to receive only real webhooks)");
 }
+// Last, so it is what a person sees when the logs stop scrolling.
+console.log(
+  openNow({
+    ingestUrl: stack.ingestUrl,
+    connectUrl: stack.connectUrl,
+    alertingUrl: stack.alertingUrl,
+    questdbUrl: stack.questdbUrl,
+    grafana: findGrafana(process.env),
+  }).join("\n"),
+);
 
 const services = [stack.ingest, stack.processors, stack.connect, stack.alerting, demo].filter(
   (service) => service !== undefined,

@@ -9,6 +9,7 @@ import { loadApis } from "../processors/fetchers/index.ts";
 import { loadAdapters } from "../platforms/load.ts";
 import { DASHBOARDS, renderDashboard } from "../grafana/dashboards.ts";
 import { DASHBOARD_DIR, staleDashboards } from "../grafana/generate.ts";
+import { pluginCompat, satisfies } from "../grafana/compat.ts";
 import { QUESTDB, QUESTDB_PLUGIN, QUESTDB_PLUGIN_VERSION } from "../grafana/questdb.ts";
 import { platforms } from "../platforms/index.ts";
 import { salesEnv } from "../processors/sales/config.ts";
@@ -277,17 +278,41 @@ describe("docker-compose.yml", () => {
     }
   });
 
-  it("pins images: QuestDB as tested, Grafana matching the foundation SDK build, the plugin version", () => {
+  it("pins images: QuestDB as tested, Grafana inside the plugin's declared range, the plugin version", () => {
     expect(services.questdb!.image).toBe("questdb/questdb:9.3.4");
-    const sdk = JSON.parse(read("package.json")).devDependencies["@grafana/grafana-foundation-sdk"] as string;
-    const sdkMinor = /^(\d+\.\d+)\.\d+-cog/.exec(sdk)?.[1];
-    expect(sdkMinor, `SDK ${sdk} is a Grafana-versioned build, pinned exactly`).toBeDefined();
-    expect(services.grafana!.image).toMatch(
-      new RegExp(`^grafana/grafana:${sdkMinor!.replace(".", "\\.")}\\.\\d+$`),
-    );
+    const grafana = /^grafana\/grafana:(\d+\.\d+\.\d+)$/.exec(services.grafana!.image ?? "")?.[1];
+    expect(grafana, "Grafana is pinned to one release").toBeDefined();
+    const compat = pluginCompat();
+    expect(compat).toMatchObject({ plugin: QUESTDB_PLUGIN, version: QUESTDB_PLUGIN_VERSION });
+    expect(
+      satisfies(grafana!, compat.grafanaDependency),
+      `Grafana ${grafana} against ${compat.plugin} ${compat.version}: "${compat.grafanaDependency}"`,
+    ).toBe(true);
     expect(services.grafana!.environment!.GF_INSTALL_PLUGINS).toBe(
       `${QUESTDB_PLUGIN} ${QUESTDB_PLUGIN_VERSION}`,
     );
+  });
+
+  it("builds dashboards with an SDK whose schema is the pinned Grafana's", () => {
+    const grafana = /(\d+)\.(\d+)\.\d+$/.exec(services.grafana!.image ?? "")!;
+    const sdk = JSON.parse(read("package.json")).devDependencies["@grafana/grafana-foundation-sdk"] as string;
+    // `<major.minor>.0-cogv…` builds track that release; the `0.0.x` line tracks the newest schema,
+    // which is the one for a Grafana newer than every versioned build (the newest is 11.6).
+    const versioned = /^(\d+)\.(\d+)\.0-cog/.exec(sdk);
+    if (versioned) expect(`${versioned[1]}.${versioned[2]}`).toBe(`${grafana[1]}.${grafana[2]}`);
+    else {
+      expect(sdk, "pinned exactly").toMatch(/^0\.0\.\d+$/);
+      expect(Number(grafana[1])).toBeGreaterThanOrEqual(12);
+    }
+  });
+
+  it("reads a plugin's Grafana range as npm does for the forms plugin.json uses", () => {
+    expect(satisfies("12.3.0", ">=12.3.0")).toBe(true);
+    expect(satisfies("12.2.9", ">=12.3.0")).toBe(false);
+    expect(satisfies("11.6.14", ">=12.3.0")).toBe(false);
+    expect(satisfies("13.0.1", ">=12.3.0 <13.0.0")).toBe(false);
+    expect(satisfies("10.4.3", ">=9.5.0 <10.0.0 || >=10.4.0")).toBe(true);
+    expect(() => satisfies("12.4.2", "^12.3")).toThrow(RangeError);
   });
 
   it("has no anonymous Grafana and no default passwords", () => {

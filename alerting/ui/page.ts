@@ -1,3 +1,6 @@
+import { RULE_FORM } from "./form.ts";
+import { PAGE_SCRIPT } from "./script.ts";
+
 /**
  * The settings page: one self-contained HTML document (no build step, no external assets) that
  * talks to the API beside it. Every value from the server is put in with textContent, never as HTML.
@@ -19,6 +22,12 @@ export function settingsPage(): string {
   button, select { font: inherit; padding: .3rem .8rem; margin-right: .4rem; }
   #problems li { color: #b3261e; } #status { min-height: 1.4em; color: #1a7f37; }
   .muted { color: #687083; } .error { color: #b3261e; }
+  #rule-form { border: 1px solid #dde1e8; border-radius: 6px; padding: .5rem 1rem; }
+  .sentence { line-height: 2.2; } .sentence select { vertical-align: middle; }
+  .field-error { color: #b3261e; font-size: .9em; margin-left: .3rem; } .field-error:empty { display: none; }
+  .invalid { outline: 2px solid #b3261e; } .day { margin-right: .3rem; white-space: nowrap; }
+  .problems li { color: #b3261e; } fieldset { border: 1px solid #dde1e8; margin: .6rem 0; }
+  details > summary { cursor: pointer; margin: 1rem 0 .5rem; } [hidden] { display: none !important; }
 </style>
 </head>
 <body>
@@ -37,162 +46,34 @@ export function settingsPage(): string {
   <select id="new-kind"></select>
   <button id="new" type="button">New</button>
 </p>
+${RULE_FORM}
+<datalist id="sku-choices"></datalist><datalist id="zone-choices"></datalist>
+<p id="choices-note" class="muted" hidden></p>
+
+<h3>Recent incidents of this rule</h3>
+<table id="incidents"><thead><tr><th>When</th><th>State</th><th>Subject</th><th>What</th></tr></thead><tbody></tbody></table>
+<p id="incidents-empty" class="muted">None yet.</p>
+
+<h2>Changes to rules</h2>
+<table id="audit"><thead><tr><th>When</th><th>Who</th><th>Rule</th><th>What</th><th>Before → after</th></tr></thead><tbody></tbody></table>
+<p id="audit-empty" class="muted">No changes recorded yet.</p>
+
+<details id="advanced">
+<summary>Advanced: the rule as JSON</summary>
 <label for="editor">Rule (JSON)</label>
 <textarea id="editor" spellcheck="false"></textarea>
 <p>
   <button id="validate" type="button">Validate</button>
   <button id="save" type="button">Save</button>
+  <button id="json-to-form" type="button">Show in the form</button>
   <button id="delete" type="button">Delete</button>
 </p>
 <div id="status" role="status"></div>
 <ul id="problems" aria-live="polite"></ul>
+</details>
 
 <script type="module">
-const $ = (id) => document.getElementById(id);
-const templates = {
-  low_stock: { id: "low-stock", name: "Email me below 10 units", kind: "low_stock", severity: "warning", threshold: 10, hysteresis: 2, scope: { shops: [], skus: [] }, channels: [{ type: "email", to: ["ops@example.com"] }], cooldownMinutes: 60 },
-  reorder_point: { id: "reorder", name: "At or under the reorder point", kind: "reorder_point", severity: "info", scope: { shops: [], skus: [] }, channels: [{ type: "email", to: ["buyer@example.com"] }], cooldownMinutes: 720 },
-  stockout_eta: { id: "stockout-within-lead-time", name: "Sells out within its lead time", kind: "stockout_eta", severity: "critical", scope: { shops: [], skus: [] }, channels: [{ type: "pagerduty", routingKeyEnv: "PAGERDUTY_ROUTING_KEY" }], cooldownMinutes: 60 },
-  no_orders: { id: "no-orders", name: "No order for 20 minutes in opening hours", kind: "no_orders", severity: "critical", minutes: 20, openingHours: { timeZone: "Europe/Berlin", days: [1, 2, 3, 4, 5, 6], from: "08:00", to: "22:00" }, scope: { shops: [] }, channels: [{ type: "pagerduty", routingKeyEnv: "PAGERDUTY_ROUTING_KEY" }], cooldownMinutes: 30 },
-  revenue_drop: { id: "revenue-drop", name: "Revenue 30% under last week", kind: "revenue_drop", severity: "warning", dropPercent: 30, zScore: 2, weeks: 4, timeZone: "Europe/Berlin", minBaselineMinor: 10000, scope: { shops: [] }, channels: [{ type: "email", to: ["owner@example.com"] }], cooldownMinutes: 120 },
-  conversion_drop: { id: "conversion-drop", name: "Conversion 25% under last week", kind: "conversion_drop", severity: "warning", dropPercent: 25, minCheckouts: 20, timeZone: "Europe/Berlin", scope: { shops: [] }, channels: [{ type: "email", to: ["owner@example.com"] }], cooldownMinutes: 120 },
-  numbers_mismatch: { id: "numbers-mismatch", name: "Our numbers don't match the platform's", kind: "numbers_mismatch", severity: "error", minDays: 1, scope: { shops: [] }, channels: [{ type: "email", to: ["ops@example.com"] }], cooldownMinutes: 720 },
-  dispute_opened: { id: "dispute-opened", name: "A dispute was opened", kind: "dispute_opened", severity: "error", withinHours: 72, scope: { shops: [] }, channels: [{ type: "pagerduty", routingKeyEnv: "PAGERDUTY_ROUTING_KEY" }], cooldownMinutes: 0 },
-  payout_failed: { id: "payout-failed", name: "A payout failed", kind: "payout_failed", severity: "critical", withinHours: 72, scope: { shops: [] }, channels: [{ type: "email", to: ["finance@example.com"] }], cooldownMinutes: 0 },
-};
-let current = null; // id of the rule in the editor, null for a new one
-
-function cell(row, text, className) {
-  const td = document.createElement("td");
-  td.textContent = text;
-  if (className) td.className = className;
-  row.appendChild(td);
-  return td;
-}
-
-function say(text, isError) {
-  $("status").textContent = text;
-  $("status").className = isError ? "error" : "";
-}
-
-function showProblems(problems) {
-  const list = $("problems");
-  list.replaceChildren();
-  for (const p of problems) {
-    const li = document.createElement("li");
-    li.textContent = p.path + ": " + p.message;
-    list.appendChild(li);
-  }
-}
-
-function edit(rule) {
-  current = rule.id ?? null;
-  const { status, ...plain } = rule;
-  $("editor").value = JSON.stringify(plain, null, 2);
-  $("editor-title").textContent = current ? "Edit rule " + current : "New rule";
-  showProblems([]);
-  say("");
-}
-
-async function loadRules() {
-  const res = await fetch("api/rules");
-  const data = await res.json();
-  const kinds = $("new-kind");
-  if (!kinds.options.length) for (const k of data.kinds) kinds.appendChild(new Option(k, k));
-  const body = $("rules").tBodies[0];
-  body.replaceChildren();
-  for (const rule of data.rules) {
-    const tr = document.createElement("tr");
-    tr.dataset.rule = rule.id;
-    cell(tr, rule.id);
-    cell(tr, rule.name);
-    cell(tr, rule.kind);
-    cell(tr, rule.severity, "sev-" + rule.severity);
-    cell(tr, rule.enabled ? "yes" : "no");
-    cell(tr, rule.channels.map((c) => (c.type === "email" ? "email " + c.to.join(", ") : "pagerduty " + c.routingKeyEnv)).join("; "));
-    const problems = [];
-    if (rule.status.error) problems.push("cannot evaluate: " + rule.status.error);
-    for (const name of rule.status.missingEnv) problems.push(name + " is not set");
-    cell(tr, problems.join("; ") || "ok", problems.length ? "error" : "muted");
-    const button = document.createElement("button");
-    button.type = "button";
-    button.textContent = "Edit";
-    button.addEventListener("click", () => edit(rule));
-    tr.appendChild(document.createElement("td")).appendChild(button);
-    body.appendChild(tr);
-  }
-  return data.rules;
-}
-
-async function loadFiring() {
-  const res = await fetch("api/alerts");
-  const data = await res.json();
-  const body = $("firing").tBodies[0];
-  body.replaceChildren();
-  for (const i of data.incidents) {
-    const tr = document.createElement("tr");
-    tr.dataset.subject = i.subject;
-    cell(tr, i.firedAt);
-    cell(tr, i.ruleName);
-    cell(tr, i.severity ?? "", "sev-" + i.severity);
-    cell(tr, i.subject);
-    cell(tr, i.summary);
-    body.appendChild(tr);
-  }
-  $("firing-empty").hidden = data.incidents.length > 0;
-}
-
-function parseEditor() {
-  try {
-    return JSON.parse($("editor").value);
-  } catch (err) {
-    showProblems([{ path: "(editor)", message: "not valid JSON: " + err.message }]);
-    say("Fix the JSON first.", true);
-    return undefined;
-  }
-}
-
-$("new").addEventListener("click", () => {
-  edit(templates[$("new-kind").value]);
-  current = null;
-  $("editor-title").textContent = "New rule";
-});
-$("validate").addEventListener("click", async () => {
-  const rule = parseEditor();
-  if (rule === undefined) return;
-  const res = await fetch("api/rules/validate", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(rule) });
-  const data = await res.json();
-  if (res.ok) { showProblems([]); say("Valid."); } else { showProblems(data.error.problems ?? [{ path: "(rule)", message: data.error.message }]); say("Not valid.", true); }
-});
-$("save").addEventListener("click", async () => {
-  const rule = parseEditor();
-  if (rule === undefined) return;
-  const res = await fetch(rule.id ? "api/rules/" + encodeURIComponent(rule.id) : "api/rules", {
-    method: rule.id ? "PUT" : "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(rule),
-  });
-  const data = await res.json();
-  if (!res.ok) { showProblems(data.error.problems ?? [{ path: "(rule)", message: data.error.message }]); say("Not saved.", true); return; }
-  showProblems([]);
-  current = data.id;
-  say("Saved " + data.id + ". It applies from the next evaluation.");
-  await loadRules();
-});
-$("delete").addEventListener("click", async () => {
-  if (!current) return say("Nothing to delete: this rule was never saved.", true);
-  if (!confirm("Delete rule " + current + "?")) return;
-  const res = await fetch("api/rules/" + encodeURIComponent(current), { method: "DELETE" });
-  if (res.ok) { say("Deleted " + current + "."); edit(templates[$("new-kind").value]); await loadRules(); }
-  else say("Not deleted: " + (await res.json()).error.message, true);
-});
-
-const rules = await loadRules();
-const wanted = new URLSearchParams(location.hash.slice(1)).get("rule");
-const start = rules.find((r) => r.id === wanted) ?? rules[0];
-if (start) edit(start); else edit(templates.low_stock);
-await loadFiring();
-setInterval(() => { loadFiring().catch(() => say("Lost contact with the server.", true)); }, 3000);
+${PAGE_SCRIPT}
 </script>
 </body>
 </html>`;

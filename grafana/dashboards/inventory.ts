@@ -1,9 +1,4 @@
-import type * as cog from "@grafana/grafana-foundation-sdk/cog";
-import {
-  AnnotationQueryBuilder,
-  DashboardBuilder,
-  type AnnotationTarget,
-} from "@grafana/grafana-foundation-sdk/dashboard";
+import { AnnotationQueryBuilder, DashboardBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
 import { PanelBuilder as TablePanel } from "@grafana/grafana-foundation-sdk/table";
 import { PanelBuilder as TimeSeriesPanel } from "@grafana/grafana-foundation-sdk/timeseries";
 import { ALERT_ANNOTATIONS, FIRING_NOW } from "../../alerting/history.ts";
@@ -21,11 +16,6 @@ export const INVENTORY_UID = "metricsdash-inventory";
 
 const table = (title: string, description: string, sql: string) =>
   new TablePanel().title(title).description(description).datasource(QUESTDB).withTarget(new SqlQuery(sql));
-
-/** The annotation query as the QuestDB plugin stores it: a raw-SQL target. */
-const annotationTarget = (sql: string): cog.Builder<AnnotationTarget> => ({
-  build: () => new SqlQuery(sql, "Anno").build() as unknown as AnnotationTarget,
-});
 
 /**
  * The operations manager's view: what sells out first, what is below its reorder point, and why; for
@@ -48,7 +38,8 @@ export function inventory(): DashboardBuilder {
         .datasource(QUESTDB)
         .enable(true)
         .iconColor("red")
-        .target(annotationTarget(ALERT_ANNOTATIONS)),
+        // The annotation query as the QuestDB plugin stores it: a raw-SQL target.
+        .target(new SqlQuery(ALERT_ANNOTATIONS, "Anno")),
     )
     .withPanel(
       table(

@@ -32,7 +32,7 @@ export interface AlertingStack {
 /** NATS, QuestDB, an SMTP server, a PagerDuty receiver and the alerting worker as its own process. */
 export async function startAlertingStack(
   rules: unknown[],
-  { password }: { password?: string } = {},
+  { password, defaults = false }: { password?: string; defaults?: boolean } = {},
 ): Promise<AlertingStack> {
   const dir = mkdtempSync(join(tmpdir(), "metricsdash-alerting-"));
   const [nats, questdb, smtp, pagerduty, port] = await Promise.all([
@@ -55,7 +55,8 @@ export async function startAlertingStack(
       NATS_URL: nats.url,
       QUESTDB_HTTP_URL: questdb.httpUrl,
       ALERTING_PORT: String(port),
-      ALERT_RULES_FILE: rulesFile,
+      // Without a rules file, a first start writes the default rules.
+      ...(defaults ? {} : { ALERT_RULES_FILE: rulesFile }),
       ALERT_EVAL_INTERVAL_MS: "250",
       PAGERDUTY_EVENTS_URL: pagerduty.url,
       PAGERDUTY_ROUTING_KEY: ROUTING_KEY,
