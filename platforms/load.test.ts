@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../core/config.ts";
+import { ConfigError } from "../core/env.ts";
 import { loadAdapters } from "./load.ts";
 
 const shared = { customerHashKey: "k".repeat(32) };

@@ -1,4 +1,4 @@
-import { loadConfig } from "../core/config.ts";
+import { loadConfig } from "../core/env.ts";
 import type { PlatformAdapter, PlatformModule, Shared } from "./adapter.ts";
 import { platforms } from "./index.ts";
 

@@ -228,7 +228,7 @@ describe("provisioning", () => {
       type: QUESTDB_PLUGIN,
       jsonData: { server: "questdb", port: 8812, tlsMode: "disable" },
     });
-    expect(compose.services.questdb!.ports).toContain("8812:8812");
+    expect(compose.services.questdb!.ports).toContain("127.0.0.1:8812:8812");
     // Credentials come from Grafana's environment, which compose fills from the QuestDB settings.
     expect(ds!.jsonData.username).toBe("$QUESTDB_READONLY_USER");
     expect(ds!.secureJsonData.password).toBe("$QUESTDB_READONLY_PASSWORD");

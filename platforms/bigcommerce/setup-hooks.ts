@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { loadConfig } from "../../core/config.ts";
+import { loadConfig } from "../../core/env.ts";
 import { createLogger } from "../../core/log.ts";
 import { BigCommerceClient } from "./client.ts";
 import { ensureHooks } from "./index.ts";

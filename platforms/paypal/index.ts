@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { unsetIfEmpty } from "../../core/config.ts";
+import { unsetIfEmpty } from "../../core/env.ts";
 import {
   InvalidPayload,
   parsePayload,

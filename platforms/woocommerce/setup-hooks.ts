@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { loadConfig } from "../../core/config.ts";
+import { loadConfig } from "../../core/env.ts";
 import { createLogger } from "../../core/log.ts";
 import { WOO_TOPICS, WooClient } from "./client.ts";
 

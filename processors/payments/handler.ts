@@ -5,7 +5,7 @@ import type { QuestDb } from "../../core/questdb.ts";
 import type { BatchHandler } from "../consumer.ts";
 import { RefundTotals } from "./refund-totals.ts";
 import { writeDisputeRow, writePaymentRow, writePayoutRow } from "./rows.ts";
-import { ObjectVersions, type ObjectTable } from "./versions.ts";
+import { ObjectVersions, type ObjectTable } from "../object-versions.ts";
 
 const DISPUTE_KINDS = new Set<PaymentKind>(["disputed", "dispute_won", "dispute_lost"]);
 const PAYOUT_KINDS = new Set<PaymentKind>(["payout", "payout_failed"]);

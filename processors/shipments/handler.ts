@@ -3,29 +3,31 @@ import type { CanonicalEvent } from "../../core/events.ts";
 import type { Logger } from "../../core/log.ts";
 import { toMicros, type QuestDb } from "../../core/questdb.ts";
 import type { BatchHandler } from "../consumer.ts";
-import { ShipmentVersions } from "./versions.ts";
+import { ObjectVersions, type ObjectTable } from "../object-versions.ts";
 
 type ShipmentEvent = Extract<CanonicalEvent, { type: "shipment" }>;
 
+const SHIPMENTS: ObjectTable = { table: "shipments", idColumn: "shipment_id", scope: ["shipper", "account"] };
+
 /** Writes `shipments` rows for a batch; a state older than the stored one is dropped (and acked). */
 export function shipmentsHandler(db: QuestDb, log: Logger): BatchHandler {
-  const versions = new ShipmentVersions(db);
+  const versions = new ObjectVersions(db);
   return async (events, sender) => {
     const shipments = events
       .filter((e): e is ShipmentEvent => e.type === "shipment")
       .map((event) => ({
         event,
-        shipper: event.platform,
-        account: event.shop,
-        shipmentId: event.shipment.shipmentId,
+        processor: event.platform,
+        shop: event.shop,
+        objectId: event.shipment.shipmentId,
         updatedAt: event.shipment.updatedAt,
       }));
-    const fresh = await versions.fresh(shipments);
+    const fresh = await versions.fresh(SHIPMENTS, shipments);
     if (fresh.length < shipments.length)
       log.debug({ stale: shipments.length - fresh.length }, "stale shipments ignored");
     for (const { event } of fresh) await writeShipmentRow(sender, event);
     await sender.flush();
-    versions.remember(fresh);
+    versions.remember(SHIPMENTS, fresh);
   };
 }
 

@@ -1,9 +1,11 @@
-import { sqlString, type QuestDb } from "../../core/questdb.ts";
+import { sqlString, type QuestDb } from "../core/questdb.ts";
 
 /** Where an object's newest stored state is: the table, its id column, and rows of which kind. */
 export interface ObjectTable {
-  table: "payments" | "disputes" | "payouts";
-  idColumn: "object_id" | "dispute_id" | "payout_id";
+  table: string;
+  idColumn: string;
+  /** The columns naming whose object it is, when not `processor` and `shop` (shipments: `shipper`, `account`). */
+  scope?: readonly [source: string, account: string];
   /** Only `payments` mixes kinds; its captures carry the state worth guarding. */
   kind?: string;
 }
@@ -19,8 +21,9 @@ const keyOf = (t: ObjectTable, s: ObjectState) =>
   `${t.table}\u0000${t.kind ?? ""}\u0000${s.processor}\u0000${s.shop}\u0000${s.objectId}`;
 
 /**
- * The newest `updated_at` written per processor object, so a state Stripe or PayPal delivers late
- * (both retry for days and reorder) never overwrites a newer one. Remembered in memory, looked up in
+ * The newest `updated_at` written per object of a payment processor or shipper, so a state delivered
+ * late (Stripe and PayPal retry for days and reorder; a label replayed after its void) never
+ * overwrites a newer one. Remembered in memory, looked up in
  * QuestDB on a miss so the check survives a restart.
  */
 export class ObjectVersions {
@@ -70,9 +73,10 @@ export class ObjectVersions {
       const byScope = Map.groupBy(chunk, (s) => `${s.processor}\u0000${s.shop}`);
       for (const group of byScope.values()) {
         const first = group[0]!;
+        const [sourceColumn, accountColumn] = table.scope ?? ["processor", "shop"];
         const rows = await this.db.exec<[string, string]>(
           `SELECT ${table.idColumn}, max(updated_at) FROM ${table.table}
-           WHERE processor = ${sqlString(first.processor)} AND shop = ${sqlString(first.shop)}
+           WHERE ${sourceColumn} = ${sqlString(first.processor)} AND ${accountColumn} = ${sqlString(first.shop)}
              ${table.kind ? `AND kind = ${sqlString(table.kind)}` : ""}
              AND ${table.idColumn} IN (${group.map((s) => sqlString(s.objectId)).join(",")})`,
         );
