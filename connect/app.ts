@@ -7,7 +7,8 @@ import { parseJsonExact } from "../core/json.ts";
 import type { Logger } from "../core/log.ts";
 import type { QuestDb } from "../core/questdb.ts";
 import { hmacSha256Matches, secretMatches } from "../core/signature.ts";
-import { subjectToken } from "../core/events.ts";
+import { boundedToken } from "../core/events.ts";
+import { MAX_LENGTH } from "../core/limits.ts";
 import { progressOf, type Checkpoint } from "../platforms/shopify/backfill.ts";
 import { PLATFORM } from "../platforms/shopify/index.ts";
 import { CALLBACK_PATH, InstallError, type OAuth } from "../platforms/shopify/oauth.ts";
@@ -78,7 +79,7 @@ function describe(cp: Checkpoint): { summary: string; detail: string } {
  * the callback leaves an HMAC of the shop (keyed with the app secret) in a cookie scoped to its page.
  */
 function statusAccess(apiSecret: string) {
-  const name = (shop: string) => `md_status_${subjectToken(shop)}`;
+  const name = (shop: string) => `md_status_${boundedToken(shop)}`;
   const value = (shop: string) =>
     createHmac("sha256", apiSecret).update(`status\u0000${shop}`).digest("base64url");
   return {
@@ -88,11 +89,28 @@ function statusAccess(apiSecret: string) {
   };
 }
 
+/** A path part as a route parameter sees it (decoded), or as it came when it isn't valid percent-encoding. */
+function pathPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch (err) {
+    if (!(err instanceof URIError)) throw err;
+    return part;
+  }
+}
+
 export function createConnectApp(options: ConnectAppOptions): Hono {
   const { log } = options;
   const app = new Hono();
   const flows = options.stores?.flows ?? [];
 
+  // A path part longer than any shop name can't name a store: 404 before it reaches a KV key (one
+  // of 4,100 characters once made nats-server drop the service's connection).
+  app.use("*", async (c, next) => {
+    if (c.req.path.split("/").some((part) => pathPart(part).length > MAX_LENGTH.shop))
+      return c.json({ error: { code: "not_found", message: "no such page" } }, 404);
+    await next();
+  });
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) =>
     (await options.ready()) ? c.json({ status: "ready" }) : c.json({ status: "not ready" }, 503),

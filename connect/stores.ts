@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import type { Context, Hono } from "hono";
 import { getCookie } from "hono/cookie";
-import { shopEvent, subjectToken, type CanonicalEvent } from "../core/events.ts";
+import { shopEvent, boundedToken, type CanonicalEvent } from "../core/events.ts";
 import type { Logger } from "../core/log.ts";
 import { sqlString, type QuestDb } from "../core/questdb.ts";
 import { secretMatches } from "../core/signature.ts";
@@ -178,7 +178,7 @@ export function statusCookie(ctx: Pick<StoresContext, "statusKey">, platform: st
   return `${cookieName(platform, shop)}=${cookieValue(ctx.statusKey, platform, shop)}; Path=${statusPath(platform, shop)}; HttpOnly; SameSite=Lax; Max-Age=2592000`;
 }
 
-const cookieName = (platform: string, shop: string) => `md_store_${subjectToken(`${platform}.${shop}`)}`;
+const cookieName = (platform: string, shop: string) => `md_store_${boundedToken(`${platform}.${shop}`)}`;
 const cookieValue = (key: Buffer, platform: string, shop: string) =>
   createHmac("sha256", key).update(`status\u0000${platform}\u0000${shop}`).digest("base64url");
 const allowed = (ctx: StoresContext, c: Context, platform: string, shop: string) =>

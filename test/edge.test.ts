@@ -1,0 +1,88 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EVENTS_STREAM } from "../core/nats.ts";
+import { orderPayload, ShopifyWebhookSender } from "./support/shopify-webhooks.ts";
+import { TEST_CONNECT_ENV } from "./support/shopify-connect.ts";
+import { startTestStack, TEST_SECRETS } from "./support/stack.ts";
+
+/**
+ * The input boundary on a running stack (ingest, processors, connect, real NATS and QuestDB): names
+ * too long for a subject or KV key are refused where they enter, and the services stay connected.
+ */
+
+let stack: Awaited<ReturnType<typeof startTestStack>>;
+let nc: NatsConnection;
+let connectUrl: string;
+
+beforeAll(async () => {
+  stack = await startTestStack({
+    ...TEST_CONNECT_ENV,
+    STORE_WEBHOOK_KEY: "edge-test-store-webhook-key-0123",
+  });
+  connectUrl = stack.connectUrl!;
+  nc = await connect({ servers: stack.natsUrl });
+}, 120_000);
+afterAll(async () => {
+  await nc?.close();
+  await stack?.stop();
+});
+
+async function storedEvents(): Promise<number> {
+  const jsm = await jetstreamManager(nc);
+  return (await jsm.streams.info(EVENTS_STREAM)).state.messages;
+}
+
+const order = (sku: string) =>
+  orderPayload({
+    id: 820982911946154500n,
+    createdAt: "2026-11-30T10:00:00Z",
+    lines: [{ id: 466157049n, priceCents: 1999, quantity: 1, sku }],
+  });
+
+describe("names longer than a subject or KV key may hold", () => {
+  it("ingest answers 400 for a 4,100-character SKU or shop, and publishes nothing", async () => {
+    const before = await storedEvents();
+    const sender = new ShopifyWebhookSender(stack.ingestUrl, TEST_SECRETS.SHOPIFY_API_SECRET);
+    const longSku = await sender.deliver("orders/create", order("S".repeat(4100)));
+    expect(longSku.status).toBe(400);
+    expect(longSku.body).toMatchObject({ error: { code: "invalid_payload", field: "order.lines.0.sku" } });
+
+    const longShop = new ShopifyWebhookSender(
+      stack.ingestUrl,
+      TEST_SECRETS.SHOPIFY_API_SECRET,
+      `${"a".repeat(4100)}.myshopify.com`,
+    );
+    const shop = await longShop.deliver("orders/create", order("TEE"));
+    expect(shop.status).toBe(400);
+    expect(shop.body).toMatchObject({ error: { field: "shop" } });
+
+    // The longest SKU allowed still goes through (255 characters, Shopify's own limit).
+    const fits = await sender.deliver("orders/create", order("S".repeat(255)));
+    expect(fits.status).toBe(200);
+    expect(await storedEvents()).toBe(before + 1);
+  });
+
+  it("connect answers 404 for /status/<4,100 characters> and keeps its NATS connection", async () => {
+    const long = "a".repeat(4100);
+    for (const path of [
+      `/status/${long}`,
+      `/status/${long}/progress`,
+      `/stores/woocommerce/${long}`,
+      `/stores/woocommerce/${long}/progress`,
+      `/stores/${long}/shop`,
+      `/status/${encodeURIComponent("é".repeat(300))}`,
+    ]) {
+      const response = await fetch(`${connectUrl}${path}`);
+      expect(response.status, path).toBe(404);
+    }
+    // A 255-character name is looked up (and not found) like any other.
+    expect((await fetch(`${connectUrl}/status/${"b".repeat(255)}`)).status).toBe(404);
+    expect((await fetch(`${connectUrl}/readyz`)).status).toBe(200);
+    const log = readFileSync(join(stack.dir, "connect.log"), "utf8");
+    expect(log).not.toContain("disconnect");
+    expect(log).not.toContain("unhandled error");
+  });
+});
