@@ -4,6 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { html } from "hono/html";
 import { z } from "zod";
+import { guardedFetch, outboundPolicy } from "../core/guarded-fetch.ts";
 import { parseJsonExact } from "../core/json.ts";
 import { open, seal } from "../core/seal.ts";
 import { secretMatches } from "../core/signature.ts";
@@ -114,10 +115,12 @@ type IndexResult =
 export async function readSiteIndex(site: string): Promise<IndexResult> {
   let response: Response;
   try {
-    response = await fetch(`${site.replace(/\/+$/, "")}/wp-json/?_fields=name,home,namespaces`, {
-      headers: { accept: "application/json" },
-      signal: AbortSignal.timeout(15_000),
-    });
+    // Anyone may type any address here: the guard keeps the request off private and loopback hosts.
+    response = await guardedFetch(
+      `${site.replace(/\/+$/, "")}/wp-json/?_fields=name,home,namespaces`,
+      { headers: { accept: "application/json" } },
+      outboundPolicy({ timeoutMs: 15_000, maxBytes: 1024 * 1024 }),
+    );
   } catch (err) {
     return { ok: false, problem: "woo_unreachable", reason: (err as Error).message };
   }

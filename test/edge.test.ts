@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
@@ -16,11 +18,38 @@ import { startTestStack, TEST_SECRETS } from "./support/stack.ts";
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let nc: NatsConnection;
 let connectUrl: string;
+/** Stands in for what must stay unreachable from a user-named address (QuestDB's /exec, NATS' monitor). */
+let inside: Server;
+const insideHits: string[] = [];
+/** A site on the internet as an attacker sets it up: every path redirects to `inside`. */
+let attacker: Server;
+
+async function listen(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return (server.address() as AddressInfo).port;
+}
 
 beforeAll(async () => {
+  inside = createServer((req, res) => {
+    insideHits.push(req.url ?? "");
+    res
+      .writeHead(200, { "content-type": "application/json" })
+      .end('{"home":"https://x.example","namespaces":["wc/v3"]}');
+  });
+  const insidePort = await listen(inside);
+  attacker = createServer((_req, res) =>
+    res.writeHead(302, { location: `http://127.0.0.1:${insidePort}/exec?query=drop%20table%20orders` }).end(),
+  );
+  await listen(attacker);
   stack = await startTestStack({
     ...TEST_CONNECT_ENV,
     STORE_WEBHOOK_KEY: "edge-test-store-webhook-key-0123",
+    // WooCommerce's flow only starts behind https; nothing here calls this address.
+    CONNECT_PUBLIC_URL: "https://connect.example",
+    // The attacker's site is reachable as `localhost` (so the test needs no DNS); 127.0.0.1 is not
+    // allow-listed, as no private address is in production.
+    OUTBOUND_ALLOW_HTTP: "true",
+    OUTBOUND_PRIVATE_HOSTS: "localhost",
   });
   connectUrl = stack.connectUrl!;
   nc = await connect({ servers: stack.natsUrl });
@@ -28,6 +57,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await nc?.close();
   await stack?.stop();
+  inside?.closeAllConnections();
+  attacker?.closeAllConnections();
+  await Promise.all([inside, attacker].map((s) => new Promise((resolve) => s?.close(resolve))));
 });
 
 async function storedEvents(): Promise<number> {
@@ -84,5 +116,22 @@ describe("names longer than a subject or KV key may hold", () => {
     const log = readFileSync(join(stack.dir, "connect.log"), "utf8");
     expect(log).not.toContain("disconnect");
     expect(log).not.toContain("unhandled error");
+  });
+});
+
+describe("the anonymous WooCommerce connect page names the host it calls", () => {
+  it("refuses a site on a private address, and one redirecting there, without reaching it", async () => {
+    const insidePort = (inside.address() as AddressInfo).port;
+    const attackerPort = (attacker.address() as AddressInfo).port;
+    for (const site of [`http://127.0.0.1:${insidePort}`, `http://localhost:${attackerPort}`]) {
+      const response = await fetch(`${connectUrl}/woocommerce/connect?site=${encodeURIComponent(site)}`, {
+        redirect: "manual",
+      });
+      expect(response.status, site).toBe(502);
+      expect(await response.text()).toContain("reach that site");
+    }
+    expect(insideHits).toEqual([]);
+    const log = readFileSync(join(stack.dir, "connect.log"), "utf8");
+    expect(log).toContain("a private address");
   });
 });

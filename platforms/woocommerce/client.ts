@@ -1,3 +1,4 @@
+import { guardedFetch } from "../../core/guarded-fetch.ts";
 import { parseJsonExact } from "../../core/json.ts";
 import type { Logger } from "../../core/log.ts";
 import { KeysRefused } from "../adapter.ts";
@@ -6,7 +7,8 @@ import { WooOrder, WooProduct } from "./payload.ts";
 /**
  * The WooCommerce REST API v3 calls the catch-up makes: orders modified since a time (paged by
  * `X-WP-TotalPages`) and webhooks WooCommerce disabled after failed deliveries. Authenticates with
- * the store's REST API key over HTTP Basic, which WooCommerce accepts over HTTPS.
+ * the store's REST API key over HTTP Basic, which WooCommerce accepts over HTTPS. Every call goes through core/guarded-fetch.ts (https, public
+ * addresses only, bounded answers): the site is whatever a merchant typed.
  */
 export class WooClient {
   private readonly site: string;
@@ -26,7 +28,8 @@ export class WooClient {
     path: string,
     body?: unknown,
   ): Promise<{ json: unknown; headers: Headers }> {
-    const response = await fetch(`${this.base}${path}`, {
+    // The site is the merchant's (named on the connect page): through the guard, like every such host.
+    const response = await guardedFetch(`${this.base}${path}`, {
       method,
       headers: {
         authorization: this.auth,
@@ -34,7 +37,6 @@ export class WooClient {
         ...(body ? { "content-type": "application/json" } : {}),
       },
       ...(body ? { body: JSON.stringify(body) } : {}),
-      signal: AbortSignal.timeout(30_000),
     });
     const text = await response.text();
     if (!response.ok) {
@@ -139,7 +141,7 @@ export class WooClient {
     timezone_string?: string;
     gmt_offset?: number | string;
   }> {
-    const response = await fetch(`${this.site}/wp-json/`, { signal: AbortSignal.timeout(30_000) });
+    const response = await guardedFetch(`${this.site}/wp-json/`);
     if (!response.ok) throw new Error(`WordPress GET /wp-json answered ${response.status}`);
     const index = (await response.json()) as {
       home?: string;
