@@ -1,3 +1,4 @@
+import { createHmac, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -133,5 +134,68 @@ describe("the anonymous WooCommerce connect page names the host it calls", () =>
     expect(insideHits).toEqual([]);
     const log = readFileSync(join(stack.dir, "connect.log"), "utf8");
     expect(log).toContain("a private address");
+  });
+});
+
+describe("Shopify app webhooks (app/uninstalled, compliance) act only on what is signed", () => {
+  const H = 3_600_000;
+  async function appDelivery(
+    topic: string,
+    headerShop: string,
+    body: Record<string, unknown>,
+    { webhookId = randomUUID(), triggeredAt = new Date().toISOString() } = {},
+  ) {
+    const raw = JSON.stringify(body);
+    const response = await fetch(`${connectUrl}/webhooks/shopify/app`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-shopify-topic": topic,
+        "x-shopify-hmac-sha256": createHmac("sha256", TEST_SECRETS.SHOPIFY_API_SECRET)
+          .update(raw)
+          .digest("base64"),
+        "x-shopify-shop-domain": headerShop,
+        "x-shopify-webhook-id": webhookId,
+        "x-shopify-triggered-at": triggeredAt,
+      },
+      body: raw,
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+  const dataRequests = (shop: string) =>
+    readFileSync(join(stack.dir, "connect.log"), "utf8")
+      .split("\n")
+      .filter((line) => line.includes("customer data request") && line.includes(shop)).length;
+
+  it("refuses a body whose shop is not the header's", async () => {
+    const answer = await appDelivery("shop/redact", "victim.myshopify.com", {
+      shop_id: 1,
+      shop_domain: "attacker.myshopify.com",
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ error: { code: "shop_mismatch" } });
+  });
+
+  it("handles a webhook id once: a replay of the same delivery is answered but not acted on", async () => {
+    const shop = "replayed.myshopify.com";
+    const webhookId = randomUUID();
+    const body = { shop_id: 2, shop_domain: shop, customer: { id: 7 }, orders_requested: [] };
+    expect((await appDelivery("customers/data_request", shop, body, { webhookId })).status).toBe(200);
+    const again = await appDelivery("customers/data_request", shop, body, { webhookId });
+    expect(again).toEqual({ status: 200, body: { ok: true, duplicate: true } });
+    await expect.poll(() => dataRequests(shop)).toBe(1);
+  });
+
+  it("refuses a delivery triggered before the replay window", async () => {
+    const shop = "stale.myshopify.com";
+    const answer = await appDelivery(
+      "customers/data_request",
+      shop,
+      { shop_id: 3, shop_domain: shop },
+      { triggeredAt: new Date(Date.now() - 6 * H).toISOString() },
+    );
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ error: { code: "replay_stale" } });
+    expect(dataRequests(shop)).toBe(0);
   });
 });

@@ -278,6 +278,7 @@ export class FakeShopify {
         "x-shopify-shop-domain": shopDomain,
         "x-shopify-webhook-id": randomUUID(),
         "x-shopify-event-id": randomUUID(),
+        "x-shopify-triggered-at": new Date().toISOString(),
         "x-shopify-api-version": "2026-10",
       },
       body,
