@@ -1,5 +1,7 @@
 import { Hono } from "hono";
 import { basicAuth } from "hono/basic-auth";
+import { bodyLimit } from "hono/body-limit";
+import { sameOrigin, type SameOriginOptions } from "../core/same-origin.ts";
 import type { QuestDb } from "../core/questdb.ts";
 import type { Evaluator } from "./evaluate.ts";
 import { parseRule, RULE_KINDS } from "./rules.ts";
@@ -13,7 +15,12 @@ export interface ApiDeps {
   db: QuestDb;
   env: Record<string, string | undefined>;
   auth?: { username: string; password: string };
+  /** Hosts and origins a browser may reach the API by (core/same-origin.ts). */
+  origin?: SameOriginOptions;
 }
+
+/** Rules are a few KB; nothing bigger is read. */
+export const MAX_BODY_BYTES = 64 * 1024;
 
 const error = (code: string, message: string, extra: Record<string, unknown> = {}) => ({
   error: { code, message, ...extra },
@@ -32,6 +39,14 @@ export function createAlertingApp(deps: ApiDeps): Hono {
     }),
   );
   if (deps.auth) app.use("*", basicAuth(deps.auth));
+  app.use("*", sameOrigin(deps.origin));
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => c.json(error("payload_too_large", `body exceeds ${MAX_BODY_BYTES} bytes`), 413),
+    }),
+  );
 
   app.get("/", (c) => c.html(settingsPage()));
 

@@ -4,6 +4,7 @@ import { createLogger } from "../core/log.ts";
 import { connectNats } from "../core/nats.ts";
 import { QuestDb } from "../core/questdb.ts";
 import { onShutdown } from "../core/shutdown.ts";
+import { isLoopbackHost, loopbackHosts } from "../core/same-origin.ts";
 import { createAlertingApp } from "./api.ts";
 import { alertingEnv } from "./config.ts";
 import { Evaluator } from "./evaluate.ts";
@@ -55,6 +56,18 @@ const app = createAlertingApp({
   evaluator,
   db,
   env: process.env,
+  // Bound to loopback, DNS rebinding is the way in: only the loopback names (and the public URL) answer.
+  origin: {
+    ...(isLoopbackHost(config.ALERTING_HOST)
+      ? {
+          hosts: [
+            ...loopbackHosts(config.ALERTING_PORT),
+            ...(config.ALERTING_PUBLIC_URL ? [new URL(config.ALERTING_PUBLIC_URL).host] : []),
+          ],
+        }
+      : {}),
+    origins: config.ALERTING_PUBLIC_URL ? [new URL(config.ALERTING_PUBLIC_URL).origin] : [],
+  },
   ...(config.ALERTING_ADMIN_PASSWORD
     ? { auth: { username: config.ALERTING_ADMIN_USER, password: config.ALERTING_ADMIN_PASSWORD } }
     : {}),
