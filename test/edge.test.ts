@@ -199,3 +199,15 @@ describe("Shopify app webhooks (app/uninstalled, compliance) act only on what is
     expect(dataRequests(shop)).toBe(0);
   });
 });
+
+describe("/healthz", () => {
+  it("tells a stranger (through a proxy) only that ingest is up; the machine itself sees the counts", async () => {
+    const stranger = await fetch(`${stack.ingestUrl}/healthz`, {
+      headers: { "x-forwarded-for": "203.0.113.9" },
+    });
+    expect(await stranger.json()).toEqual({ status: "ok" });
+    const local = (await (await fetch(`${stack.ingestUrl}/healthz`)).json()) as Record<string, unknown>;
+    expect(local).toMatchObject({ status: "ok", platforms: expect.arrayContaining(["shopify"]) });
+    expect(local.webhooks).toBeTypeOf("object");
+  });
+});
