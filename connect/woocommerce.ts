@@ -4,7 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { html } from "hono/html";
 import { z } from "zod";
-import { guardedFetch, outboundPolicy } from "../core/guarded-fetch.ts";
+import { guardedFetch, OutboundRefused, outboundPolicy } from "../core/guarded-fetch.ts";
 import { parseJsonExact } from "../core/json.ts";
 import { open, seal } from "../core/seal.ts";
 import { secretMatches } from "../core/signature.ts";
@@ -105,7 +105,7 @@ const SiteIndex = z.object({
 
 type IndexResult =
   | { ok: true; home: string; name: string | null }
-  | { ok: false; problem: "woo_unreachable" | "woo_not_woocommerce"; reason: string };
+  | { ok: false; problem: "woo_unreachable" | "woo_not_woocommerce" | "woo_bad_site"; reason: string };
 
 /**
  * WordPress's public REST index: `home` is the site's canonical address (what WooCommerce names as
@@ -122,6 +122,9 @@ export async function readSiteIndex(site: string): Promise<IndexResult> {
       outboundPolicy({ timeoutMs: 15_000, maxBytes: 1024 * 1024 }),
     );
   } catch (err) {
+    // An address we may not call (http, a private host) is the visitor's mistake, not the site's.
+    if (err instanceof OutboundRefused && (err.code === "scheme" || err.code === "private_address"))
+      return { ok: false, problem: "woo_bad_site", reason: err.message };
     return { ok: false, problem: "woo_unreachable", reason: (err as Error).message };
   }
   const text = await response.text();
