@@ -280,7 +280,8 @@ async function send(item: Input): Promise<{ status: number; published: number }>
 }
 
 describe(`fuzzing ingest, connect and alerting (${RUNS} inputs)`, () => {
-  it("no 5xx, no process exits, nothing unsigned published", async () => {
+  // A full run takes minutes: its time limit grows with the number of inputs.
+  it("no 5xx, no process exits, nothing unsigned published", { timeout: 60_000 + RUNS * 30 }, async () => {
     const tally: Tally = { runs: 0, byStatus: {}, byService: {}, published: 0, signed: 0 };
     const before = await storedEvents();
     const startedAt = Date.now();
