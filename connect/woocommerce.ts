@@ -150,6 +150,15 @@ export async function readSiteIndex(site: string): Promise<IndexResult> {
   return { ok: true, home: index.data.home, name: index.data.name?.trim() || null };
 }
 
+/** Whether `home` (from a site's REST index) is the site that was typed, give or take `www.`. */
+export function sameSite(home: string, typed: URL): boolean {
+  if (!URL.canParse(home)) return false;
+  const url = new URL(home);
+  if (url.protocol !== "https:" && url.protocol !== "http:") return false;
+  const bare = (host: string) => host.toLowerCase().replace(/^www\./, "");
+  return bare(url.host) === bare(typed.host);
+}
+
 /** What WooCommerce POSTs to `callback_url` once the merchant approved (WC_Auth::create_keys). */
 const KeyDelivery = z.object({
   key_id: z.union([z.number().int(), z.string()]),
@@ -226,6 +235,15 @@ export function woocommerceFlow(options: WooFlowOptions): ConnectFlow {
             "woocommerce connect not started",
           );
           return page(c, index.problem);
+        }
+        // The approval redirect goes where the site's index says it lives: only to the site typed
+        // (or its www. twin), or this page would send visitors anywhere a hostile index names.
+        if (!sameSite(index.home, site)) {
+          log.warn(
+            { platform: PLATFORM, site: site.host, home: index.home.slice(0, 200) },
+            "woocommerce connect not started: the index names another site",
+          );
+          return page(c, "woo_bad_site");
         }
         const { value, nonce } = issueState(key, index.home);
         setCookie(c, STATE_COOKIE, nonce, {
