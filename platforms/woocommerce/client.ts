@@ -10,6 +10,9 @@ import { WooOrder, WooProduct } from "./payload.ts";
  * the store's REST API key over HTTP Basic, which WooCommerce accepts over HTTPS. Every call goes through core/guarded-fetch.ts (https, public
  * addresses only, bounded answers): the site is whatever a merchant typed.
  */
+/** Pages of modified orders one catch-up round reads from a store (100 orders a page). */
+export const MAX_CATCHUP_PAGES = 500;
+
 export class WooClient {
   private readonly site: string;
   private readonly base: string;
@@ -60,8 +63,16 @@ export class WooClient {
         page: String(page),
       });
       const { json, headers } = await this.request("GET", `/orders?${query}`);
-      totalPages = Number(headers.get("x-wp-totalpages") ?? "1") || 1;
+      // The store's own count, not to be trusted without bounds: one store claiming a billion pages
+      // would hold the catch-up forever. An empty page also ends it (only the last page can be short).
+      totalPages = Math.min(MAX_CATCHUP_PAGES, Number(headers.get("x-wp-totalpages") ?? "1") || 1);
       if (!Array.isArray(json)) throw new Error("WooCommerce GET /orders did not answer a list");
+      if (json.length === 0) return;
+      if (page === MAX_CATCHUP_PAGES && Number(headers.get("x-wp-totalpages")) > MAX_CATCHUP_PAGES)
+        this.log.warn(
+          { platform: "woocommerce", pages: headers.get("x-wp-totalpages") },
+          "catch-up page budget reached; the rest waits for the next round",
+        );
       yield this.parseOrders(json);
     }
   }
