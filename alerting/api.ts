@@ -1,6 +1,8 @@
 import { Hono } from "hono";
 import { basicAuth } from "hono/basic-auth";
+import { bodyLimit } from "hono/body-limit";
 import { QuestDbError, sqlString, type QuestDb } from "../core/questdb.ts";
+import { sameOrigin, type SameOriginOptions } from "../core/same-origin.ts";
 import { ANONYMOUS, AuditWriteError, recentChanges, type RuleAudit } from "./audit.ts";
 import { loadChoices } from "./choices.ts";
 import type { Evaluator } from "./evaluate.ts";
@@ -23,7 +25,12 @@ export interface ApiDeps {
   clock?: () => number;
   /** Records every rule change with who made it (the service always passes one). */
   audit?: RuleAudit;
+  /** Hosts and origins a browser may reach the API by (core/same-origin.ts). */
+  origin?: SameOriginOptions;
 }
+
+/** Rules are a few KB; nothing bigger is read. */
+export const MAX_BODY_BYTES = 64 * 1024;
 
 const error = (code: string, message: string, extra: Record<string, unknown> = {}) => ({
   error: { code, message, ...extra },
@@ -48,6 +55,14 @@ export function createAlertingApp(deps: ApiDeps): Hono {
     }),
   );
   if (deps.auth) app.use("*", basicAuth(deps.auth));
+  app.use("*", sameOrigin(deps.origin));
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => c.json(error("payload_too_large", `body exceeds ${MAX_BODY_BYTES} bytes`), 413),
+    }),
+  );
 
   app.get("/", (c) => c.html(settingsPage()));
 

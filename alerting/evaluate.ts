@@ -101,8 +101,18 @@ export class Evaluator {
         // Only transitions are persisted: a subject that never fired costs no KV write.
         if (transition) {
           log.info({ rule: rule.id, subject: obs.subject, transition, value: obs.value }, "alert transition");
-          if (!(await incidents.save(next)))
-            log.warn({ rule: rule.id, subject: obs.subject }, "incident changed elsewhere; skipped");
+          // One subject the store refuses must not stop the other subjects and rules from alerting.
+          try {
+            if (!(await incidents.save(next)))
+              log.warn({ rule: rule.id, subject: obs.subject }, "incident changed elsewhere; skipped");
+          } catch (err) {
+            const error = `saving the incident of ${obs.subject.slice(0, 200)}: ${String((err as Error).message ?? err)}`;
+            this.ruleErrors.set(rule.id, { at: now, error });
+            log.error(
+              { rule: rule.id, subject: obs.subject.slice(0, 200), err: String(err) },
+              "incident not saved",
+            );
+          }
         } else incidents.touch(next);
       }
       // A firing subject the rule no longer measures (scope narrowed, SKU gone) would otherwise stay open forever.

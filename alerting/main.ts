@@ -5,6 +5,7 @@ import { createLogger } from "../core/log.ts";
 import { connectNats } from "../core/nats.ts";
 import { QuestDb } from "../core/questdb.ts";
 import { onShutdown } from "../core/shutdown.ts";
+import { isLoopbackHost, loopbackHosts } from "../core/same-origin.ts";
 import { createAlertingApp } from "./api.ts";
 import { DEFAULTS_ACTOR, FILE_ACTOR, RULE_AUDIT_TABLE, RuleAudit } from "./audit.ts";
 import { alertingEnv } from "./config.ts";
@@ -68,6 +69,18 @@ const app = createAlertingApp({
   notifiers,
   audit,
   links: { dashboard: config.DASHBOARD_URL, settings: publicUrl },
+  // Bound to loopback, DNS rebinding is the way in: only the loopback names (and the public URL) answer.
+  origin: {
+    ...(isLoopbackHost(config.ALERTING_HOST)
+      ? {
+          hosts: [
+            ...loopbackHosts(config.ALERTING_PORT),
+            ...(config.ALERTING_PUBLIC_URL ? [new URL(config.ALERTING_PUBLIC_URL).host] : []),
+          ],
+        }
+      : {}),
+    origins: config.ALERTING_PUBLIC_URL ? [new URL(config.ALERTING_PUBLIC_URL).origin] : [],
+  },
   ...(config.ALERTING_ADMIN_PASSWORD
     ? { auth: { username: config.ALERTING_ADMIN_USER, password: config.ALERTING_ADMIN_PASSWORD } }
     : {}),

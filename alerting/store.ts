@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { KvWatchInclude, Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { subjectToken } from "../core/events.ts";
+import { boundedToken } from "../core/events.ts";
 import type { Logger } from "../core/log.ts";
 import { parseRule, type Rule } from "./rules.ts";
 import type { Incident } from "./state.ts";
@@ -132,7 +132,7 @@ export class IncidentStore {
   }
 
   static key(ruleId: string, subject: string): string {
-    return `${ruleId}.${subjectToken(subject)}`;
+    return `${ruleId}.${boundedToken(subject)}`;
   }
 
   async reload(): Promise<void> {

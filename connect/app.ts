@@ -5,6 +5,7 @@ import { parseJsonExact } from "../core/json.ts";
 import type { Logger } from "../core/log.ts";
 import type { QuestDb } from "../core/questdb.ts";
 import { hmacSha256Matches } from "../core/signature.ts";
+import { MAX_LENGTH } from "../core/limits.ts";
 import { statusAccess } from "./status-cookie.ts";
 import { progressOf, type Checkpoint } from "../platforms/shopify/backfill.ts";
 import { PLATFORM } from "../platforms/shopify/index.ts";
@@ -13,6 +14,7 @@ import type { ShopifyHistory } from "./shopify-history.ts";
 import { APP_WEBHOOK_PATH, installShop, type InstallDeps } from "./install.ts";
 import { connectPage, notFoundPage, problemPage, PROBLEMS, statusPage } from "./pages.ts";
 import { redactCustomer, redactShop } from "./redact.ts";
+import { ReplayGuard } from "./replay-guard.ts";
 import type { ConnectStore } from "./shopify-shops.ts";
 import type { ConnectFlow } from "./flow.ts";
 import { mountStoreStatus, visibleCounter, type StoresContext } from "./stores.ts";
@@ -80,11 +82,28 @@ function shopStatusAccess(apiSecret: string) {
   };
 }
 
+/** A path part as a route parameter sees it (decoded), or as it came when it isn't valid percent-encoding. */
+function pathPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch (err) {
+    if (!(err instanceof URIError)) throw err;
+    return part;
+  }
+}
+
 export function createConnectApp(options: ConnectAppOptions): Hono {
   const { log } = options;
   const app = new Hono();
   const flows = options.stores?.flows ?? [];
 
+  // A path part longer than any shop name can't name a store: 404 before it reaches a KV key (one
+  // of 4,100 characters once made nats-server drop the service's connection).
+  app.use("*", async (c, next) => {
+    if (c.req.path.split("/").some((part) => pathPart(part).length > MAX_LENGTH.shop))
+      return c.json({ error: { code: "not_found", message: "no such page" } }, 404);
+    await next();
+  });
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) =>
     (await options.ready()) ? c.json({ status: "ready" }) : c.json({ status: "not ready" }, 503),
@@ -129,6 +148,7 @@ function mountShopify(
   const visibleShop = (shop: string) => visible(PLATFORM, shop);
   const deps: InstallDeps = { ...options.install, store, backfills, log };
   const sections = () => flows.map((flow) => flow.section());
+  const replays = new ReplayGuard();
 
   app.get("/connect", async (c) => {
     const typed = c.req.query("shop") ?? "";
@@ -233,58 +253,91 @@ function mountShopify(
       const shop = oauth.sanitizeShop(c.req.header("x-shopify-shop-domain") ?? "");
       if (!shop)
         return c.json({ error: { code: "invalid_payload", message: "missing X-Shopify-Shop-Domain" } }, 400);
-      let body: { customer?: { id?: string | number } } = {};
+      let body: { customer?: { id?: string | number }; shop_domain?: unknown; myshopify_domain?: unknown } =
+        {};
       try {
         body = parseJsonExact(raw.toString("utf8")) as typeof body;
       } catch {
         return c.json({ error: { code: "invalid_payload", message: "body is not JSON" } }, 400);
       }
-
-      switch (topic) {
-        case "app/uninstalled": {
-          await backfills.stop(shop);
-          await store.dropToken(shop);
-          await store.updateShop(shop, { status: "uninstalled", uninstalledAt: new Date().toISOString() });
-          const cp = await store.checkpoint(shop);
-          if (cp && cp.phase !== "done")
-            await store.saveCheckpoint({ ...cp, phase: "stopped", updatedAt: new Date().toISOString() });
-          log.info({ shop }, "app uninstalled: backfill stopped, token dropped");
-          return c.json({ ok: true });
-        }
-        case "customers/data_request":
-          // Nothing to send: no names, emails, addresses or customer ids are kept (only a keyed hash).
-          log.info({ shop, topic }, "customer data request: MetricsDash holds no personal data");
-          return c.json({ ok: true, personalData: "none held" });
-        case "customers/redact": {
-          const id = body.customer?.id;
-          if (id !== undefined) {
-            const key = customerKey(options.customerHashKey, PLATFORM, shop, String(id));
-            void redactCustomer(db, PLATFORM, shop, key).catch((err: unknown) =>
-              log.error({ shop, err: String(err) }, "customer redaction failed"),
-            );
-          }
-          log.info({ shop, topic }, "customer redaction: customer key cleared from the shop's orders");
-          return c.json({ ok: true });
-        }
-        case "shop/redact": {
-          log.info(
-            { shop, topic },
-            "shop redaction requested: stopping work, removing tokens, settings and rows",
-          );
-          await backfills.stop(shop);
-          await Promise.all([store.dropToken(shop), store.dropCheckpoint(shop)]);
-          await store.updateShop(shop, { status: "redacted" });
-          // Answer now (Shopify waits 5 s); the rewrite runs after and is logged.
-          void redactShop(db, PLATFORM, shop, log).then(
-            () => store.dropShop(shop),
-            (err: unknown) =>
-              log.error({ shop, err: String(err) }, "shop redaction failed; retry by resending shop/redact"),
-          );
-          return c.json({ ok: true });
-        }
-        default:
-          return c.json({ ok: true, ignored: `topic ${topic}` });
+      // The header is not signed, the body is: a signed delivery of one shop must not act on another.
+      const bodyShop = body?.shop_domain ?? body?.myshopify_domain;
+      if (typeof bodyShop !== "string" || bodyShop.toLowerCase() !== shop)
+        return c.json(
+          {
+            error: {
+              code: "shop_mismatch",
+              message: "X-Shopify-Shop-Domain does not match the shop in the body",
+            },
+          },
+          400,
+        );
+      const webhookId = c.req.header("x-shopify-webhook-id");
+      const verdict = replays.claim(webhookId, c.req.header("x-shopify-triggered-at"));
+      if (!verdict.ok) {
+        if (verdict.reason === "duplicate") return c.json({ ok: true, duplicate: true });
+        return c.json({ error: { code: `replay_${verdict.reason}`, message: verdict.message } }, 400);
+      }
+      try {
+        return await appWebhook(topic, shop, body);
+      } catch (err) {
+        // Not handled: Shopify's retry of this webhook id must get through.
+        replays.release(webhookId!);
+        throw err;
       }
     },
   );
+
+  /** What app/uninstalled and the compliance topics do, once the delivery is verified, matched and new. */
+  async function appWebhook(
+    topic: string,
+    shop: string,
+    body: { customer?: { id?: string | number } },
+  ): Promise<Response> {
+    switch (topic) {
+      case "app/uninstalled": {
+        await backfills.stop(shop);
+        await store.dropToken(shop);
+        await store.updateShop(shop, { status: "uninstalled", uninstalledAt: new Date().toISOString() });
+        const cp = await store.checkpoint(shop);
+        if (cp && cp.phase !== "done")
+          await store.saveCheckpoint({ ...cp, phase: "stopped", updatedAt: new Date().toISOString() });
+        log.info({ shop }, "app uninstalled: backfill stopped, token dropped");
+        return Response.json({ ok: true });
+      }
+      case "customers/data_request":
+        // Nothing to send: no names, emails, addresses or customer ids are kept (only a keyed hash).
+        log.info({ shop, topic }, "customer data request: MetricsDash holds no personal data");
+        return Response.json({ ok: true, personalData: "none held" });
+      case "customers/redact": {
+        const id = body.customer?.id;
+        if (id !== undefined) {
+          const key = customerKey(options.customerHashKey, PLATFORM, shop, String(id));
+          void redactCustomer(db, PLATFORM, shop, key).catch((err: unknown) =>
+            log.error({ shop, err: String(err) }, "customer redaction failed"),
+          );
+        }
+        log.info({ shop, topic }, "customer redaction: customer key cleared from the shop's orders");
+        return Response.json({ ok: true });
+      }
+      case "shop/redact": {
+        log.info(
+          { shop, topic },
+          "shop redaction requested: stopping work, removing tokens, settings and rows",
+        );
+        await backfills.stop(shop);
+        await Promise.all([store.dropToken(shop), store.dropCheckpoint(shop)]);
+        await store.updateShop(shop, { status: "redacted" });
+        // Answer now (Shopify waits 5 s); the rewrite runs after and is logged.
+        void redactShop(db, PLATFORM, shop, log).then(
+          () => store.dropShop(shop),
+          (err: unknown) =>
+            log.error({ shop, err: String(err) }, "shop redaction failed; retry by resending shop/redact"),
+        );
+        return Response.json({ ok: true });
+      }
+      default:
+        return Response.json({ ok: true, ignored: `topic ${topic}` });
+    }
+  }
 }

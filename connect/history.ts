@@ -1,6 +1,6 @@
 import type { KV } from "@nats-io/kv";
 import { z } from "zod";
-import { subjectToken, type CanonicalEvent } from "../core/events.ts";
+import { boundedToken, type CanonicalEvent } from "../core/events.ts";
 import type { Logger } from "../core/log.ts";
 import type { PlatformApi } from "../platforms/adapter.ts";
 import { KeyedJobs } from "./jobs.ts";
@@ -84,7 +84,7 @@ export class HistoryStore {
   constructor(kv: KV) {
     this.kv = kv;
   }
-  private static key = (platform: string, shop: string) => `${subjectToken(platform)}.${subjectToken(shop)}`;
+  private static key = (platform: string, shop: string) => `${boundedToken(platform)}.${boundedToken(shop)}`;
 
   async save(cp: HistoryCheckpoint): Promise<void> {
     await this.kv.put(HistoryStore.key(cp.platform, cp.shop), JSON.stringify(HistoryCheckpoint.parse(cp)));

@@ -2,7 +2,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstream } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import { z } from "zod";
-import { subjectToken } from "../core/events.ts";
+import { boundedToken } from "../core/events.ts";
 import { Checkpoint } from "../platforms/shopify/backfill.ts";
 import { open, seal } from "../core/seal.ts";
 
@@ -27,7 +27,7 @@ export const ShopRecord = z.object({
 });
 export type ShopRecord = z.infer<typeof ShopRecord>;
 
-const key = (shop: string) => subjectToken(shop);
+const key = (shop: string) => boundedToken(shop);
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
 export class ConnectStore {

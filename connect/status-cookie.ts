@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
-import { subjectToken } from "../core/events.ts";
+import { boundedToken } from "../core/events.ts";
 import { secretMatches } from "../core/signature.ts";
 
 /**
@@ -20,7 +20,7 @@ export interface StatusAccess {
 const THIRTY_DAYS = 30 * 24 * 60 * 60;
 
 export function statusAccess(key: string | Buffer, prefix: string): StatusAccess {
-  const name = (parts: readonly string[]) => `${prefix}${subjectToken(parts.join("."))}`;
+  const name = (parts: readonly string[]) => `${prefix}${boundedToken(parts.join("."))}`;
   const value = (parts: readonly string[]) =>
     createHmac("sha256", key)
       .update(["status", ...parts].join("\u0000"))

@@ -75,3 +75,15 @@ describe("a connect service not reachable over https", () => {
     expect(await response.text()).toContain('data-problem="woo_needs_https"');
   });
 });
+
+describe("the site's own address (REST index `home`) before the approval redirect", () => {
+  it("must be the site typed, give or take www.: a hostile index can't redirect visitors elsewhere", async () => {
+    const { sameSite } = await import("./woocommerce.ts");
+    const typed = new URL("https://shop.example/");
+    expect(sameSite("https://shop.example", typed)).toBe(true);
+    expect(sameSite("https://www.shop.example/store", typed)).toBe(true);
+    expect(sameSite("https://phish.example/", typed)).toBe(false);
+    expect(sameSite("https://shop.example.phish.example/", typed)).toBe(false);
+    expect(sameSite("javascript:alert(1)", typed)).toBe(false);
+  });
+});

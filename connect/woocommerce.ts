@@ -4,6 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { html } from "hono/html";
 import { z } from "zod";
+import { guardedFetch, OutboundRefused, outboundPolicy } from "../core/guarded-fetch.ts";
 import { parseJsonExact } from "../core/json.ts";
 import { open, seal } from "../core/seal.ts";
 import { secretMatches } from "../core/signature.ts";
@@ -104,7 +105,7 @@ const SiteIndex = z.object({
 
 type IndexResult =
   | { ok: true; home: string; name: string | null }
-  | { ok: false; problem: "woo_unreachable" | "woo_not_woocommerce"; reason: string };
+  | { ok: false; problem: "woo_unreachable" | "woo_not_woocommerce" | "woo_bad_site"; reason: string };
 
 /**
  * WordPress's public REST index: `home` is the site's canonical address (what WooCommerce names as
@@ -114,11 +115,16 @@ type IndexResult =
 export async function readSiteIndex(site: string): Promise<IndexResult> {
   let response: Response;
   try {
-    response = await fetch(`${site.replace(/\/+$/, "")}/wp-json/?_fields=name,home,namespaces`, {
-      headers: { accept: "application/json" },
-      signal: AbortSignal.timeout(15_000),
-    });
+    // Anyone may type any address here: the guard keeps the request off private and loopback hosts.
+    response = await guardedFetch(
+      `${site.replace(/\/+$/, "")}/wp-json/?_fields=name,home,namespaces`,
+      { headers: { accept: "application/json" } },
+      outboundPolicy({ timeoutMs: 15_000, maxBytes: 1024 * 1024 }),
+    );
   } catch (err) {
+    // An address we may not call (http, a private host) is the visitor's mistake, not the site's.
+    if (err instanceof OutboundRefused && (err.code === "scheme" || err.code === "private_address"))
+      return { ok: false, problem: "woo_bad_site", reason: err.message };
     return { ok: false, problem: "woo_unreachable", reason: (err as Error).message };
   }
   const text = await response.text();
@@ -142,6 +148,15 @@ export async function readSiteIndex(site: string): Promise<IndexResult> {
   if (!index.data.namespaces.includes("wc/v3"))
     return { ok: false, problem: "woo_not_woocommerce", reason: "the REST index lists no wc/v3 namespace" };
   return { ok: true, home: index.data.home, name: index.data.name?.trim() || null };
+}
+
+/** Whether `home` (from a site's REST index) is the site that was typed, give or take `www.`. */
+export function sameSite(home: string, typed: URL): boolean {
+  if (!URL.canParse(home)) return false;
+  const url = new URL(home);
+  if (url.protocol !== "https:" && url.protocol !== "http:") return false;
+  const bare = (host: string) => host.toLowerCase().replace(/^www\./, "");
+  return bare(url.host) === bare(typed.host);
 }
 
 /** What WooCommerce POSTs to `callback_url` once the merchant approved (WC_Auth::create_keys). */
@@ -220,6 +235,15 @@ export function woocommerceFlow(options: WooFlowOptions): ConnectFlow {
             "woocommerce connect not started",
           );
           return page(c, index.problem);
+        }
+        // The approval redirect goes where the site's index says it lives: only to the site typed
+        // (or its www. twin), or this page would send visitors anywhere a hostile index names.
+        if (!sameSite(index.home, site)) {
+          log.warn(
+            { platform: PLATFORM, site: site.host, home: index.home.slice(0, 200) },
+            "woocommerce connect not started: the index names another site",
+          );
+          return page(c, "woo_bad_site");
         }
         const { value, nonce } = issueState(key, index.home);
         setCookie(c, STATE_COOKIE, nonce, {

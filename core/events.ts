@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { Payment } from "./payment-events.ts";
+import { MAX_LENGTH, MAX_TOKEN_LENGTH } from "./limits.ts";
 
 /**
  * The canonical events: what every platform adapter produces and every processor consumes.
@@ -13,7 +14,8 @@ export const EVENT_VERSION = 1;
 const instant = z.iso.datetime({ offset: true });
 const minor = z.number().int().refine(Number.isSafeInteger, "must be a safe integer");
 const currency = z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code");
-const id = z.string().min(1).max(128);
+const id = z.string().min(1).max(MAX_LENGTH.id);
+const sku = z.string().min(1).max(MAX_LENGTH.sku);
 
 /** Whether an order counts towards revenue right now, decided by the adapter from the platform's statuses. */
 export const SalesStatus = z.enum(["sale", "pending", "cancelled"]);
@@ -23,7 +25,7 @@ export const OrderLine = z.object({
   productId: id.nullable(),
   variantId: id.nullable(),
   /** The SKU, or `variant:<id>` when the merchant left the SKU empty, so every line has a stock key. */
-  sku: z.string().min(1),
+  sku,
   quantity: z.number().int().min(0),
   unitPriceMinor: minor,
   /** Price × quantity less line discounts. */
@@ -55,13 +57,13 @@ export const Refund = z.object({
   createdAt: instant,
   currency,
   amountMinor: minor,
-  lines: z.array(z.object({ lineId: id, sku: z.string().min(1).nullable(), quantity: z.number().int() })),
+  lines: z.array(z.object({ lineId: id, sku: sku.nullable(), quantity: z.number().int() })),
 });
 
 export const InventoryLevel = z.object({
   inventoryItemId: id,
   locationId: id,
-  sku: z.string().min(1).nullable(),
+  sku: sku.nullable(),
   available: z.number().int().nullable(),
   updatedAt: instant,
 });
@@ -82,7 +84,7 @@ export const Product = z.object({
   variants: z.array(
     z.object({
       variantId: id,
-      sku: z.string().min(1),
+      sku,
       inventoryItemId: id.nullable(),
       /** Null when the platform's payload names no currency (Shopify's products webhooks don't). */
       priceMinor: minor.nullable(),
@@ -149,9 +151,9 @@ const envelope = {
   v: z.literal(EVENT_VERSION),
   platform: z.string().regex(/^[a-z][a-z0-9_-]*$/),
   /** The shop as the platform names it (e.g. `acme.myshopify.com`). */
-  shop: z.string().min(1).max(255),
+  shop: z.string().min(1).max(MAX_LENGTH.shop),
   /** The platform's delivery/event id: also the JetStream `Nats-Msg-Id`. */
-  eventId: z.string().min(1).max(256),
+  eventId: z.string().min(1).max(MAX_LENGTH.eventId),
   receivedAt: instant,
 };
 
@@ -193,6 +195,20 @@ export function subjectToken(value: string): string {
     if (code > 0xff) return `_u${code.toString(16).padStart(6, "0")}`;
     return `_${code.toString(16).padStart(2, "0")}`;
   });
+}
+
+/**
+ * A subject-safe token for a name, short whatever its length: the escaped name itself when that
+ * fits in MAX_TOKEN_LENGTH, else `H` and the SHA-256 of the name. Escaped names are lower case, so a
+ * hash never reads as one. For KV keys built from names (a SKU in an alert's subject can be 255
+ * characters of which each may escape to 8).
+ *
+ * @example boundedToken("acme.myshopify.com") // "acme_2emyshopify_2ecom"
+ */
+export function boundedToken(name: string): string {
+  const token = subjectToken(name);
+  if (token.length <= MAX_TOKEN_LENGTH) return token;
+  return `H${createHash("sha256").update(name).digest("base64url")}`;
 }
 
 export function eventSubject(event: Pick<CanonicalEvent, "platform" | "shop" | "type">): string {

@@ -25,6 +25,17 @@ describe("sealed tokens (AES-256-GCM)", () => {
     expect(() => open(randomBytes(32), sealed, "acme.myshopify.com")).toThrow(/does not open/);
   });
 
+  it("refuses a tag cut short, which GCM would check only as far as it goes", () => {
+    const sealed = seal(key, token, "acme.myshopify.com");
+    const [version, nonce, tag, ciphertext] = sealed.split(".");
+    for (const bytes of [4, 8, 12, 15]) {
+      const short = Buffer.from(tag!, "base64url").subarray(0, bytes).toString("base64url");
+      expect(() => open(key, [version, nonce, short, ciphertext].join("."), "acme.myshopify.com")).toThrow(
+        /does not open/,
+      );
+    }
+  });
+
   it("takes the key as base64 or hex, 32 bytes only", () => {
     expect(parseKey(key.toString("base64"))).toEqual(key);
     expect(parseKey(key.toString("hex"))).toEqual(key);

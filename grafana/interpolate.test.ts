@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { queryIntervalMs, renderQuery, sampleByInterval, type QueryContext } from "./interpolate.ts";
+import {
+  interpolateVariables,
+  queryIntervalMs,
+  renderQuery,
+  sampleByInterval,
+  type QueryContext,
+} from "./interpolate.ts";
 
 const ctx: QueryContext = {
   from: new Date("2024-01-26T10:03:45.598Z"),
@@ -51,5 +57,20 @@ describe("renderQuery", () => {
     expect(renderQuery(sql, { ...some, allSelected: ["platform"] })).toBe("WHERE 1=1 AND shop IN ('a','b')");
     expect(renderQuery(sql, { ...some, allSelected: ["platform", "shop"] })).toBe("WHERE 1=1 AND 1=1");
     expect(() => renderQuery("WHERE $__conditionalAll(x = 1", some)).toThrow(/malformed/);
+  });
+});
+
+describe("the sqlstring format", () => {
+  it("quotes a shop name holding a quote so it stays one SQL string", () => {
+    const ctx = {
+      from: new Date(0),
+      to: new Date(60_000),
+      maxDataPoints: 100,
+      variables: { shop: "o'brien.example" },
+    };
+    expect(interpolateVariables("shop = ${shop:sqlstring}", ctx)).toBe("shop = 'o''brien.example'");
+    expect(
+      interpolateVariables("shop IN (${shop:sqlstring})", { ...ctx, variables: { shop: ["a'", "b"] } }),
+    ).toBe("shop IN ('a''','b')");
   });
 });

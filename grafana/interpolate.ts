@@ -136,13 +136,24 @@ export function interpolateVariables(sql: string, ctx: QueryContext): string {
     __range: `${Math.round(range / 1000)}s`,
   };
   const format = (value: string | string[]) => (Array.isArray(value) ? `'${value.join("','")}'` : value);
+  // Grafana's `sqlstring` format: each value's quotes doubled, each value quoted, joined by commas.
+  const sqlstring = (value: string | string[]) =>
+    (Array.isArray(value) ? value : [value]).map((v) => `'${v.replaceAll("'", "''")}'`).join(",");
   return applyConditionalAll(sql, ctx).replace(
     /\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?::([^}]+))?\}/g,
-    (whole, plain?: string, bracket?: string, _bf?: string, braced?: string) => {
+    (
+      whole,
+      plain?: string,
+      bracket?: string,
+      bracketFormat?: string,
+      braced?: string,
+      bracedFormat?: string,
+    ) => {
       const name = plain ?? bracket ?? braced ?? "";
       if (name in globals) return globals[name]!;
-      if (name in ctx.variables) return format(ctx.variables[name]!);
-      return whole;
+      if (!(name in ctx.variables)) return whole;
+      const value = ctx.variables[name]!;
+      return (bracketFormat ?? bracedFormat) === "sqlstring" ? sqlstring(value) : format(value);
     },
   );
 }

@@ -1,4 +1,5 @@
-import { Hono } from "hono";
+import type { IncomingMessage } from "node:http";
+import { Hono, type Context } from "hono";
 import type { Logger } from "../core/log.ts";
 import type { PlatformAdapter } from "../platforms/adapter.ts";
 import { Counters } from "./counters.ts";
@@ -17,12 +18,22 @@ export interface AppOptions {
   behaviour?: CollectOptions;
 }
 
+/** A request from loopback that no proxy forwarded (a proxy on the same machine adds its headers). */
+function fromThisMachine(c: Context): boolean {
+  const address = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress;
+  if (!address || c.req.header("x-forwarded-for") || c.req.header("forwarded")) return false;
+  return address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.");
+}
+
 export function createApp({ adapters, publish, ready, maxBytes, log, behaviour }: AppOptions): Hono {
   const counters = new Counters();
   const app = new Hono();
 
+  // A stranger learns only that ingest is up; the machine itself (not through a proxy) sees the counts.
   app.get("/healthz", (c) =>
-    c.json({ status: "ok", platforms: adapters.map((a) => a.platform), webhooks: counters.snapshot() }),
+    fromThisMachine(c)
+      ? c.json({ status: "ok", platforms: adapters.map((a) => a.platform), webhooks: counters.snapshot() })
+      : c.json({ status: "ok" }),
   );
   app.get("/readyz", async (c) =>
     (await ready())

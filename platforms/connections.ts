@@ -1,6 +1,6 @@
 import type { KV } from "@nats-io/kv";
 import { z } from "zod";
-import { subjectToken } from "../core/events.ts";
+import { boundedToken } from "../core/events.ts";
 import { open, seal } from "../core/seal.ts";
 
 /**
@@ -35,7 +35,7 @@ export const Connection = z.object({
 });
 export type Connection = z.infer<typeof Connection>;
 
-const entryKey = (platform: string, shop: string) => `${subjectToken(platform)}.${subjectToken(shop)}`;
+const entryKey = (platform: string, shop: string) => `${boundedToken(platform)}.${boundedToken(shop)}`;
 const context = (platform: string, shop: string) => `${platform}:${shop}`;
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 

@@ -579,3 +579,27 @@ describe("narrowing a rule", () => {
     });
   });
 });
+
+describe("a SKU far longer than any platform allows", () => {
+  it("fires its own incident and silences no other (its incident key is hashed)", async () => {
+    const shop = "long-sku.myshopify.com";
+    // 4,100 characters: escaped into a KV key as it was, the key alone passes nats-server's 4 KB
+    // control line, and the server drops the worker's connection on the first save.
+    const longSku = `LONG-${"x".repeat(4095)}`;
+    await putRule({
+      id: "long-sku-stock",
+      name: "Long SKU shop below 5",
+      kind: "low_stock",
+      threshold: 5,
+      cooldownMinutes: 0,
+      scope: { shops: [shop] },
+      channels: EMAIL,
+    });
+    await forecastRow(shop, longSku, { available: 1 });
+    await forecastRow(shop, "MUG", { available: 2 });
+    await settled("long-sku-stock", `${shop}/MUG`, "firing");
+    await settled("long-sku-stock", `${shop}/${longSku}`, "firing");
+    await eventually(async () => expect(mails("Low stock: MUG at long-sku.myshopify.com")).toHaveLength(1));
+    await eventually(async () => expect(mails(`Low stock: LONG-xxx`)).toHaveLength(1));
+  });
+});

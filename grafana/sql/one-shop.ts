@@ -9,7 +9,7 @@ import { change, localDayStart, localSameTime, NOW, shiftLocalDays, SPANS } from
  * `$__timeFilter(...)`, `$__sampleByInterval` are the QuestDB data source's macros.
  * Windows are minutes: a span includes the minute windows that start before its end.
  */
-const SHOP = "platform = '${shop_platform}' AND shop = '$shop'";
+const SHOP = "platform = '${shop_platform}' AND shop = ${shop:sqlstring}";
 const TZ = "'${tz}'";
 const MINOR = "${minor}";
 
@@ -117,7 +117,7 @@ LIMIT ${limit}`;
  */
 export const VARIABLE_QUERIES = {
   ...CHOICE_QUERIES,
-  shop_platform: `SELECT platform FROM shops WHERE ${chosen("platform")} AND shop = '$shop'`,
+  shop_platform: `SELECT platform FROM shops WHERE ${chosen("platform")} AND shop = \${shop:sqlstring}`,
   tz: `SELECT timezone FROM shops WHERE ${SHOP}`,
   minor: `SELECT coalesce(minor_per_unit, 100) FROM shops WHERE ${SHOP}`,
   currency: `SELECT currency FROM shops WHERE ${SHOP}`,

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { overlongName } from "../../core/limits.ts";
 import type { Logger } from "../../core/log.ts";
 import { InvalidPayload, type Delivery, type PlatformAdapter } from "../../platforms/adapter.ts";
 import { rawRequest } from "../body.ts";
@@ -61,6 +62,14 @@ export function webhookRoutes({ adapters, publish, maxBytes, log, counters }: We
       if (result.kind === "ignore") {
         counters.add(adapter.platform, `ignored ${result.reason}`);
         return c.json({ ok: true, ignored: result.reason });
+      }
+
+      // Names become subject tokens and KV keys downstream: one too long is refused here, at the edge.
+      const overlong = result.events.map((event) => overlongName(event)).find((field) => field !== null);
+      if (overlong) {
+        counters.add(adapter.platform, "invalid");
+        log.warn({ platform: adapter.platform, field: overlong }, "webhook rejected: name too long");
+        return jsonError(c, 400, "invalid_payload", `${overlong} is too long`, overlong);
       }
 
       try {

@@ -24,6 +24,11 @@ export { PLATFORM } from "./events.ts";
 const env = z.object({
   /** The secret typed into WooCommerce → Settings → Advanced → Webhooks (or set when we create the hook). */
   WOOCOMMERCE_WEBHOOK_SECRET: z.string().min(16, "WOOCOMMERCE_WEBHOOK_SECRET must be at least 16 characters"),
+  /**
+   * The one site the env secret speaks for (as BIGCOMMERCE_WEBHOOK_SECRET speaks only for its store
+   * hash): a delivery signed with it but naming another site in X-WC-Webhook-Source is refused.
+   */
+  WOOCOMMERCE_STORE_URL: z.url("WOOCOMMERCE_STORE_URL must be the site's URL").optional(),
 });
 
 const apiEnv = z.object({
@@ -62,8 +67,8 @@ const parse = <S extends z.ZodType>(schema: S, body: unknown, topic: string): z.
  * connected store's own, derived from the site it names in X-WC-Webhook-Source.
  */
 function secretsFor(delivery: Delivery, config: z.infer<typeof env> | undefined, shared: Shared): string[] {
-  const secrets = config ? [config.WOOCOMMERCE_WEBHOOK_SECRET] : [];
   const source = delivery.header("x-wc-webhook-source");
+  const secrets = config && envSecretSpeaksFor(config, source) ? [config.WOOCOMMERCE_WEBHOOK_SECRET] : [];
   if (shared.storeWebhookKey && source) {
     try {
       secrets.push(storeWebhookSecret(shared.storeWebhookKey, PLATFORM, wooShop(source)));
@@ -72,6 +77,13 @@ function secretsFor(delivery: Delivery, config: z.infer<typeof env> | undefined,
     }
   }
   return secrets;
+}
+
+/** Whether the hand-made hook's secret may sign for `source`: only for WOOCOMMERCE_STORE_URL's site when set. */
+function envSecretSpeaksFor(config: z.infer<typeof env>, source: string | undefined): boolean {
+  if (!config.WOOCOMMERCE_STORE_URL) return true;
+  if (!source || !URL.canParse(source)) return false;
+  return wooShop(source) === wooShop(config.WOOCOMMERCE_STORE_URL);
 }
 
 function createAdapter(config: z.infer<typeof env> | undefined, shared: Shared): PlatformAdapter {

@@ -1,5 +1,5 @@
 import type { KV } from "@nats-io/kv";
-import { shopEvent, subjectToken } from "../../core/events.ts";
+import { shopEvent, boundedToken } from "../../core/events.ts";
 import type { Logger } from "../../core/log.ts";
 import { KeysRefused, type PlatformApi } from "../../platforms/adapter.ts";
 import type { Publish } from "../../ingest/publish.ts";
@@ -27,7 +27,7 @@ export async function catchUp(
   api: PlatformApi,
   options: CatchUpOptions,
 ): Promise<{ events: number; reactivated: number }> {
-  const key = `${subjectToken(api.platform)}.${subjectToken(api.shop)}`;
+  const key = `${boundedToken(api.platform)}.${boundedToken(api.shop)}`;
   const stored = (await options.watermarks.get(key))?.string();
   const overlap = options.overlapMs ?? 5 * 60 * 1000;
   const since = stored ? new Date(Date.parse(stored) - overlap) : new Date(Date.now() - options.lookbackMs);

@@ -1,5 +1,5 @@
 import type { KV } from "@nats-io/kv";
-import { subjectToken, type RefEvent, type Refund } from "../../core/events.ts";
+import { boundedToken, type RefEvent, type Refund } from "../../core/events.ts";
 
 /**
  * WooCommerce shows refunds only inside the order (`refunds[]`), without a time of their own, and
@@ -17,7 +17,7 @@ export class RefundTimes {
   async settle(ref: RefEvent): Promise<Refund> {
     const refund = ref.ref.refund;
     if (!refund) throw new Error(`ref ${ref.eventId} carries no refund to settle`);
-    const key = [ref.platform, ref.shop, refund.refundId].map(subjectToken).join(".");
+    const key = [ref.platform, ref.shop, refund.refundId].map(boundedToken).join(".");
     try {
       await this.kv.create(key, refund.createdAt);
       return refund;

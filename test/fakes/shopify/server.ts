@@ -290,6 +290,7 @@ export class FakeShopify {
           shop: shopDomain,
           eventId: randomUUID(),
           webhookId: randomUUID(),
+          triggeredAt: new Date().toISOString(),
           ...(opts.signature === undefined ? {} : { signature: opts.signature }),
         },
         body,
