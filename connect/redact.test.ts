@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALERTS_TABLE } from "../alerting/history.ts";
 import { createLogger } from "../core/log.ts";
 import { QuestDb, sqlString, walApplied } from "../core/questdb.ts";
+import { CATCHUP_RUNS_TABLE } from "../processors/fetchers/runs.ts";
 import { INVENTORY_TABLES } from "../processors/inventory/schema.ts";
+import { RECONCILIATION_TABLE } from "../processors/reconcile/schema.ts";
 import { ORDER_TABLES, ensureTables } from "../processors/orders/schema.ts";
 import { SALES_TABLES } from "../processors/sales/schema.ts";
 import { startQuestDbServer, type QuestDbServer } from "../services/questdb-server.ts";
@@ -28,7 +30,14 @@ const NAMES = TABLES.map((t) => t.table);
 beforeAll(async () => {
   server = await startQuestDbServer({ dir: mkdtempSync(join(tmpdir(), "metricsdash-redact-")) });
   db = new QuestDb(server.httpUrl);
-  await ensureTables(db, [...ORDER_TABLES, ...SALES_TABLES, ...INVENTORY_TABLES, ALERTS_TABLE]);
+  await ensureTables(db, [
+    ...ORDER_TABLES,
+    ...SALES_TABLES,
+    ...INVENTORY_TABLES,
+    ALERTS_TABLE,
+    CATCHUP_RUNS_TABLE,
+    RECONCILIATION_TABLE,
+  ]);
 }, 60_000);
 afterAll(() => server?.stop());
 

@@ -27,7 +27,10 @@ export async function runWorkers(count: number, log: Logger, serve: () => Promis
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   let stopping = false;
   const alive = new Set<number>();
-  /** Workers that got as far as listening: one that dies before that fails at start, and would again. */
+  /**
+   * Workers that got as far as listening: one that exits on its own before that failed at start (a
+   * bad setting) and would again. One killed by a signal (kill -9, the OOM killer) is replaced.
+   */
   const listened = new Set<number>();
   cluster.on("listening", (worker) => listened.add(worker.id));
   const fork = () => alive.add(cluster.fork().id);
@@ -38,7 +41,7 @@ export async function runWorkers(count: number, log: Logger, serve: () => Promis
       return;
     }
     log.error({ worker: worker.process.pid, code, signal }, "ingest worker exited");
-    if (!listened.has(worker.id)) {
+    if (!listened.has(worker.id) && signal === null) {
       log.fatal("ingest worker failed at start-up; stopping");
       process.exit(1);
     }

@@ -713,7 +713,7 @@ function timed(name: string, started: number) {
 
 // Dashboards whose panels run against their own data elsewhere: Inventory in test/inventory.test.ts,
 // Customer behaviour in test/behaviour.test.ts, Data health in test/reconcile.test.ts, Fulfilment in
-// test/shipstation.test.ts; the all-shops dashboard below.
+// test/shipstation.test.ts, Payments in test/stripe.test.ts; the all-shops dashboard below.
 const OTHER_DASHBOARDS = [
   "inventory.json",
   "all-shops.json",
