@@ -1,3 +1,4 @@
+import { ONE_SHOP } from "../grafana/sql/one-shop.ts";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -164,8 +165,7 @@ describe("generated dashboards", () => {
       for (const name of ["shop_platform", "tz", "minor", "currency"])
         expect(byName(uid, name)?.hide, name).toBe(2);
       const d = all.find((x) => x.uid === uid)!;
-      for (const { panel, sql } of sqlOf(d))
-        expect(sql, panel).toContain("platform = '${shop_platform}' AND shop = '$shop'");
+      for (const { panel, sql } of sqlOf(d)) expect(sql, panel).toContain(ONE_SHOP);
     },
   );
 

@@ -720,6 +720,7 @@ const OTHER_DASHBOARDS = [
   "behaviour.json",
   "data-health.json",
   "fulfilment.json",
+  "payments.json",
 ];
 const SHOP_DASHBOARDS = DASHBOARDS.filter((d) => !OTHER_DASHBOARDS.includes(d.file));
 describe.each(SHOP_DASHBOARDS.map((d) => [d.file, d] as const))("dashboard %s", (_file, { build }) => {

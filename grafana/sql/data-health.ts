@@ -1,4 +1,5 @@
 import { CHOSEN_SHOPS } from "./chosen.ts";
+import { ONE_SHOP } from "./one-shop.ts";
 
 /**
  * The SQL of the "Data health" dashboard: whether our numbers can be trusted, per shop. Rows name
@@ -51,4 +52,4 @@ export const ONE_SHOP_HEALTH = `SELECT count() AS days_checked, max(checked_at) 
   sum(${notMatch}) AS differences_found, sum(${outcomeIs("fixed")}) AS fixed,
   sum(${outcomeIs("persists")}) AS persisting
 FROM reconciliation
-WHERE platform = '\${shop_platform}' AND shop = '$shop' AND checked_at > dateadd('d', -7, now())`;
+WHERE ${ONE_SHOP} AND checked_at > dateadd('d', -7, now())`;

@@ -9,7 +9,9 @@ import { change, localDayStart, localSameTime, NOW, shiftLocalDays, SPANS } from
  * `$__timeFilter(...)`, `$__sampleByInterval` are the QuestDB data source's macros.
  * Windows are minutes: a span includes the minute windows that start before its end.
  */
-const SHOP = "platform = '${shop_platform}' AND shop = ${shop:sqlstring}";
+/** The one shop chosen: its name enters the SQL through the `sqlstring` format (quotes doubled). */
+export const ONE_SHOP = "platform = '${shop_platform}' AND shop = ${shop:sqlstring}";
+const SHOP = ONE_SHOP;
 const TZ = "'${tz}'";
 const MINOR = "${minor}";
 
