@@ -9,8 +9,6 @@ import {
   ORDERS_COUNT_QUERY,
   ORDERS_PAGE_QUERY,
   OrdersCount,
-  ORDER_LINES_QUERY,
-  OrderLinesPage,
   ORDERS_MODIFIED_QUERY,
   OrdersPage,
   SHOP_QUERY,
@@ -18,6 +16,7 @@ import {
   type GqlOrder,
 } from "./graphql.ts";
 import { PLATFORM } from "./constants.ts";
+import { allOrderLines } from "./order-lines.ts";
 import { normaliseGraphqlOrder } from "./normalise-graphql.ts";
 
 /**
@@ -74,22 +73,8 @@ export function shopifyApi(
     ...(shared.fetch ? { fetch: shared.fetch } : {}),
   });
 
-  const linesOf = async (order: z.infer<typeof OrdersPage>["orders"]["nodes"][number]) => {
-    const lines: GqlLineItem[] = [...order.lineItems.nodes];
-    let page = order.lineItems.pageInfo;
-    // An order with more lines than a page carries inline is completed line page by line page.
-    while (page.hasNextPage) {
-      const more = await client.request(
-        ORDER_LINES_QUERY,
-        { id: order.id, after: page.endCursor },
-        OrderLinesPage,
-      );
-      if (!more.order) break;
-      lines.push(...more.order.lineItems.nodes);
-      page = more.order.lineItems.pageInfo;
-    }
-    return lines;
-  };
+  const linesOf = (order: z.infer<typeof OrdersPage>["orders"]["nodes"][number]) =>
+    allOrderLines(client, order);
 
   const orderEvent = (order: GqlOrder, lines: GqlLineItem[], receivedAt: string): CanonicalEvent => {
     const canonical = normaliseGraphqlOrder(order, lines, (id) =>

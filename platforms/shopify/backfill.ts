@@ -14,14 +14,13 @@ import {
   INVENTORY_PAGE_QUERY,
   INVENTORY_PAGE_SIZE,
   InventoryPage,
-  ORDER_LINES_QUERY,
   ORDERS_COUNT_QUERY,
   ORDERS_PAGE_QUERY,
   ORDERS_PAGE_QUERY_NEWEST,
-  OrderLinesPage,
   OrdersCount,
   OrdersPage,
 } from "./graphql.ts";
+import { allOrderLines } from "./order-lines.ts";
 import { PLATFORM } from "./index.ts";
 import { normaliseGraphqlInventoryLevel, normaliseGraphqlOrder } from "./normalise-graphql.ts";
 
@@ -275,19 +274,7 @@ export async function runBackfill(start: Checkpoint, deps: BackfillDeps): Promis
   async function pageEvents(nodes: z.infer<typeof OrdersPage>["orders"]["nodes"]): Promise<CanonicalEvent[]> {
     const events: CanonicalEvent[] = [];
     for (const order of nodes) {
-      const lines = [...order.lineItems.nodes];
-      let page = order.lineItems.pageInfo;
-      while (page.hasNextPage) {
-        const more = await deps.client.request(
-          ORDER_LINES_QUERY,
-          { id: order.id, after: page.endCursor },
-          OrderLinesPage,
-        );
-        if (!more.order) break;
-        lines.push(...more.order.lineItems.nodes);
-        page = more.order.lineItems.pageInfo;
-      }
-      events.push(orderEvent(order, lines));
+      events.push(orderEvent(order, await allOrderLines(deps.client, order)));
     }
     return events;
   }
