@@ -1,23 +1,11 @@
-import { errors as natsErrors } from "@nats-io/transport-node";
 import type { Logger } from "./log.ts";
+import { NATS_AWAY_ERRORS } from "./nats.ts";
 import { QuestDbError } from "./questdb.ts";
-
-/**
- * Errors that say a server we depend on is briefly away. The clients reconnect by themselves, so
- * a stray rejection of this kind is no reason to stop a service that is otherwise fine.
- */
-const PASSING = [
-  natsErrors.ConnectionError,
-  natsErrors.ClosedConnectionError,
-  natsErrors.DrainingConnectionError,
-  natsErrors.TimeoutError,
-  natsErrors.NoRespondersError,
-  natsErrors.RequestError,
-];
 
 /** Whether an escaped error means the process can no longer be trusted to run on. */
 export function isFatal(err: unknown): boolean {
-  if (PASSING.some((type) => err instanceof type)) return false;
+  // The broker briefly away: the client reconnects by itself.
+  if (NATS_AWAY_ERRORS.some((type) => err instanceof type)) return false;
   if (err instanceof QuestDbError) return err.status !== undefined && err.status < 500;
   return true;
 }

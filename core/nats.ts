@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import {
   connect,
   credsAuthenticator,
+  errors as natsErrors,
   nanos,
   type ConnectionOptions,
   type NatsConnection,
@@ -22,6 +23,19 @@ import type { Logger } from "./log.ts";
 export const EVENTS_STREAM = "EVENTS";
 export const DEAD_LETTER_STREAM = "EVENTS_DLQ";
 export const DEAD_LETTER_PREFIX = "dlq";
+
+/**
+ * The client's errors that say the broker is briefly away (it reconnects by itself): a write waits,
+ * and a stray rejection of this kind is no reason to stop a service.
+ */
+export const NATS_AWAY_ERRORS = [
+  natsErrors.ConnectionError,
+  natsErrors.ClosedConnectionError,
+  natsErrors.DrainingConnectionError,
+  natsErrors.TimeoutError,
+  natsErrors.NoRespondersError,
+  natsErrors.RequestError,
+] as const;
 
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;

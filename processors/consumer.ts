@@ -8,11 +8,11 @@ import {
   type JetStreamManager,
   type JsMsg,
 } from "@nats-io/jetstream";
-import { errors as natsErrors, headers, nanos } from "@nats-io/transport-node";
+import { headers, nanos } from "@nats-io/transport-node";
 import type { Sender } from "@questdb/nodejs-client";
 import { CanonicalEvent } from "../core/events.ts";
 import type { Logger } from "../core/log.ts";
-import { DEAD_LETTER_PREFIX, EVENTS_STREAM } from "../core/nats.ts";
+import { DEAD_LETTER_PREFIX, EVENTS_STREAM, NATS_AWAY_ERRORS } from "../core/nats.ts";
 import { QuestDbError } from "../core/questdb.ts";
 
 /** Writes a batch of events; resolves only once QuestDB accepted every row (then the batch is acked). */
@@ -166,16 +166,7 @@ export class MessageProblem extends Error {
  */
 export type Failure = "wait" | "refused" | "message";
 
-const NATS_UNAVAILABLE = [
-  natsErrors.ConnectionError,
-  natsErrors.ClosedConnectionError,
-  natsErrors.DrainingConnectionError,
-  natsErrors.TimeoutError,
-  natsErrors.NoRespondersError,
-  natsErrors.RequestError,
-  JetStreamError,
-  JetStreamApiError,
-];
+const NATS_UNAVAILABLE = [...NATS_AWAY_ERRORS, JetStreamError, JetStreamApiError];
 
 export function classify(err: unknown): Failure {
   if (err instanceof QuestDbError)
