@@ -3,6 +3,9 @@
 FROM node:24-slim
 WORKDIR /app
 ENV NODE_ENV=production
+# Stripped TypeScript and compiled code kept between restarts of a container: a restarted service
+# does not load the type stripper again (less resident memory, a faster start).
+ENV NODE_COMPILE_CACHE=/tmp/metricsdash-compile-cache
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY . .

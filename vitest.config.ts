@@ -8,7 +8,7 @@ export default defineConfig({
     pool: "forks",
     maxWorkers: 2,
     testTimeout: 60_000,
-    hookTimeout: 120_000,
+    hookTimeout: 300_000,
     // Browser pages and processors answer in milliseconds when the machine is idle and in seconds
     // when CI shares it; a poll is a wait for "eventually", not a timing target.
     expect: { poll: { timeout: 15_000, interval: 100 } },

@@ -1,7 +1,10 @@
 import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { isNatsAway } from "../core/nats.ts";
 import { basicAuth } from "hono/basic-auth";
 import { bodyLimit } from "hono/body-limit";
 import { QuestDbError, sqlString, type QuestDb } from "../core/questdb.ts";
+import { errorBody, jsonError } from "../core/http-error.ts";
 import { sameOrigin, type SameOriginOptions } from "../core/same-origin.ts";
 import { ANONYMOUS, AuditWriteError, recentChanges, type RuleAudit } from "./audit.ts";
 import { loadChoices } from "./choices.ts";
@@ -32,14 +35,10 @@ export interface ApiDeps {
 /** Rules are a few KB; nothing bigger is read. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-const error = (code: string, message: string, extra: Record<string, unknown> = {}) => ({
-  error: { code, message, ...extra },
-});
-
 /** A QuestDB failure as the API reports it; anything else is a bug and propagates. */
 function unavailable(err: unknown, what = "QuestDB") {
   if (!(err instanceof QuestDbError) && !(err instanceof AuditWriteError)) throw err;
-  return error("questdb_unavailable", `${what} could not be written or read: ${(err as Error).message}`);
+  return errorBody("questdb_unavailable", `${what} could not be written or read: ${(err as Error).message}`);
 }
 
 /**
@@ -60,7 +59,7 @@ export function createAlertingApp(deps: ApiDeps): Hono {
     "/api/*",
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
-      onError: (c) => c.json(error("payload_too_large", `body exceeds ${MAX_BODY_BYTES} bytes`), 413),
+      onError: (c) => jsonError(c, 413, "payload_too_large", `body exceeds ${MAX_BODY_BYTES} bytes`),
     }),
   );
 
@@ -85,7 +84,7 @@ export function createAlertingApp(deps: ApiDeps): Hono {
 
   app.get("/api/rules/:id", (c) => {
     const rule = deps.rules.rules.get(c.req.param("id"));
-    return rule ? c.json(rule) : c.json(error("not_found", `no rule ${c.req.param("id")}`), 404);
+    return rule ? c.json(rule) : jsonError(c, 404, "not_found", `no rule ${c.req.param("id")}`);
   });
 
   const readBody = async (text: string) => {
@@ -98,9 +97,9 @@ export function createAlertingApp(deps: ApiDeps): Hono {
 
   app.post("/api/rules/validate", async (c) => {
     const body = await readBody(await c.req.text());
-    if (!body.ok) return c.json(error("invalid_json", body.message), 400);
+    if (!body.ok) return jsonError(c, 400, "invalid_json", body.message);
     const parsed = parseRule(body.body);
-    if (!parsed.ok) return c.json(error("invalid_rule", parsed.text, { problems: parsed.problems }), 400);
+    if (!parsed.ok) return jsonError(c, 400, "invalid_rule", parsed.text, { problems: parsed.problems });
     return c.json({ ok: true, rule: parsed.rule });
   });
 
@@ -108,7 +107,7 @@ export function createAlertingApp(deps: ApiDeps): Hono {
   const actor = deps.auth ? deps.auth.username : ANONYMOUS;
   const save = async (id: string | undefined, text: string) => {
     const body = await readBody(text);
-    if (!body.ok) return { status: 400 as const, json: error("invalid_json", body.message) };
+    if (!body.ok) return { status: 400 as const, json: errorBody("invalid_json", body.message) };
     const input =
       id && typeof body.body === "object" && body.body !== null && !("id" in body.body)
         ? { ...body.body, id }
@@ -117,13 +116,13 @@ export function createAlertingApp(deps: ApiDeps): Hono {
     if (!parsed.ok)
       return {
         status: 400 as const,
-        json: error("invalid_rule", parsed.text, { problems: parsed.problems }),
+        json: errorBody("invalid_rule", parsed.text, { problems: parsed.problems }),
       };
     if (id && parsed.rule.id !== id) {
       const message = `id: the rule's id "${parsed.rule.id}" differs from the one in the address "${id}"`;
       return {
         status: 400 as const,
-        json: error("invalid_rule", message, { problems: [{ path: "id", message }] }),
+        json: errorBody("invalid_rule", message, { problems: [{ path: "id", message }] }),
       };
     }
     try {
@@ -153,7 +152,7 @@ export function createAlertingApp(deps: ApiDeps): Hono {
     } catch (err) {
       return c.json(unavailable(err, "the rule was not deleted: its audit record"), 503);
     }
-    if (!deleted) return c.json(error("not_found", `no rule ${id}`), 404);
+    if (!deleted) return jsonError(c, 404, "not_found", `no rule ${id}`);
     void deps.evaluator.nudge();
     return c.body(null, 204);
   });
@@ -180,13 +179,22 @@ export function createAlertingApp(deps: ApiDeps): Hono {
     try {
       return c.json({ history: await deps.db.rows(`SELECT * FROM alerts ORDER BY ts DESC LIMIT ${limit}`) });
     } catch (err) {
-      return c.json(error("questdb_unavailable", String((err as Error).message)), 503);
+      return jsonError(c, 503, "questdb_unavailable", String((err as Error).message));
     }
   });
 
   registerFormRoutes(app, deps, readBody);
 
-  app.notFound((c) => c.json(error("not_found", `no route ${c.req.method} ${c.req.path}`), 404));
+  app.notFound((c) => jsonError(c, 404, "not_found", `no route ${c.req.method} ${c.req.path}`));
+  // Rules and incidents live in NATS KV: while NATS is away the page says "try again", not "bug".
+  app.onError((err, c) => {
+    // basicAuth and bodyLimit refuse by throwing: their own answer (401, 413) stands.
+    if (err instanceof HTTPException) return err.getResponse();
+    if (isNatsAway(err)) return jsonError(c, 503, "nats_unavailable", "NATS is away: try again in a moment");
+    // As Hono's own handler does for anything else: a bug, logged with its stack.
+    console.error(err);
+    return jsonError(c, 500, "internal", "internal error");
+  });
   return app;
 }
 
@@ -198,10 +206,13 @@ function registerFormRoutes(app: Hono, deps: ApiDeps, readBody: ReadBody): void 
   /** The rule in the body, checked by the same schema as a save: 400 with every problem otherwise. */
   const ruleOf = async (text: string) => {
     const body = await readBody(text);
-    if (!body.ok) return { ok: false as const, json: error("invalid_json", body.message) };
+    if (!body.ok) return { ok: false as const, json: errorBody("invalid_json", body.message) };
     const parsed = parseRule(body.body);
     if (!parsed.ok)
-      return { ok: false as const, json: error("invalid_rule", parsed.text, { problems: parsed.problems }) };
+      return {
+        ok: false as const,
+        json: errorBody("invalid_rule", parsed.text, { problems: parsed.problems }),
+      };
     return { ok: true as const, rule: parsed.rule };
   };
 
@@ -229,11 +240,13 @@ function registerFormRoutes(app: Hono, deps: ApiDeps, readBody: ReadBody): void 
     const rule = await ruleOf(await c.req.text());
     if (!rule.ok) return c.json(rule.json, 400);
     if (!deps.notifiers || !deps.links)
-      return c.json(error("no_notifiers", "this server was started without notifiers"), 503);
+      return jsonError(c, 503, "no_notifiers", "this server was started without notifiers");
     if (!rule.rule.channels.length)
-      return c.json(
-        error("no_channels", "the rule has no channel yet: add an email address or PagerDuty"),
+      return jsonError(
+        c,
         400,
+        "no_channels",
+        "the rule has no channel yet: add an email address or PagerDuty",
       );
     return c.json({ results: await sendTestNotification(rule.rule, deps.notifiers, deps.links, now()) });
   });

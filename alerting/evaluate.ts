@@ -14,8 +14,10 @@ export const DASHBOARD_PATHS = {
   inventory: "/d/metricsdash-inventory",
   sales: "/d/metricsdash-live-sales",
   payments: "/d/metricsdash-payments",
+  fulfilment: "/d/metricsdash-fulfilment",
 };
-const PAYMENT_KINDS = new Set(["dispute_opened", "payout_failed"]);
+const PAYMENT_KINDS = new Set(["dispute_opened", "payout_failed", "payment_failures"]);
+const SHIPPING_KINDS = new Set(["unshipped_after", "late_deliveries", "exception_rate"]);
 
 export interface EvaluatorDeps {
   db: QuestDb;
@@ -162,7 +164,9 @@ export class Evaluator {
       ? DASHBOARD_PATHS.inventory
       : PAYMENT_KINDS.has(rule.kind)
         ? DASHBOARD_PATHS.payments
-        : DASHBOARD_PATHS.sales;
+        : SHIPPING_KINDS.has(rule.kind)
+          ? DASHBOARD_PATHS.fulfilment
+          : DASHBOARD_PATHS.sales;
     const dashboard = new URL(path, this.deps.dashboardUrl);
     dashboard.searchParams.set("var-shop", incident.shop);
     const settings = this.deps.settingsUrl

@@ -2,6 +2,8 @@ import { mean, sampleStandardDeviation, zScore } from "simple-statistics";
 import { currencyExponent } from "../core/money.ts";
 import { sqlString, type QuestDb } from "../core/questdb.ts";
 import { disputeOpened, payoutFailed } from "./payments.ts";
+import { paymentFailures } from "./payment-failures.ts";
+import { exceptionRate, lateDeliveries, unshippedAfter } from "./shipping.ts";
 import { inScope, skuMatches, type Rule } from "./rules.ts";
 import type { Observation } from "./state.ts";
 import { spanWeeksAgo, wallClock, zonedInstant } from "../core/zoned.ts";
@@ -141,10 +143,23 @@ async function shopsOf(db: QuestDb, rule: Rule, now: number): Promise<{ platform
   const found = rows.dataset
     .map(([platform, shop]) => ({ platform, shop }))
     .filter((s) => inScope(rule, s.platform, s.shop));
-  for (const shop of rule.scope.shops) {
-    if (!found.some((s) => s.shop === shop)) found.push({ platform: rule.scope.platform ?? "shopify", shop });
-  }
+  const quiet = rule.scope.shops.filter((shop) => !found.some((s) => s.shop === shop));
+  const seen =
+    rule.scope.platform || !quiet.length ? new Map<string, string>() : await platformsOf(db, quiet);
+  for (const shop of quiet)
+    found.push({ platform: rule.scope.platform ?? seen.get(shop) ?? UNKNOWN_PLATFORM, shop });
   return found;
+}
+
+/** A named shop with no orders that no table places under a platform: watched, but no platform is guessed. */
+export const UNKNOWN_PLATFORM = "unknown";
+
+/** The platform each shop was last recorded under in `shops` (zone and currency, kept whatever its age). */
+async function platformsOf(db: QuestDb, shops: string[]): Promise<Map<string, string>> {
+  const rows = await db.exec<[string, string]>(
+    `SELECT shop, platform FROM shops WHERE shop IN (${shops.map(sqlString).join(", ")}) LATEST ON ts PARTITION BY shop`,
+  );
+  return new Map(rows.dataset);
 }
 
 /**
@@ -165,7 +180,7 @@ async function usualGaps(db: QuestDb, rule: Of<"no_orders">, now: number): Promi
   return new Map(counts.dataset.map(([p, s, n]) => [`${p}\u0000${s}`, (days * 60) / Number(n)]));
 }
 
-export function openingStart(rule: Of<"no_orders">, now: number): number | null {
+export function openingStart(rule: Pick<Of<"no_orders">, "openingHours">, now: number): number | null {
   const { timeZone, days, from, to } = rule.openingHours;
   const w = wallClock(timeZone, now);
   if (!days.includes(w.weekday)) return null;
@@ -443,5 +458,13 @@ export async function measure(db: QuestDb, rule: Rule, now: number): Promise<Obs
       return disputeOpened(db, rule, now);
     case "payout_failed":
       return payoutFailed(db, rule, now);
+    case "payment_failures":
+      return paymentFailures(db, rule, now);
+    case "unshipped_after":
+      return unshippedAfter(db, rule, now);
+    case "late_deliveries":
+      return lateDeliveries(db, rule, now);
+    case "exception_rate":
+      return exceptionRate(db, rule, now);
   }
 }

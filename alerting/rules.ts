@@ -165,6 +165,62 @@ export const Rule = z.discriminatedUnion("kind", [
   }),
   z.object({
     ...common,
+    kind: z.literal("payment_failures"),
+    /** Fires when this many percent of a processor account's payment attempts in the window were declined … */
+    ratePercent: pct,
+    /** … and at least this many were (a couple of declines in a quiet hour is normal). */
+    minFailures: z.number().int().min(1).max(100_000).default(5),
+    /** The trailing window, by when each attempt was made. */
+    windowMinutes: z
+      .number()
+      .int()
+      .min(5)
+      .max(24 * 60)
+      .default(60),
+    /** Resolves once the rate is this many percentage points under the line. */
+    hysteresis: z.number().min(0).default(5),
+  }),
+  z.object({
+    ...common,
+    kind: z.literal("unshipped_after"),
+    /** Fires when sales orders have waited this many hours for a label (orders of the last 14 days). */
+    hours: z
+      .number()
+      .positive()
+      .max(14 * 24),
+    /** How many such orders make an incident. */
+    minOrders: z.number().int().min(1).default(1),
+    /** When set, it fires only while the shop is open: nobody can ship at night. */
+    openingHours: OpeningHours.optional(),
+  }),
+  z.object({
+    ...common,
+    kind: z.literal("late_deliveries"),
+    /** Parcels with tracking in this look-back are watched. */
+    withinHours: z
+      .number()
+      .positive()
+      .max(30 * 24)
+      .default(168),
+    /** How many parcels past their ETA (and not delivered) make an incident, per carrier. */
+    minParcels: z.number().int().min(1).default(1),
+  }),
+  z.object({
+    ...common,
+    kind: z.literal("exception_rate"),
+    /** Fires when this share of a carrier's parcels is in a delivery exception (FAILURE). */
+    percent: pct,
+    withinHours: z
+      .number()
+      .positive()
+      .max(30 * 24)
+      .default(168),
+    /** Carriers with fewer parcels than this in the look-back are not judged. */
+    minParcels: z.number().int().min(1).default(20),
+    hysteresis: z.number().min(0).default(2),
+  }),
+  z.object({
+    ...common,
     kind: z.literal("payout_failed"),
     /** Payouts created this recently are watched. */
     withinHours: z

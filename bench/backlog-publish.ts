@@ -8,11 +8,18 @@ import { BENCH_HASH_KEY, BENCH_SECRET, OrderWebhooks } from "./corpus.ts";
  * Builds a backlog for the drain benchmark: `count` canonical order events in stream EVENTS, as
  * ingest would have published them while the processors were down. The first event comes out of
  * the real Shopify adapter; the rest are copies with their own ids, so building a million costs
- * seconds, not minutes. Usage: node bench/backlog-publish.ts <nats url> <count> <shop>. Prints JSON.
+ * seconds, not minutes. Usage: node bench/backlog-publish.ts <nats url> <count> <shop> [skus]. With
+ * `skus`, line n of the backlog sells SKU n mod skus (every SKU sold once the backlog is long enough):
+ * what the processors hold per SKU shows in their RSS. Prints JSON.
  */
-const [url = "nats://127.0.0.1:4222", countArg = "1000000", shop = "bench-backlog.myshopify.com"] =
-  process.argv.slice(2);
+const [
+  url = "nats://127.0.0.1:4222",
+  countArg = "1000000",
+  shop = "bench-backlog.myshopify.com",
+  skusArg = "0",
+] = process.argv.slice(2);
 const count = Number(countArg);
+const skus = Number(skusArg);
 
 const adapter = shopify.create({ SHOPIFY_API_SECRET: BENCH_SECRET }, { customerHashKey: BENCH_HASH_KEY });
 const webhook = new OrderWebhooks(shop, 0).next();
@@ -44,7 +51,11 @@ const worker = async () => {
         orderId,
         createdAt: at,
         updatedAt: at,
-        lines: template.order.lines.map((line, j) => ({ ...line, lineId: `${orderId}${j}` })),
+        lines: template.order.lines.map((line, j) => ({
+          ...line,
+          lineId: `${orderId}${j}`,
+          ...(skus ? { sku: `BENCH-${(i * template.order.lines.length + j) % skus}` } : {}),
+        })),
       },
     };
     await js.publish(subject, JSON.stringify(event), { msgID: `shopify:${shop}:${event.eventId}` });

@@ -1,24 +1,42 @@
-import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import { renderQuery } from "../grafana/interpolate.ts";
+import { metricComparison } from "../grafana/sql/one-shop.ts";
 import { startStack } from "../services/stack.ts";
-import { BENCH_HASH_KEY, BENCH_SECRET } from "./corpus.ts";
-import { ServiceSampler } from "./measure.ts";
+import { BENCH_ORIGIN, BENCH_SITE, benchBeacon, CLICKS_PER_BEACON, ROWS_PER_BEACON } from "./beacons.ts";
+import { BENCH_HASH_KEY, BENCH_SECRET, OrderWebhooks } from "./corpus.ts";
+import { child, now, percentiles, ServiceSampler, sleep } from "./measure.ts";
 
 /**
- * Behaviour beacons end to end: autocannon posts beacons (each a fresh page view with CLICKS clicks
- * and a scroll report) to `POST /collect` for SECONDS, then we wait until every accepted click is a
- * row in QuestDB. Prints beacons/s at ingest, clicks/s end to end and CPU per click per service.
+ * Behaviour beacons end to end, against the same run's raw JetStream publish of the same canonical
+ * batches: autocannon floods `POST /collect` for SECONDS (each beacon a fresh page view with 10
+ * clicks and a scroll report, 12 rows), while an order webhook goes in every 200 ms and we time how
+ * long until the Live sales "Orders today" tile's own SQL counts it — the separate BEHAVIOUR stream
+ * must keep orders fresh under any flood. Then we wait until every accepted beacon's rows are in
+ * QuestDB. Before the flood, the same orders alone give this machine's freshness without one.
  * Rate limits are raised out of the way: this measures the pipeline, not the limiter.
- * Usage: node bench/behaviour.ts [seconds] [connections].
+ * Usage: node bench/behaviour.ts [seconds] [connections]; results to bench/results/behaviour-*.json.
  */
-const [secondsArg = "10", connectionsArg = "50"] = process.argv.slice(2);
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const [secondsArg = "15", connectionsArg = "50"] = process.argv.slice(2);
 const SECONDS = Number(secondsArg);
-const CLICKS = 10;
-const ORIGIN = "https://bench-store.example";
+const CONNECTIONS = Number(connectionsArg);
+const ORDER_SHOP = "bench-fresh.myshopify.com";
+const ORDER_EVERY_MS = 200;
+const QUIET_MS = 8000;
+const log = (what: string, data?: object) =>
+  console.error(`[bench] ${what}${data ? " " + JSON.stringify(data) : ""}`);
 
+const loadAtStart = loadavg();
+/** The behaviour processor's settings under test, passed through from this process's environment. */
+const KNOBS = Object.fromEntries(
+  ["BEHAVIOUR_BATCH_MAX_WAIT_MS", "BEHAVIOUR_MAX_ROWS_PER_SECOND", "BEHAVIOUR_VIEW_REFRESH"].flatMap(
+    (name) => (process.env[name] ? [[name, process.env[name]!]] : []),
+  ),
+);
 const stack = await startStack({
   dir: mkdtempSync(join(tmpdir(), "metricsdash-bench-behaviour-")),
   env: {
@@ -26,54 +44,163 @@ const stack = await startStack({
     CUSTOMER_HASH_KEY: BENCH_HASH_KEY,
     LOG_LEVEL: "warn",
     BEHAVIOUR_SITES: JSON.stringify({
-      bench: { shop: "bench.myshopify.com", platform: "shopify", origins: [ORIGIN] },
+      [BENCH_SITE]: { shop: "bench.myshopify.com", platform: "shopify", origins: [BENCH_ORIGIN] },
     }),
     BEHAVIOUR_CLIENT_RATE: "1000000000",
     BEHAVIOUR_SITE_RATE: "1000000000",
+    SHOP_TIMEZONES: JSON.stringify({ [ORDER_SHOP]: "UTC" }),
+    ...KNOBS,
   },
 });
 
-function beacon(): string {
-  const now = Date.now();
-  return JSON.stringify({
-    site: "bench",
-    session: randomBytes(12).toString("hex"),
-    view: randomBytes(12).toString("hex"),
-    seq: 0,
-    path: "/products/mug",
-    vw: 1280,
-    vh: 800,
-    start: now - 5000,
-    sent: now,
-    events: [
-      ...Array.from({ length: CLICKS }, (_, i) => ({
-        k: "click",
-        at: now - 4000 + i,
-        x: 100 + i,
-        y: 200,
-        sel: '[data-md-id="add-to-cart"]',
-        nx: 0.25,
-        ny: 0.5,
-      })),
-      { k: "scroll", at: now - 100, depth: 1800, height: 3000 },
-    ],
+/** The "Orders today" tile of Live sales, as Grafana would send it for the bench shop. */
+const ordersTile = () =>
+  renderQuery(metricComparison("orders"), {
+    from: new Date(Date.now() - 3_600_000),
+    to: new Date(Date.now() + 60_000),
+    maxDataPoints: 100,
+    variables: { shop: ORDER_SHOP, shop_platform: "shopify", tz: "UTC", minor: "100" },
   });
+const tileCount = async () => Number((await stack.db.rows(ordersTile()))[0]?.Today ?? 0);
+/** The bench shop's rows in `orders`: the processors' write, before the tile's `sales_1m` and its SQL. */
+const ordersRowCount = async () =>
+  Number((await stack.db.rows(`SELECT count() n FROM orders WHERE shop = '${ORDER_SHOP}'`))[0]?.n ?? 0);
+
+/** Orders sent one at a time during the flood; each one's freshness is send → the tile counts it. */
+async function sendOrders(
+  sentAt: number[],
+  until: () => boolean,
+  /** How long ingest took to answer each (verify, publish, JetStream ack): ingest's part of the wait. */
+  answeredMs: number[] = [],
+): Promise<number> {
+  const corpus = new OrderWebhooks(ORDER_SHOP, Date.now() % 1_000_000_000);
+  let failed = 0;
+  while (!until()) {
+    const webhook = corpus.next();
+    const at = now();
+    const response = await fetch(`${stack.ingestUrl}/webhooks/shopify`, {
+      method: "POST",
+      headers: webhook.headers,
+      body: webhook.body,
+    });
+    await response.body?.cancel();
+    if (response.ok) {
+      sentAt.push(at);
+      answeredMs.push(now() - at);
+    } else failed++;
+    await sleep(Math.max(0, ORDER_EVERY_MS - (now() - at)));
+  }
+  return failed;
 }
 
+/**
+ * Polls the tile (or `count`): when it first shows `base` + k orders, the first k sent are fresh at
+ * that instant.
+ */
+async function watchTile(
+  sentAt: number[],
+  done: () => boolean,
+  base: number,
+  counted: () => Promise<number> = tileCount,
+): Promise<number[]> {
+  const seen: number[] = [];
+  const deadline = () => done() && (seen.length >= sentAt.length || now() - sentAt.at(-1)! > 30_000);
+  while (!deadline()) {
+    const count = (await counted()) - base;
+    const at = now();
+    while (seen.length < Math.min(count, sentAt.length)) seen.push(at - sentAt[seen.length]!);
+    await sleep(25);
+  }
+  return seen;
+}
+
+async function rowsLanded(): Promise<number> {
+  const count = (table: string) => `(SELECT count() n FROM ${table})`;
+  const [row] = await stack.db.rows(
+    `SELECT c.n + v.n + s.n AS n FROM ${count("clicks")} c CROSS JOIN ${count("page_views")} v CROSS JOIN ${count("scrolls")} s`,
+  );
+  return Number(row?.n ?? 0);
+}
+
+log("baseline: raw JetStream publish of the canonical batch");
+const raw = JSON.parse(
+  await child([
+    join(ROOT, "bench/raw-publish.ts"),
+    stack.natsUrl,
+    String(Math.min(SECONDS, 10)),
+    "256",
+    "interactions",
+  ]),
+) as { perSecond: number; bytes: number };
+log("baseline", raw);
+
+/** Orders alone for `ms`: the freshness this machine gives without a flood, for comparison. */
+async function quietFreshness(ms: number) {
+  const sentAt: number[] = [];
+  const answered: number[] = [];
+  const end = now() + ms;
+  const watching = watchTile(sentAt, () => now() >= end, 0);
+  const rows = watchTile(sentAt, () => now() >= end, 0, ordersRowCount);
+  const refused = await sendOrders(sentAt, () => now() >= end, answered);
+  return { sent: sentAt.length, refused, latencies: await watching, answered, rows: await rows };
+}
+
+log(`quiet: orders alone for ${QUIET_MS / 1000} s, one every ${ORDER_EVERY_MS} ms`);
+const quiet = await quietFreshness(QUIET_MS);
+log("quiet", percentiles(quiet.latencies));
+
+/**
+ * Where an order waits, sampled every 500 ms until stopped: transactions each table has committed
+ * but QuestDB not yet applied (sequencerTxn − writerTxn). The orders tile reads sales_1m.
+ */
+function walBacklog(stop: () => boolean) {
+  const tables = ["orders", "sales_1m", "page_views", "clicks", "scrolls"];
+  const worst: Record<string, number> = {};
+  const samples: Record<string, number[]> = {};
+  const done = (async () => {
+    while (!stop()) {
+      const rows = await stack.db.rows(
+        `SELECT name, writerTxn, sequencerTxn FROM wal_tables() WHERE name IN (${tables.map((t) => `'${t}'`).join(", ")})`,
+      );
+      for (const row of rows) {
+        const name = String(row.name);
+        const behind = Number(row.sequencerTxn) - Number(row.writerTxn);
+        worst[name] = Math.max(worst[name] ?? 0, behind);
+        (samples[name] ??= []).push(behind);
+      }
+      await sleep(500);
+    }
+    const mean = (xs: number[]) => Math.round((xs.reduce((a, b) => a + b, 0) / xs.length) * 10) / 10;
+    return {
+      worst,
+      mean: Object.fromEntries(Object.entries(samples).map(([name, xs]) => [name, mean(xs)])),
+    };
+  })();
+  return done;
+}
+
+log(`flood: ${SECONDS} s, ${CONNECTIONS} connections, an order every ${ORDER_EVERY_MS} ms`);
 const sampler = new ServiceSampler();
-const started = Date.now();
+const started = now();
+let flooding = true;
+const sentAt: number[] = [];
+const answeredInFlood: number[] = [];
+const orders = sendOrders(sentAt, () => !flooding, answeredInFlood);
+const watching = watchTile(sentAt, () => !flooding, quiet.sent);
+const rowsWatch = watchTile(sentAt, () => !flooding, quiet.sent, ordersRowCount);
+const backlog = walBacklog(() => !flooding);
 let accepted = 0;
-const result = await autocannon({
-  url: `${stack.ingestUrl}/collect`,
-  connections: Number(connectionsArg),
+const flood = autocannon({
+  url: `${stack.behaviourUrl}/collect`,
+  connections: CONNECTIONS,
   duration: SECONDS,
   requests: [
     {
       method: "POST",
       setupRequest: (request) => ({
         ...request,
-        headers: { "content-type": "text/plain", origin: ORIGIN },
-        body: beacon(),
+        headers: { "content-type": "text/plain", origin: BENCH_ORIGIN },
+        body: JSON.stringify(benchBeacon()),
       }),
       onResponse: (status) => {
         if (status === 202) accepted++;
@@ -81,38 +208,85 @@ const result = await autocannon({
     },
   ],
 });
-const sent = Date.now();
+const result = await flood;
+const floodEnded = now();
+flooding = false;
+const ordersFailed = await orders;
+const freshness = await watching;
+const ordersRowFreshness = await rowsWatch;
+const walTxnsBehind = await backlog;
 
-const want = accepted * CLICKS;
-let landed = 0;
-while (landed < want && Date.now() - sent < 120_000) {
-  landed = Number((await stack.db.exec("SELECT count() FROM clicks")).dataset[0]?.[0] ?? 0);
-  if (landed < want) await new Promise((r) => setTimeout(r, 250));
+const want = accepted * ROWS_PER_BEACON;
+let landed = await rowsLanded();
+while (landed < want && now() - floodEnded < 120_000) {
+  await sleep(250);
+  landed = await rowsLanded();
 }
-const done = Date.now();
+const done = now();
 const usage = sampler.stop();
-const perClickUs = Object.fromEntries(
+const perPointUs = Object.fromEntries(
   Object.entries(usage.cpuSeconds).map(([name, s]) => [name, Math.round((s * 1e6) / Math.max(1, landed))]),
 );
-console.log(
-  JSON.stringify(
-    {
-      seconds: SECONDS,
-      connections: Number(connectionsArg),
-      requests: result.requests.total,
-      accepted,
-      non2xx: result.non2xx,
-      beaconsPerSecond: Math.round(accepted / ((sent - started) / 1000)),
-      latencyMs: { p50: result.latency.p50, p99: result.latency.p99 },
-      clicksExpected: want,
-      clicksLanded: landed,
-      clicksPerSecondEndToEnd: Math.round(landed / ((done - started) / 1000)),
-      drainSeconds: (done - sent) / 1000,
-      cpuMicrosecondsPerClick: perClickUs,
-      rssPeakMb: usage.rssPeakMb,
-    },
-    null,
-    2,
+const beaconsPerSecondEndToEnd = Math.round(landed / ROWS_PER_BEACON / ((done - started) / 1000));
+const results = {
+  at: new Date().toISOString(),
+  machine: {
+    loadAverageAtStart: loadAtStart.map((x) => Math.round(x * 100) / 100),
+    loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100),
+  },
+  settings: {
+    behaviourBatchMaxWaitMs: Number(process.env.BEHAVIOUR_BATCH_MAX_WAIT_MS ?? 1000),
+    knobs: KNOBS,
+    seconds: SECONDS,
+    connections: CONNECTIONS,
+    clicksPerBeacon: CLICKS_PER_BEACON,
+    rowsPerBeacon: ROWS_PER_BEACON,
+  },
+  baseline: { rawJetStreamPublishPerSecond: Math.round(raw.perSecond), batchBytes: Math.round(raw.bytes) },
+  ingest: {
+    requests: result.requests.total,
+    accepted,
+    non2xx: result.non2xx,
+    beaconsPerSecond: Math.round(accepted / ((floodEnded - started) / 1000)),
+    latencyMs: { p50: result.latency.p50, p99: result.latency.p99 },
+  },
+  endToEnd: {
+    rowsExpected: want,
+    rowsLanded: landed,
+    beaconsPerSecond: beaconsPerSecondEndToEnd,
+    pointsPerSecond: Math.round(landed / ((done - started) / 1000)),
+    ofRawJetStream: Math.round((beaconsPerSecondEndToEnd / raw.perSecond) * 100) / 100,
+    drainSeconds: Math.round((done - floodEnded) / 100) / 10,
+  },
+  cpuMicrosecondsPerPoint: perPointUs,
+  /** CPU seconds each service used from the flood's start until the rows landed, over that wall time. */
+  coresUsed: Object.fromEntries(
+    Object.entries(usage.cpuSeconds).map(([name, s]) => [
+      name,
+      Math.round((s / ((done - started) / 1000)) * 100) / 100,
+    ]),
   ),
-);
+  walTxnsBehindDuringFlood: walTxnsBehind,
+  rssPeakMb: usage.rssPeakMb,
+  ordersAlone: {
+    sent: quiet.sent,
+    refused: quiet.refused,
+    freshnessMs: { ...percentiles(quiet.latencies), notSeen: quiet.sent - quiet.latencies.length },
+    /** Until its `orders` row is visible: the processors' and QuestDB's part, without the tile's view. */
+    ordersRowMs: percentiles(quiet.rows),
+    ingestAnsweredMs: percentiles(quiet.answered),
+  },
+  ordersDuringFlood: {
+    sent: sentAt.length,
+    refused: ordersFailed,
+    freshnessMs: { ...percentiles(freshness), notSeen: sentAt.length - freshness.length },
+    ordersRowMs: percentiles(ordersRowFreshness),
+    ingestAnsweredMs: percentiles(answeredInFlood),
+  },
+};
+mkdirSync(join(ROOT, "bench/results"), { recursive: true });
+const file = join(ROOT, `bench/results/behaviour-${results.at.slice(0, 19).replace(/:/g, "-")}.json`);
+writeFileSync(file, JSON.stringify(results, null, 2) + "\n");
+console.log(JSON.stringify(results, null, 2));
+log(`wrote ${file}`);
 await stack.stop();

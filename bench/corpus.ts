@@ -1,6 +1,6 @@
 import { shopifyWebhookHeaders } from "../platforms/shopify/webhook-headers.ts";
 import { buildCatalogue } from "../demo/catalogue.ts";
-import { orderPayload, type OrderSpec } from "../demo/shopify-payloads.ts";
+import { orderPayload, type OrderSpec } from "../platforms/shopify/demo/payloads.ts";
 
 /**
  * The benchmark's webhooks: the demo store's orders/create payload (a real store's ≈ 9 KB, two

@@ -1,8 +1,12 @@
+import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { quantileSorted } from "simple-statistics";
 import { sqlString, type QuestDb } from "../core/questdb.ts";
 
 /** Small measuring tools for the benchmark: percentiles, freshness probes, row counts, RSS. */
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 export const now = () => performance.timeOrigin + performance.now();
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -95,7 +99,19 @@ export async function waitForRows(
   }
 }
 
-export type ServiceName = "ingest" | "processors" | "nats-server" | "questdb";
+export type ServiceName =
+  "ingest" | "behaviour" | "processors" | "connect" | "alerting" | "nats-server" | "questdb";
+
+/** Each service by the entry point on its command line. */
+const ENTRY_POINTS: [ServiceName, string][] = [
+  ["ingest", "ingest/main.ts"],
+  ["behaviour", "ingest/behaviour/main.ts"],
+  ["processors", "processors/main.ts"],
+  ["connect", "connect/main.ts"],
+  ["alerting", "alerting/main.ts"],
+  ["nats-server", "nats-server"],
+  ["questdb", "questdb"],
+];
 
 /** Our services are child processes of the benchmark; find them by their command lines. */
 export function servicePids(): Map<ServiceName, number> {
@@ -107,10 +123,8 @@ export function servicePids(): Map<ServiceName, number> {
       const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
       if (ppid !== process.pid) continue;
       const cmd = readFileSync(`/proc/${entry}/cmdline`, "utf8");
-      if (cmd.includes("ingest/main.ts")) found.set("ingest", Number(entry));
-      else if (cmd.includes("processors/main.ts")) found.set("processors", Number(entry));
-      else if (cmd.includes("nats-server")) found.set("nats-server", Number(entry));
-      else if (cmd.includes("questdb")) found.set("questdb", Number(entry));
+      const service = ENTRY_POINTS.find(([, entryPoint]) => cmd.includes(entryPoint));
+      if (service) found.set(service[0], Number(entry));
     } catch {
       continue; // the process ended while we looked
     }
@@ -118,7 +132,8 @@ export function servicePids(): Map<ServiceName, number> {
   return found;
 }
 
-function rssMb(pid: number): number {
+/** Resident memory of a process in MB (0 once it is gone). */
+export function rssMb(pid: number): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
     return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
@@ -136,6 +151,11 @@ function cpuSeconds(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/** Every service's resident memory now, MB (VmRSS of /proc/<pid>/status). */
+export function rssNow(): Record<string, number> {
+  return Object.fromEntries([...servicePids()].map(([name, pid]) => [name, rssMb(pid)]));
 }
 
 /**
@@ -156,7 +176,8 @@ export class ServiceSampler {
   }
 
   private sample(): void {
-    for (const [name, pid] of this.pids) {
+    // The pids of now: a service restarted meanwhile is read from its new process (its CPU is not).
+    for (const [name, pid] of servicePids()) {
       this.peakMb.set(name, Math.max(this.peakMb.get(name) ?? 0, rssMb(pid)));
     }
   }
@@ -170,4 +191,16 @@ export class ServiceSampler {
     }
     return { rssPeakMb: Object.fromEntries(this.peakMb), cpuSeconds: cpu };
   }
+}
+
+/** Runs a bench script in its own Node process (so it competes with no one here); resolves with its stdout. */
+export function child(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    proc.stdout.on("data", (d) => (out += d));
+    proc.on("exit", (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${args.join(" ")} exited with ${code}`)),
+    );
+  });
 }

@@ -79,5 +79,25 @@ export function markdownReport(results: Record<string, unknown>): string {
       `| drain a backlog of ${backlog.events.toLocaleString("en")} events | ${backlog.drainSeconds} s (${backlog.drainEventsPerSecond}/s; all rows visible at ${backlog.allRowsVisibleSeconds} s; processors ${backlog.processorsCpuMicrosPerEvent} µs CPU/event) | |`,
     );
   }
+  const mb = (m: Record<string, number>) =>
+    Object.entries(m)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ");
+  const rest = (key: string) =>
+    results[key] as { mb: Record<string, number>; loadAverage: number[] } | undefined;
+  for (const [key, label] of [
+    ["rssAtStartMb", "RSS at rest after start (MB)"],
+    ["rssAfterLoadMb", "RSS at rest after the load (MB)"],
+  ] as const) {
+    const r = rest(key);
+    if (r) lines.push(`| ${label}, load ${r.loadAverage[0]} | ${mb(r.mb)} | |`);
+  }
+  const skus = results.skus as
+    { skus: number; events: number; processorsPeakMb: number; processorsAtRestMb: number }[] | undefined;
+  for (const run of skus ?? []) {
+    lines.push(
+      `| processors RSS, ${run.events.toLocaleString("en")} events over ${run.skus.toLocaleString("en")} SKUs: peak / at rest | ${run.processorsPeakMb} / ${run.processorsAtRestMb} MB | flat |`,
+    );
+  }
   return lines.join("\n");
 }

@@ -1,6 +1,7 @@
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { fork, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
@@ -10,8 +11,17 @@ import { EVENTS_STREAM } from "../core/nats.ts";
 import { startStack, type Stack } from "../services/stack.ts";
 import { BENCH_HASH_KEY, BENCH_SECRET, OrderWebhooks } from "./corpus.ts";
 import type { LoadMessage, LoadResult, LoadSpec } from "./load.ts";
-import { FreshnessProbe, now, percentiles, ServiceSampler, sleep, waitForRows } from "./measure.ts";
-import { summariseProfiles } from "./profile.ts";
+import {
+  child,
+  FreshnessProbe,
+  now,
+  percentiles,
+  rssNow,
+  ServiceSampler,
+  sleep,
+  waitForRows,
+} from "./measure.ts";
+import { profileService, summariseProfiles } from "./profile.ts";
 import { markdownReport } from "./report.ts";
 
 /**
@@ -30,6 +40,10 @@ const { values: args } = parseArgs({
     profile: { type: "boolean", default: false },
     "skip-baselines": { type: "boolean", default: false },
     "skip-fixed": { type: "boolean", default: false },
+    /** Backlogs of this many events, one per SKU count below (processors' RSS against SKUs sold). */
+    "sku-backlog-events": { type: "string", default: "50000" },
+    /** Comma-separated SKU counts, e.g. 1000,100000; empty for none. */
+    "sku-counts": { type: "string", default: "" },
   },
 });
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -53,9 +67,14 @@ const loadAtStart = loadavg();
 log("starting the stack", { dir, profile: args.profile });
 const stack: Stack = await startStack({
   dir,
+  // Every service start runs, so each one's memory at rest and under load is measured.
+  alerting: true,
   env: {
     SHOPIFY_API_SECRET: BENCH_SECRET,
     CUSTOMER_HASH_KEY: BENCH_HASH_KEY,
+    STORE_WEBHOOK_KEY: randomBytes(24).toString("base64url"),
+    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    CONNECT_PUBLIC_URL: "https://connect.example",
     LOG_LEVEL: "warn",
     ...(args.profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
   },
@@ -63,6 +82,7 @@ const stack: Stack = await startStack({
 const webhookUrl = `${stack.ingestUrl}/webhooks/shopify`;
 let idBase = 0;
 let totalAccepted = 0;
+let drainProfile: { before: Set<string>; events: number } | undefined;
 
 /** Runs the load worker; probes go to `onProbe`. */
 function load(
@@ -162,17 +182,6 @@ async function reconcile(shop: string, accepted: number, issued: number) {
   };
 }
 
-function child(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    proc.stdout.on("data", (d) => (out += d));
-    proc.on("exit", (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`${args.join(" ")} exited with ${code}`)),
-    );
-  });
-}
-
 async function bareHono(secondsToRun: number) {
   const proc = spawn(process.execPath, [join(ROOT, "bench/bare-hono.ts"), "0"], {
     stdio: ["ignore", "pipe", "inherit"],
@@ -193,25 +202,35 @@ async function bareHono(secondsToRun: number) {
   }
 }
 
-async function drainBacklog(count: number) {
-  log(`backlog: stopping processors, publishing ${count} events`);
+/** Every service's RSS after `idleMs` without load: what each holds at rest. */
+async function rssAtRest(idleMs: number) {
+  await sleep(idleMs);
+  return { mb: rssNow(), loadAverage: loadavg().map((x) => Math.round(x * 100) / 100) };
+}
+
+async function drainBacklog(count: number, shop = "bench-backlog.myshopify.com", skus = 0) {
+  log(`backlog: stopping processors, publishing ${count} events`, { shop, skus });
   await stack.processors.stop();
   const published = JSON.parse(
-    await child([
-      join(ROOT, "bench/backlog-publish.ts"),
-      stack.natsUrl,
-      String(count),
-      "bench-backlog.myshopify.com",
-    ]),
+    await child([join(ROOT, "bench/backlog-publish.ts"), stack.natsUrl, String(count), shop, String(skus)]),
   );
   log("backlog published", published);
   const nc = await connect({ servers: stack.natsUrl });
   const jsm = await jetstreamManager(nc);
   const started = now();
+  // The drain's processors write their profile when they exit: among the files that appear after this.
+  if (args.profile) drainProfile = { before: new Set(readdirSync(profileDir)), events: count };
   await stack.processors.start();
   const rss = new ServiceSampler();
   let drainedAt: number;
+  let restarts = 0;
   for (;;) {
+    // A replica that exits is started again, as `start`'s supervisor does; the run says how often.
+    if (!stack.processors.running) {
+      if (++restarts > 3) throw new Error(`processors exited ${restarts} times during the drain`);
+      log("processors exited during the drain: starting them again", { restarts });
+      await stack.processors.start();
+    }
     // Every durable consumer of the stream (orders, and whatever else processors/main.ts runs).
     let left = 0;
     for await (const info of jsm.consumers.list(EVENTS_STREAM))
@@ -223,12 +242,13 @@ async function drainBacklog(count: number) {
     await sleep(250);
   }
   const { cpuSeconds, rssPeakMb } = rss.stop();
-  const visibleAt = await waitForRows(stack.db, "bench-backlog.myshopify.com", count, 900_000);
+  const visibleAt = await waitForRows(stack.db, shop, count, 900_000);
   await nc.close();
   const drainSeconds = (drainedAt - started) / 1000;
   const summary = {
     events: count,
     publish: published,
+    processorRestarts: restarts,
     drainSeconds: Math.round(drainSeconds * 10) / 10,
     drainEventsPerSecond: Math.round(count / drainSeconds),
     allRowsVisibleSeconds: Math.round(((visibleAt - started) / 1000) * 10) / 10,
@@ -253,6 +273,8 @@ const results: Record<string, unknown> = {
   settings: { seconds, connections, payloadBytes: new OrderWebhooks("x", 0).bytes, profile: args.profile },
 };
 try {
+  results.rssAtStartMb = await rssAtRest(15_000);
+  log("RSS at rest after start", results.rssAtStartMb as object);
   log("warm-up");
   await pipelineRun("warmup", { seconds: 5, probeEvery: 1_000_000 });
 
@@ -296,7 +318,27 @@ try {
         Math.round((max.acceptedPerSecond / b.rawJetStreamPublish.perSecond) * 100) / 100,
     };
   }
-  if (backlog > 0 && !args.profile) results.backlog = await drainBacklog(backlog);
+  results.rssAfterLoadMb = await rssAtRest(15_000);
+  log("RSS at rest after the load", results.rssAfterLoadMb as object);
+  if (backlog > 0) results.backlog = await drainBacklog(backlog);
+  const skuCounts = args["sku-counts"] ? args["sku-counts"].split(",").map(Number) : [];
+  if (skuCounts.length) {
+    const events = Number(args["sku-backlog-events"]);
+    results.skus = [];
+    for (const skus of skuCounts) {
+      // Each drain restarts the processors: their RSS is that of one SKU count, not the sum.
+      const drained = await drainBacklog(events, `bench-skus-${skus}.myshopify.com`, skus);
+      const atRest = await rssAtRest(15_000);
+      (results.skus as object[]).push({
+        skus,
+        events,
+        processorsPeakMb: drained.rssPeakMb.processors,
+        processorsAtRestMb: atRest.mb.processors,
+        loadAverage: atRest.loadAverage,
+      });
+      log(`processors after ${skus} SKUs`, (results.skus as object[]).at(-1)!);
+    }
+  }
 } finally {
   results.machine = {
     ...(results.machine as object),
@@ -308,7 +350,14 @@ try {
 
 if (args.profile) {
   // The profiles cover the services' whole lives; every webhook they saw went through the pipeline runs.
-  results.profiles = summariseProfiles(profileDir, readdirSync(profileDir), totalAccepted);
+  // The processors started for the drain saw only the backlog: their profile is summarised per event of it.
+  const files = readdirSync(profileDir).filter((f) => f.endsWith(".cpuprofile"));
+  const drainFiles = files.filter(
+    (f) => drainProfile && !drainProfile.before.has(f) && profileService(profileDir, f) === "processors",
+  );
+  const pipelineFiles = files.filter((f) => !drainFiles.includes(f));
+  results.profiles = summariseProfiles(profileDir, pipelineFiles, totalAccepted);
+  if (drainProfile) results.drainProfile = summariseProfiles(profileDir, drainFiles, drainProfile.events);
 }
 mkdirSync(RESULTS, { recursive: true });
 const file = join(RESULTS, `${args.label}-${stamp}.json`);

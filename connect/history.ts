@@ -97,8 +97,9 @@ export class HistoryStore {
   }
 
   /** Every change of one store's checkpoint, for the CLI progress bar. */
-  async watch(platform: string, shop: string) {
-    return this.kv.watch({ key: HistoryStore.key(platform, shop) });
+  async *watch(platform: string, shop: string): AsyncIterable<HistoryCheckpoint> {
+    for await (const entry of await this.kv.watch({ key: HistoryStore.key(platform, shop) }))
+      if (entry.operation === "PUT" && entry.value.length > 0) yield HistoryCheckpoint.parse(entry.json());
   }
 
   async unfinished(): Promise<HistoryCheckpoint[]> {

@@ -8,17 +8,16 @@ import { connectNats, ensureStreams, streamsReady } from "../core/nats.ts";
 import { QuestDb } from "../core/questdb.ts";
 import { parseKey } from "../core/seal.ts";
 import { onShutdown } from "../core/shutdown.ts";
+import { partitionsEnv } from "../core/partitions.ts";
 import { jetStreamPublisher } from "../ingest/publish.ts";
 import { Connections, CONNECTIONS_BUCKET } from "../platforms/connections.ts";
-import { createOAuth } from "../platforms/shopify/oauth.ts";
-import { createConnectApp, type ShopifyConnectOptions } from "./app.ts";
-import { ShopifyHistory } from "./shopify-history.ts";
-import { bigCommerceFlow } from "./bigcommerce.ts";
-import type { ConnectFlow } from "./flow.ts";
+import { createConnectApp } from "./app.ts";
+import { connectFlows } from "./flows.ts";
 import { HISTORY_BUCKET, HistoryBackfills, HistoryStore } from "./history.ts";
-import { ConnectStore } from "./shopify-shops.ts";
 import { storeApi, type StoresContext } from "./stores.ts";
-import { woocommerceFlow } from "./woocommerce.ts";
+import { visitorQuota } from "./visitor-quota.ts";
+import { SiteBucket } from "../ingest/behaviour/site-bucket.ts";
+import { BehaviourSiteSync, followConnectedStores } from "./behaviour-sites.ts";
 
 const log = createLogger("connect");
 installCrashHandlers(log);
@@ -26,83 +25,75 @@ const config = loadConfig(connectEnv);
 const encryptionKey = parseKey(config.TOKEN_ENCRYPTION_KEY);
 
 const nc = await connectNats(config.NATS_URL, "metricsdash-connect", log);
-await ensureStreams(await jetstreamManager(nc));
-const publish = jetStreamPublisher(jetstream(nc), config.PUBLISH_TIMEOUT_MS);
+await ensureStreams(await jetstreamManager(nc), { log });
+const publish = jetStreamPublisher(
+  jetstream(nc),
+  config.PUBLISH_TIMEOUT_MS,
+  loadConfig(partitionsEnv).PROCESSOR_PARTITIONS,
+);
 const db = new QuestDb(config.QUESTDB_HTTP_URL);
 
-let shopify: ShopifyConnectOptions | undefined;
-let backfills: ShopifyHistory | undefined;
-if (config.SHOPIFY_API_KEY && config.SHOPIFY_API_SECRET) {
-  const store = await ConnectStore.open(nc, encryptionKey);
-  backfills = new ShopifyHistory(store, publish, log, {
-    apiUrl: config.SHOPIFY_API_URL,
-    pageSize: config.BACKFILL_PAGE_SIZE,
-    pollMs: config.BACKFILL_POLL_MS,
-    customerHashKey: config.CUSTOMER_HASH_KEY,
-  });
-  shopify = {
-    oauth: createOAuth({
-      apiKey: config.SHOPIFY_API_KEY,
-      apiSecret: config.SHOPIFY_API_SECRET,
-      appUrl: config.CONNECT_PUBLIC_URL,
-      apiUrl: config.SHOPIFY_API_URL,
-      log,
-    }),
-    store,
-    backfills,
-    install: {
-      publish,
-      apiUrl: config.SHOPIFY_API_URL,
-      ingestUrl: config.INGEST_PUBLIC_URL,
-      connectUrl: config.CONNECT_PUBLIC_URL,
-      backfillDays: config.BACKFILL_DAYS,
-      backfillMode: config.BACKFILL_MODE,
-    },
-    apiSecret: config.SHOPIFY_API_SECRET,
-    customerHashKey: config.CUSTOMER_HASH_KEY,
-    dashboardUrl: config.DASHBOARD_URL,
-  };
-}
-
-let stores: { ctx: StoresContext; flows: ConnectFlow[] } | undefined;
-let history: HistoryBackfills | undefined;
-if (config.STORE_WEBHOOK_KEY) {
-  const kvm = new Kvm(jetstream(nc));
-  const connections = new Connections(await kvm.create(CONNECTIONS_BUCKET, { history: 5 }), encryptionKey);
-  const historyStore = new HistoryStore(await kvm.create(HISTORY_BUCKET, { history: 1 }));
-  const connectedHistory: HistoryBackfills = new HistoryBackfills({
-    store: historyStore,
-    // Called only once the service runs, when `ctx` below exists.
-    api: (platform, shop) => storeApi(ctx, platform, shop),
-    publish,
-    finished: async (cp) => {
-      await connections.update(cp.platform, cp.shop, { status: "live" });
-    },
+const kvm = new Kvm(jetstream(nc));
+const connections = new Connections(await kvm.create(CONNECTIONS_BUCKET, { history: 5 }), encryptionKey);
+const historyStore = new HistoryStore(await kvm.create(HISTORY_BUCKET, { history: 1 }));
+const history: HistoryBackfills = new HistoryBackfills({
+  store: historyStore,
+  // Called only once the service runs, when `ctx` below exists.
+  api: (platform, shop) => storeApi(ctx, platform, shop),
+  publish,
+  finished: async (cp) => {
+    await connections.update(cp.platform, cp.shop, { status: "live" });
+  },
+  log,
+});
+const ctx: StoresContext = {
+  connections,
+  historyStore,
+  history,
+  publish,
+  db,
+  log,
+  ingestUrl: config.INGEST_PUBLIC_URL,
+  behaviourUrl: config.BEHAVIOUR_PUBLIC_URL,
+  storeWebhookKey: config.STORE_WEBHOOK_KEY,
+  customerHashKey: config.CUSTOMER_HASH_KEY,
+  statusKey: encryptionKey,
+  backfillDays: config.BACKFILL_DAYS,
+  dashboardUrl: config.DASHBOARD_URL,
+  connectQuota: visitorQuota({
+    storesPerDay: config.CONNECT_MAX_STORES_PER_VISITOR,
+    trustProxy: config.CONNECT_TRUST_PROXY,
     log,
-  });
-  history = connectedHistory;
-  const ctx: StoresContext = {
-    connections,
-    historyStore,
-    history: connectedHistory,
-    publish,
-    db,
-    log,
-    ingestUrl: config.INGEST_PUBLIC_URL,
-    storeWebhookKey: config.STORE_WEBHOOK_KEY,
-    customerHashKey: config.CUSTOMER_HASH_KEY,
-    statusKey: encryptionKey,
-    backfillDays: config.BACKFILL_DAYS,
-    dashboardUrl: config.DASHBOARD_URL,
-  };
-  const flows: ConnectFlow[] = [
-    woocommerceFlow({ connectUrl: config.CONNECT_PUBLIC_URL, appName: "MetricsDash" }),
-    bigCommerceFlow(config),
-  ];
-  stores = { ctx, flows };
-}
+  }),
+};
+const flows = await connectFlows(process.env, {
+  connectUrl: config.CONNECT_PUBLIC_URL,
+  appName: "MetricsDash",
+  log,
+  bucket: (name, options) => kvm.create(name, options),
+  sealKey: encryptionKey,
+});
 
-const app = createConnectApp({ shopify, stores, db, log, ready: () => streamsReady(nc) });
+// Every connected store gets a browser SDK site; ingest follows the bucket.
+const followingStores = new AbortController();
+await followConnectedStores(
+  new BehaviourSiteSync(await SiteBucket.open(jetstream(nc))),
+  connections,
+  log,
+  followingStores.signal,
+);
+
+const app = createConnectApp({
+  stores: { ctx, flows },
+  log,
+  ready: () => streamsReady(nc),
+  edge: {
+    publicUrl: config.CONNECT_PUBLIC_URL,
+    listenHost: config.CONNECT_HOST,
+    port: config.CONNECT_PORT,
+    trustProxy: config.CONNECT_TRUST_PROXY,
+  },
+});
 
 const server = serve({ fetch: app.fetch, hostname: config.CONNECT_HOST, port: config.CONNECT_PORT }, (info) =>
   log.info(
@@ -110,15 +101,17 @@ const server = serve({ fetch: app.fetch, hostname: config.CONNECT_HOST, port: co
       address: info.address,
       port: info.port,
       publicUrl: config.CONNECT_PUBLIC_URL,
-      shopify: Boolean(shopify),
-      flows: stores?.flows.map((flow) => flow.platform) ?? [],
+      flows: flows.map((flow) => flow.platform),
     },
     "connect listening",
   ),
 );
-const resumed = (await backfills?.resumeAll()) ?? [];
-if (resumed.length) log.info({ shops: resumed }, "backfills resumed after restart");
-const resumedHistories = (await history?.resumeAll()) ?? [];
+for (const flow of flows) {
+  const resumed = (await flow.start?.()) ?? [];
+  if (resumed.length)
+    log.info({ platform: flow.platform, shops: resumed }, "histories resumed after restart");
+}
+const resumedHistories = await history.resumeAll();
 if (resumedHistories.length)
   log.info(
     { stores: resumedHistories.map((cp) => `${cp.platform}:${cp.shop}`) },
@@ -127,6 +120,7 @@ if (resumedHistories.length)
 
 onShutdown(log, async () => {
   await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
-  await Promise.all([backfills?.stopAll(), history?.stopAll()]);
+  followingStores.abort();
+  await Promise.all([...flows.map((flow) => flow.stop?.()), history.stopAll()]);
   await nc.drain();
 });

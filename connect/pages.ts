@@ -1,6 +1,5 @@
 import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
-import type { InstallProblem } from "../platforms/shopify/oauth.ts";
 
 /** Server-rendered pages of the connect flow: plain HTML, one small script for live progress. */
 
@@ -28,45 +27,15 @@ export function layout(title: string, body: ReturnType<typeof html>) {
     </html>`;
 }
 
-/** `/`: one block per platform a store can connect from (Shopify's form, then each flow's section). */
+/** `/`: one block per platform a store can connect from, each the section its flow renders. */
 export function connectPage({
-  shopify = true,
-  shop = "",
-  error,
   sections = [],
 }: {
-  shopify?: boolean;
-  shop?: string;
-  error?: string;
   sections?: (HtmlEscapedString | Promise<HtmlEscapedString>)[];
 } = {}) {
   return layout(
     "Connect your store",
     html`<h1>Connect your store</h1>
-      ${
-        shopify
-          ? html`<section id="shopify">
-              <h2>Shopify</h2>
-              <p>
-                Type your store's address. You'll approve MetricsDash on Shopify, then see your recent orders
-                arrive.
-              </p>
-              ${error ? html`<p class="error" role="alert" id="error">${error}</p>` : ""}
-              <form method="get" action="/connect">
-                <label for="shop">Store address</label>
-                <input
-                  id="shop"
-                  name="shop"
-                  value="${shop}"
-                  placeholder="your-store.myshopify.com"
-                  autocomplete="off"
-                  required
-                />
-                <button type="submit" id="connect">Connect</button>
-              </form>
-            </section>`
-          : ""
-      }
       ${sections}
       <p class="muted">
         MetricsDash asks only to read orders, products and inventory (and to add its own webhooks). It stores
@@ -75,7 +44,7 @@ export function connectPage({
   );
 }
 
-/** What can go wrong connecting a WooCommerce store, from the browser's side (connect/woocommerce.ts). */
+/** What can go wrong connecting a WooCommerce store, from the browser's side (platforms/woocommerce/connect.ts). */
 export type WooProblem =
   | "woo_bad_site"
   | "woo_not_woocommerce"
@@ -86,44 +55,23 @@ export type WooProblem =
   | "woo_invalid"
   | "woo_not_received";
 
-export const PROBLEMS: Record<
-  InstallProblem | "setup_failed" | "not_yours" | WooProblem,
-  { title: string; text: string; status: 400 | 403 | 502 }
-> = {
-  bad_domain: {
-    title: "That isn't a Shopify store address",
-    text: "Enter the address you use to reach your Shopify admin, like your-store.myshopify.com.",
-    status: 400,
-  },
-  denied: {
-    title: "Nothing was connected",
-    text: "You didn't approve MetricsDash on Shopify, so it has no access to your store. If that was a mistake, start again and choose “Install”.",
-    status: 403,
-  },
-  expired: {
-    title: "This connect link expired",
-    text: "For your store's safety a connect link works for one minute, in the browser that started it. Start again — it only takes a moment.",
-    status: 400,
-  },
-  invalid: {
-    title: "We couldn't verify Shopify's answer",
-    text: "The reply from Shopify didn't carry a valid signature, so we stopped to keep your store safe. Start again from this page.",
-    status: 400,
-  },
-  exchange_failed: {
-    title: "Shopify didn't grant access this time",
-    text: "Your approval went through but Shopify didn't hand over access. Wait a minute and start again.",
-    status: 502,
+/** A problem page's words and status; a flow of its own declares its problems in this shape. */
+export interface Problem {
+  title: string;
+  text: string;
+  status: 400 | 403 | 429 | 502;
+}
+
+export const PROBLEMS: Record<"not_yours" | "too_many_stores" | WooProblem, Problem> = {
+  too_many_stores: {
+    title: "Too many stores from here today",
+    text: "This address has started connecting as many stores as it may today. Try again tomorrow, or ask whoever runs this MetricsDash to connect the store for you.",
+    status: 429,
   },
   not_yours: {
     title: "Open this from the browser that connected the store",
     text: "A store's progress is only shown in the browser that connected it. Connect again from this browser to see it; nothing will be loaded twice.",
     status: 403,
-  },
-  setup_failed: {
-    title: "Connected, but set-up didn't finish",
-    text: "We couldn't finish setting up your store with Shopify. Start again; nothing will be counted twice.",
-    status: 502,
   },
   woo_bad_site: {
     title: "That isn't a store address",
@@ -168,7 +116,11 @@ export const PROBLEMS: Record<
 };
 
 export function problemPage(problem: keyof typeof PROBLEMS, shop?: string) {
-  const p = PROBLEMS[problem];
+  return explainedProblem(problem, PROBLEMS[problem], shop);
+}
+
+/** The page that explains `p` (named `problem` for tests and scripts), with the way to start again. */
+export function explainedProblem(problem: string, p: Problem, shop?: string) {
   return layout(
     p.title,
     html`<h1>${p.title}</h1>
@@ -200,12 +152,26 @@ export function statusPage(shop: string, progressUrl: string) {
       <p id="visible" class="muted"></p>
       <p id="problem" class="error" hidden></p>
       <p id="done" hidden><a class="button" id="dashboard-link" href="#">Open your dashboard</a></p>
+      <section id="behaviour" hidden>
+        <h2>See how visitors use your store</h2>
+        <p>Paste this tag into your storefront theme's <code>&lt;head&gt;</code>:</p>
+        <pre><code id="script-tag"></code></pre>
+      </section>
       <script>
         const url = ${raw(JSON.stringify(progressUrl))};
         const fmt = (n) => (n == null ? "?" : Number(n).toLocaleString("en"));
         async function tick() {
           try {
-            const s = await (await fetch(url, { cache: "no-store" })).json();
+            const response = await fetch(url, { cache: "no-store" });
+            const s = await response.json();
+            if (!response.ok) {
+              // Refused (not this browser's store, not connected): say why; asking again won't change it.
+              const problem = document.getElementById("problem");
+              problem.textContent = s.error.message;
+              problem.hidden = false;
+              if (response.status < 500) return;
+              throw new Error(s.error.code);
+            }
             document.getElementById("bar").value = s.percent;
             document.getElementById("percent").textContent = s.percent + "%";
             document.getElementById("summary").textContent = s.summary;
@@ -215,6 +181,10 @@ export function statusPage(shop: string, progressUrl: string) {
             const problem = document.getElementById("problem");
             problem.hidden = !s.error;
             problem.textContent = s.error || "";
+            if (s.script) {
+              document.getElementById("script-tag").textContent = s.script;
+              document.getElementById("behaviour").hidden = false;
+            }
             if (s.dashboardUrl) {
               const link = document.getElementById("dashboard-link");
               link.href = s.dashboardUrl;

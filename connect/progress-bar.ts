@@ -1,5 +1,4 @@
-import { progressOf, type Checkpoint } from "../platforms/shopify/backfill.ts";
-import { historyProgress, type HistoryCheckpoint } from "./history.ts";
+import type { HistoryStatus } from "./progress.ts";
 
 const fmt = (n: number | null) => (n === null ? "?" : n.toLocaleString("en"));
 
@@ -12,33 +11,29 @@ function bar(share: number, width: number, elapsed: number) {
   };
 }
 
-/** One line of terminal progress for a Shopify backfill: bar, percent, counts, and an estimate of what is left. */
-export function progressLine(cp: Checkpoint, now = Date.now(), width = 30): string {
-  const share = cp.phase === "done" ? 1 : progressOf(cp);
-  const elapsed = (now - Date.parse(cp.startedAt)) / 1000;
+const running = (h: HistoryStatus) => h.phase === "orders" || h.phase === "stock";
+
+/**
+ * One line of terminal progress for any store's history, from the one progress shape: bar, percent,
+ * counts, the source's own words for a running phase (Shopify's export), and an estimate of what is left.
+ */
+export function progressLine(h: HistoryStatus, now = Date.now(), width = 30): string {
+  const share = h.phase === "done" ? 1 : h.fraction;
+  // A finished history took until it finished, not until now (`list` shows old ones too).
+  const until = h.phase === "done" && h.finishedAt ? Date.parse(h.finishedAt) : now;
+  const elapsed = (until - Date.parse(h.startedAt)) / 1000;
   const { text, eta } = bar(share, width, elapsed);
   const parts = [
     text,
-    `orders ${fmt(cp.orders.published)}/${fmt(cp.orders.total)}`,
-    cp.mode === "bulk" && cp.phase === "orders" ? `exported ${fmt(cp.orders.exported)}` : null,
-    `stock levels ${fmt(cp.inventory.levels)}`,
-    cp.phase === "done" ? `done in ${Math.round(elapsed)} s` : eta !== null ? `~${eta} s left` : cp.phase,
-    cp.error ? `(${cp.error})` : null,
-  ];
-  return parts.filter(Boolean).join("  ");
-}
-
-/** The same line for the history of a WooCommerce or BigCommerce store. */
-export function historyLine(cp: HistoryCheckpoint, now = Date.now(), width = 30): string {
-  const elapsed = (now - Date.parse(cp.startedAt)) / 1000;
-  const { text, eta } = bar(historyProgress(cp), width, elapsed);
-  const parts = [
-    text,
-    `orders ${fmt(cp.published)}/${fmt(cp.totalOrders)}`,
-    `page ${Math.min(cp.nextPage - 1, cp.totalPages ?? Infinity)}/${fmt(cp.totalPages)}`,
-    cp.phase === "stock" || cp.levels ? `stock levels ${fmt(cp.levels)}` : null,
-    cp.phase === "done" ? `done in ${Math.round(elapsed)} s` : eta !== null ? `~${eta} s left` : cp.phase,
-    cp.error ? `(${cp.error})` : null,
+    `orders ${fmt(h.orders.published)}/${fmt(h.orders.total)}`,
+    h.running ? h.running.detail : null,
+    h.phase === "stock" || h.stock.levels ? `stock levels ${fmt(h.stock.levels)}` : null,
+    h.phase === "done"
+      ? `done in ${Math.round(elapsed)} s`
+      : running(h) && eta !== null
+        ? `~${eta} s left`
+        : h.phase,
+    h.error ? `(${h.error})` : null,
   ];
   return parts.filter(Boolean).join("  ");
 }

@@ -4,12 +4,16 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALERTS_TABLE } from "../alerting/history.ts";
 import { createLogger } from "../core/log.ts";
-import { QuestDb, sqlString, walApplied } from "../core/questdb.ts";
+import { QuestDb, sqlString, viewsRefreshed, walApplied } from "../core/questdb.ts";
+import { BEHAVIOUR_TABLES, BEHAVIOUR_VIEWS } from "../processors/behaviour/schema.ts";
 import { CATCHUP_RUNS_TABLE } from "../processors/fetchers/runs.ts";
 import { INVENTORY_TABLES } from "../processors/inventory/schema.ts";
 import { RECONCILIATION_TABLE } from "../processors/reconcile/schema.ts";
+import { ROLLUP_VIEWS } from "../processors/retention/schema.ts";
 import { ORDER_TABLES, ensureTables } from "../processors/orders/schema.ts";
 import { SALES_TABLES } from "../processors/sales/schema.ts";
+import { WEBHOOK_RECEIPTS_TABLE } from "../processors/receipts/schema.ts";
+import { eventually } from "../test/support/eventually.ts";
 import { startQuestDbServer, type QuestDbServer } from "../services/questdb-server.ts";
 import { REWRITE_STEPS, type RewriteStep } from "./partition-rewrite.ts";
 import { redactCustomer, redactShop } from "./redact.ts";
@@ -37,8 +41,11 @@ beforeAll(async () => {
     ALERTS_TABLE,
     CATCHUP_RUNS_TABLE,
     RECONCILIATION_TABLE,
+    WEBHOOK_RECEIPTS_TABLE,
+    ...BEHAVIOUR_TABLES,
+    ...ROLLUP_VIEWS,
   ]);
-}, 60_000);
+}, 300_000);
 afterAll(() => server?.stop());
 
 /** Stands in for a crash between two steps: the run stops there with nothing cleaned up. */
@@ -95,17 +102,26 @@ async function seed(owners: { platform: string; shop: string; hours: string[] }[
   if (!(await walApplied(db, NAMES))) throw new Error("WAL not applied after seeding");
 }
 
+/** Tables without a platform column (clicks, scrolls): their owner is read from the seeded site. */
+const withoutPlatform = new Set(TABLES.filter((t) => t.sitesFrom).map((t) => t.table));
+
+/** The rows `seed` wrote for one (platform, shop), told apart independently of the redaction's predicate. */
+function ownerRows(table: string, platform: string, shop: string): string {
+  const owned = `shop = ${sqlString(shop)}`;
+  return withoutPlatform.has(table)
+    ? `${owned} AND site LIKE ${sqlString(`site-${platform}:${shop}-%`)}`
+    : `${owned} AND platform = ${sqlString(platform)}`;
+}
+
 /** Every row of a table as text, ordered, apart from the rows of one shop: what must survive exactly. */
 async function othersOf(table: string, platform: string, shop: string): Promise<string[]> {
-  const result = await db.exec(
-    `SELECT * FROM ${table} WHERE NOT (platform = ${sqlString(platform)} AND shop = ${sqlString(shop)})`,
-  );
+  const result = await db.exec(`SELECT * FROM ${table} WHERE NOT (${ownerRows(table, platform, shop)})`);
   return result.dataset.map((row) => JSON.stringify(row)).sort();
 }
 
 async function rowsOf(table: string, platform: string, shop: string): Promise<number> {
   const result = await db.exec<[number]>(
-    `SELECT count() FROM ${table} WHERE platform = ${sqlString(platform)} AND shop = ${sqlString(shop)}`,
+    `SELECT count() FROM ${table} WHERE ${ownerRows(table, platform, shop)}`,
   );
   return result.dataset[0]?.[0] ?? 0;
 }
@@ -123,7 +139,7 @@ const hoursOn = (days: string[], perDay: number) =>
   );
 
 describe("shop redaction over every declared table", () => {
-  it("declares the tables that were missed before: inventory, forecasts, alerts", () => {
+  it("declares the tables that were missed before: inventory, forecasts, alerts, behaviour", () => {
     expect(NAMES).toEqual(
       expect.arrayContaining([
         "inventory_reports",
@@ -131,15 +147,21 @@ describe("shop redaction over every declared table", () => {
         "inventory_levels",
         "stockout_forecast",
         "alerts",
+        "page_views",
+        "clicks",
+        "scrolls",
       ]),
     );
   });
 
   it("every table the services create with a shop column is declared", async () => {
     const tables = await db.exec<[string]>(`SELECT table_name FROM tables()`);
+    // Views are rebuilt from their tables, not redacted (the test below).
+    const views = await db.exec<[string]>(`SELECT view_name FROM materialized_views()`);
+    const isView = new Set(views.dataset.map(([view]) => view));
     const withShop: string[] = [];
     for (const [table] of tables.dataset)
-      if ((await columnsOf(table)).some((c) => c.name === "shop")) withShop.push(table);
+      if (!isView.has(table) && (await columnsOf(table)).some((c) => c.name === "shop")) withShop.push(table);
     expect(withShop.sort()).toEqual([...NAMES].sort());
   });
 
@@ -174,6 +196,8 @@ describe("shop redaction over every declared table", () => {
       expect(await rowsOf(table, gone.platform, gone.shop), table).toBe(0);
       expect(await othersOf(table, gone.platform, gone.shop), table).toEqual(before.get(table));
     }
+    // The behaviour rows of the same shop name on the other platform's site are still there.
+    for (const table of withoutPlatform) expect(await rowsOf(table, "woocommerce", gone.shop), table).toBe(2);
     expect(await leftovers()).toEqual([]);
     // A second shop/redact finds nothing and changes nothing.
     const again = await redactShop(db, gone.platform, gone.shop, log);
@@ -216,6 +240,50 @@ describe("shop redaction over every declared table", () => {
     },
     120_000,
   );
+
+  it("rebuilds the materialized views over the rewritten tables: valid again, without the shop", async () => {
+    const gone = { platform: "shopify", shop: "gone-views.myshopify.com" };
+    const kept = { platform: "shopify", shop: "kept-views.myshopify.com" };
+    await seed([
+      { ...gone, hours: hoursOn(["2026-08-01"], 2) },
+      { ...kept, hours: hoursOn(["2026-08-01"], 3) },
+    ]);
+    const views = ["sales_1h", "sales_1d", ...BEHAVIOUR_VIEWS];
+    // The rebuild runs in QuestDB's background; viewsRefreshed throws while a view is still invalid.
+    const refreshed = () =>
+      eventually(
+        async () => {
+          if (!(await viewsRefreshed(db, views, 5_000))) throw new Error("views not refreshed yet");
+        },
+        { timeoutMs: 60_000 },
+      );
+    // The runs above (the interrupted ones included) left the views valid, or rebuilding.
+    await refreshed();
+    // Per shop (sales) or per seeded site (heatmaps, which have no shop column): rows and a sum.
+    const contents = async () => ({
+      sales_1h: await db.rows(
+        `SELECT shop, count() n, sum(orders) orders FROM sales_1h WHERE shop LIKE '%-views.%' ORDER BY shop`,
+      ),
+      sales_1d: await db.rows(
+        `SELECT shop, count() n, sum(orders) orders FROM sales_1d WHERE shop LIKE '%-views.%' ORDER BY shop`,
+      ),
+      cells: await db.rows(
+        `SELECT site, sum(clicks) clicks FROM click_cells_1h WHERE site LIKE '%-views.%' ORDER BY site`,
+      ),
+      reach: await db.rows(
+        `SELECT site, sum(views) views FROM scroll_reach_1h WHERE site LIKE '%-views.%' ORDER BY site`,
+      ),
+    });
+    const before = await contents();
+    const isGone = (r: Record<string, unknown>) => String(r.shop ?? r.site).includes(gone.shop);
+    for (const rows of Object.values(before)) expect(rows.some(isGone)).toBe(true);
+
+    await redactShop(db, gone.platform, gone.shop, log);
+    await refreshed();
+    const after = await contents();
+    for (const [view, rows] of Object.entries(before))
+      expect(after[view as keyof typeof after], view).toEqual(rows.filter((r) => !isGone(r)));
+  }, 120_000);
 
   it("customers/redact clears only that customer's key", async () => {
     const shop = "kept-0.myshopify.com";

@@ -1,7 +1,7 @@
 import type { Logger } from "../core/log.ts";
-import { sqlString, type QuestDb } from "../core/questdb.ts";
+import { sqlString, walApplied, type QuestDb } from "../core/questdb.ts";
 import type { ShopTable } from "../core/shop-data.ts";
-import { rewriteWithout, tableExists, type RewriteHooks } from "./partition-rewrite.ts";
+import { rewriteWithout, tableExists, WalNotApplied, type RewriteHooks } from "./partition-rewrite.ts";
 import { shopDataTables } from "./shop-data.ts";
 
 /**
@@ -47,9 +47,12 @@ async function redactNow(
 ): Promise<RedactedTable[]> {
   const ours = `platform = ${sqlString(platform)} AND shop = ${sqlString(shop)}`;
   const report: RedactedTable[] = [];
+  const rewritten = new Set<string>();
   for (const spec of tables) {
     if (!(await tableExists(db, spec.table))) continue;
-    const { partitions, rowsRemoved, resumed } = await rewriteWithout(db, spec, ours, hooks);
+    const rows = spec.sitesFrom ? await onSitesOf(db, spec.sitesFrom, ours, shop) : ours;
+    const { partitions, rowsRemoved, resumed } = await rewriteWithout(db, spec, rows, hooks);
+    if (resumed || partitions.length) rewritten.add(spec.table);
     if (resumed) log.warn({ table: spec.table }, "finished a shop redaction an earlier run was cut short in");
     report.push({ table: spec.table, days: partitions, rowsRemoved });
     log.info(
@@ -57,7 +60,47 @@ async function redactNow(
       "shop's rows removed from QuestDB",
     );
   }
+  await rebuildViewsOver(db, tables, rewritten, log);
   return report;
+}
+
+/**
+ * Dropping a partition invalidates every materialized view over the table (QuestDB 9.3: "drop
+ * partition operation"): the view keeps the removed shop's buckets and stops refreshing for every
+ * shop. A full refresh rebuilds it from the table as it now is and makes it valid again; QuestDB
+ * runs it in the background, and the view answers with its old rows until it is done. Views over a
+ * declared table still invalid are rebuilt too: a run cut short before this point left them so.
+ */
+async function rebuildViewsOver(
+  db: QuestDb,
+  tables: readonly ShopTable[],
+  rewritten: ReadonlySet<string>,
+  log: Logger,
+): Promise<void> {
+  const declared = new Set(tables.map((t) => t.table));
+  const views = await db.exec<[string, string, string]>(
+    `SELECT view_name, base_table_name, view_status FROM materialized_views()`,
+  );
+  for (const [view, base, status] of views.dataset) {
+    if (!declared.has(base) || !(rewritten.has(base) || status === "invalid")) continue;
+    await db.exec(`REFRESH MATERIALIZED VIEW ${view} FULL`);
+    log.info({ view }, "materialized view rebuilt after a shop redaction");
+  }
+}
+
+/**
+ * The predicate for a table without a platform column: the shop's name on one of the sites that
+ * `sitesFrom` pairs with its platform and shop (every behaviour batch writes its page view beside its
+ * clicks and scroll). A site of another platform's shop of the same name is not among them.
+ */
+async function onSitesOf(db: QuestDb, sitesFrom: string, ours: string, shop: string): Promise<string> {
+  if (!(await tableExists(db, sitesFrom))) return "false";
+  if (!(await walApplied(db, [sitesFrom], 60_000))) throw new WalNotApplied(sitesFrom);
+  const found = await db.exec<[string]>(
+    `SELECT DISTINCT site FROM ${sitesFrom} WHERE ${ours} AND site IS NOT NULL`,
+  );
+  const sites = found.dataset.map(([site]) => sqlString(site));
+  return sites.length ? `shop = ${sqlString(shop)} AND site IN (${sites.join(", ")})` : "false";
 }
 
 /**

@@ -7,8 +7,8 @@ import { secretMatches } from "../core/signature.ts";
 /**
  * A store's status page shows its order counts, so only the browser that connected it may read it:
  * the flow that connected the store leaves a keyed HMAC of the store in an HttpOnly cookie scoped to
- * the page. One signer for every flow; `parts` name the store (the Shopify install names it by its
- * domain alone, the shared store flow by platform and shop), so each keeps the cookies it has set.
+ * the page. One signer for every flow (connect/stores.ts `statusCookie`); `parts` name the store
+ * (platform and shop).
  */
 export interface StatusAccess {
   /** The Set-Cookie value for the store's status page at `path`. */

@@ -1,4 +1,4 @@
-import type { Context, Hono } from "hono";
+import type { Context, Hono, MiddlewareHandler } from "hono";
 import { shopEvent, type CanonicalEvent } from "../core/events.ts";
 import type { Logger } from "../core/log.ts";
 import { sqlString, type QuestDb } from "../core/questdb.ts";
@@ -8,19 +8,18 @@ import { offsetZone } from "../core/zoned.ts";
 import type { PlatformApi, PlatformModule } from "../platforms/adapter.ts";
 import type { Connection, Connections } from "../platforms/connections.ts";
 import { platforms } from "../platforms/index.ts";
-import {
-  historyProgress,
-  newHistoryCheckpoint,
-  type HistoryBackfills,
-  type HistoryStore,
-} from "./history.ts";
+import type { ConnectFlow } from "./flow.ts";
+import { newHistoryCheckpoint, type HistoryBackfills, type HistoryStore } from "./history.ts";
+import { progressReport, storeHistoryReader, type HistoryStatus } from "./progress.ts";
 import { notFoundPage, problemPage, PROBLEMS, statusPage } from "./pages.ts";
+import { storeScriptTag } from "./behaviour-sites.ts";
+import { jsonError } from "../core/http-error.ts";
 
 /**
  * What every store connected with its own API keys goes through once its platform's flow has the
  * keys (WooCommerce's key delivery, BigCommerce's app install or API token): credentials sealed,
  * webhooks subscribed with the store's own secret, its currency and zone published, its history
- * backfilled with progress. A platform's flow (connect/woocommerce.ts, connect/bigcommerce.ts) only
+ * backfilled with progress. A platform's flow (platforms/<name>/connect.ts) only
  * obtains the keys and names the store.
  */
 
@@ -33,14 +32,23 @@ export interface StoresContext {
   log: Logger;
   /** Where the platform delivers webhooks (ingest's public address). */
   ingestUrl: string;
-  storeWebhookKey: string;
+  /** Where storefronts load the SDK and post beacons (the behaviour process's public address). */
+  behaviourUrl: string;
+  /** STORE_WEBHOOK_KEY: each store's webhook secret derives from it (absent when only app installs run). */
+  storeWebhookKey?: string | undefined;
   customerHashKey: string;
   /** Keys the status-page cookie: only the browser that connected a store sees its progress. */
   statusKey: Buffer;
   backfillDays: number;
   dashboardUrl: string;
   modules?: PlatformModule[];
+  /** Put in front of every route that starts connecting a store: caps what one visitor starts. */
+  connectQuota?: MiddlewareHandler;
 }
+
+/** The middleware of a route that starts connecting a store: the visitor quota, when the service set one. */
+export const startsConnect = (ctx: StoresContext): MiddlewareHandler =>
+  ctx.connectQuota ?? ((_c, next) => next());
 
 export class ConnectFailed extends Error {
   readonly step: string;
@@ -85,6 +93,10 @@ export async function connectStore(
   const module = connectedApi(ctx, platform);
   const credentials = module.credentials.parse(store.credentials);
   const api = module.create(credentials, { customerHashKey: ctx.customerHashKey, log: ctx.log });
+  // Flows of stores with their own keys run only with STORE_WEBHOOK_KEY (platforms/connect-switch.ts).
+  const webhookKey = ctx.storeWebhookKey;
+  if (api.subscribeWebhooks && !webhookKey)
+    throw new ConnectFailed(`subscribing ${platform} webhooks`, new Error("STORE_WEBHOOK_KEY is not set"));
   const now = new Date().toISOString();
   const previous = await ctx.connections.get(platform, shop);
 
@@ -112,13 +124,10 @@ export async function connectStore(
   // Sealed keys before hooks: the processors' fetchers follow this bucket, so the first webhook's
   // references find the store's API (a BigCommerce hook can fire the moment it exists).
   await ctx.connections.put(connection);
-  if (api.subscribeWebhooks) {
+  if (api.subscribeWebhooks && webhookKey) {
     const url = `${ctx.ingestUrl.replace(/\/+$/, "")}/webhooks/${platform}`;
     try {
-      connection.webhooks = await api.subscribeWebhooks(
-        url,
-        storeWebhookSecret(ctx.storeWebhookKey, platform, shop),
-      );
+      connection.webhooks = await api.subscribeWebhooks(url, storeWebhookSecret(webhookKey, platform, shop));
     } catch (err) {
       // The connect is refused (WooCommerce then deletes the key it made): keep no credentials.
       await ctx.connections.update(platform, shop, {
@@ -203,9 +212,16 @@ export function visibleCounter(db: QuestDb) {
   };
 }
 
-/** `/stores/:platform/:shop` (the live status page) and its JSON twin `/progress`. */
-export function mountStoreStatus(app: Hono, ctx: StoresContext): void {
+/**
+ * `/stores/:platform/:shop` (the live status page) and its JSON twin `/progress`: the one status page
+ * and progress route of every store, whichever job loads its history (a flow's own, or connect/history.ts).
+ */
+export function mountStoreStatus(app: Hono, ctx: StoresContext, flows: readonly ConnectFlow[] = []): void {
   const visible = visibleCounter(ctx.db);
+  const historyOf = async (platform: string, shop: string): Promise<HistoryStatus | null> => {
+    const own = flows.find((flow) => flow.platform === platform)?.historyStatus;
+    return own ? own(shop) : storeHistoryReader(ctx.historyStore, platform).status(shop);
+  };
 
   app.get("/stores/:platform/:shop", async (c) => {
     const { platform, shop } = c.req.param();
@@ -218,65 +234,20 @@ export function mountStoreStatus(app: Hono, ctx: StoresContext): void {
 
   app.get("/stores/:platform/:shop/progress", async (c) => {
     const { platform, shop } = c.req.param();
-    const [connection, cp] = await Promise.all([
+    const [connection, history] = await Promise.all([
       ctx.connections.get(platform, shop),
-      ctx.historyStore.get(platform, shop),
+      historyOf(platform, shop),
     ]);
-    if (!connection || !cp) return c.json({ error: `${platform} store ${shop} is not connected` }, 404);
+    if (!connection || !history)
+      return jsonError(c, 404, "not_connected", `${platform} store ${shop} is not connected`);
     if (!allowed(ctx, c, platform, shop))
-      return c.json({ error: "open the status page from the browser that connected the store" }, 403);
+      return jsonError(c, 403, "not_yours", "open the status page from the browser that connected the store");
     const visibleOrders = await visible(platform, shop);
-    // 100 % means "in your dashboard": every order of the history must be answered by QuestDB. When
-    // QuestDB can't be asked (down, or slower than the page's 2 s), the page waits rather than guess.
-    const written = visibleOrders !== null && visibleOrders >= (cp.totalOrders ?? cp.published);
-    const done = cp.phase === "done" && written;
-    const fmt = (n: number | null) => (n === null ? "?" : n.toLocaleString("en"));
-    const described =
-      cp.phase === "done"
-        ? written
-          ? {
-              summary: "Your store is connected",
-              detail: `${fmt(cp.published)} orders and ${fmt(cp.levels)} stock levels loaded; new orders arrive live`,
-            }
-          : {
-              summary: "Writing the last orders to your dashboard",
-              detail:
-                visibleOrders === null
-                  ? "checking your dashboard's database…"
-                  : `${fmt(visibleOrders)} of ${fmt(cp.totalOrders ?? cp.published)} orders visible`,
-            }
-        : cp.phase === "orders"
-          ? {
-              summary: "Loading your recent orders",
-              detail: `${fmt(cp.published)} of ${fmt(cp.totalOrders)} orders loaded`,
-            }
-          : cp.phase === "stock"
-            ? {
-                summary: "Loading current stock levels",
-                detail: `${fmt(cp.published)} orders loaded; ${fmt(cp.levels)} stock levels so far`,
-              }
-            : cp.phase === "failed"
-              ? { summary: "Loading your history stopped", detail: "Connect the store again to resume" }
-              : { summary: "Disconnected", detail: "The store disconnected MetricsDash" };
-    return c.json({
-      platform,
-      shop,
-      status: connection.status,
-      currency: connection.currency,
-      timezone: connection.timezone,
-      phase: cp.phase === "done" && !written ? "writing" : cp.phase,
-      percent: done ? 100 : Math.min(99, Math.floor(historyProgress(cp) * 100)),
-      ...described,
-      orders: { published: cp.published, total: cp.totalOrders },
-      stock: { levels: cp.levels, page: cp.stockNextPage - 1, pages: cp.stockTotalPages },
-      pages: { next: cp.nextPage, total: cp.totalPages },
-      visibleOrders,
-      startedAt: cp.startedAt,
-      finishedAt: cp.finishedAt,
-      error: connection.status === "failed" ? connection.error : cp.phase === "failed" ? cp.error : null,
-      dashboardUrl: done
-        ? ctx.dashboardUrl.replaceAll("{shop}", encodeURIComponent(shop)).replaceAll("{platform}", platform)
-        : null,
-    });
+    // The browser SDK's tag for the storefront (connect/behaviour-sites.ts created the site).
+    const script =
+      connection.status === "disconnected"
+        ? null
+        : storeScriptTag(ctx.behaviourUrl, platform, shop, ctx.modules);
+    return c.json(progressReport(connection, history, visibleOrders, ctx.dashboardUrl, script));
   });
 }

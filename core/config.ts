@@ -37,6 +37,26 @@ export const natsAuthEnv = natsAuthFields
   });
 export type NatsAuthEnv = z.infer<typeof natsAuthEnv>;
 
+const MIB = 1024 * 1024;
+const streamBytes = z.coerce
+  .number()
+  .int()
+  .min(MIB / 16)
+  .max(Number.MAX_SAFE_INTEGER);
+
+/**
+ * The disk each JetStream stream may hold. Read by every service that creates the streams
+ * (core/nats.ts ensureStreams), so give them all the same values. The NATS server must be able to
+ * reserve their sum (its `max_file_store`), or the streams are not created.
+ */
+export const streamsEnv = z.object({
+  /** Orders and every other canonical event; a full stream refuses new events (ingest answers 503). */
+  EVENTS_MAX_BYTES: streamBytes.default(2048 * MIB),
+  /** Browser SDK batches; a full stream drops its oldest batches. */
+  BEHAVIOUR_MAX_BYTES: streamBytes.default(1024 * MIB),
+});
+export type StreamsEnv = z.infer<typeof streamsEnv>;
+
 export const ingestEnv = commonEnv.extend({
   INGEST_HOST: z.string().default("127.0.0.1"),
   INGEST_PORT: port.default(8080),
@@ -90,6 +110,16 @@ export const processorsEnv = commonEnv.extend({
     .int()
     .positive()
     .default(24 * 60 * 60 * 1000),
+  /** One store's catch-up round stops (marked `over_time`) after this; the other stores never wait for it. */
+  CATCHUP_STORE_BUDGET_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(10 * 60 * 1000),
+  /** Pages of modified orders one store's round may read (then marked `over_pages`). */
+  CATCHUP_STORE_MAX_PAGES: z.coerce.number().int().positive().default(1000),
+  /** Stores caught up at the same time. */
+  CATCHUP_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /** Opens the API credentials of stores connected through the connect service (absent: env-configured APIs only). */
   TOKEN_ENCRYPTION_KEY: unsetIfEmpty(aesKey("TOKEN_ENCRYPTION_KEY")),
   /** Refs resolved per batch: each costs platform API calls, which must finish within the ack wait. */
@@ -97,58 +127,48 @@ export const processorsEnv = commonEnv.extend({
 });
 
 /**
- * The connect service: Shopify's app install (SHOPIFY_API_KEY) and the stores that connect with their
- * own keys, WooCommerce and BigCommerce (STORE_WEBHOOK_KEY); each part runs when its variables are set.
+ * The connect service: the stores of `connectable` sources that connect with their own keys
+ * (STORE_WEBHOOK_KEY) and the app installs sources declare (their `connectedBy`); each flow runs when
+ * its switch is set. A source's own flow variables are its module's (`connect.env`, read by
+ * connect/flows.ts), so the switches are checked on the whole environment, not only these fields.
  */
-export const connectEnv = commonEnv
-  .extend({
-    CONNECT_HOST: z.string().default("127.0.0.1"),
-    CONNECT_PORT: port.default(8081),
-    /** Where browsers and platforms reach this service: OAuth redirects, key deliveries and app callbacks go here. */
-    CONNECT_PUBLIC_URL: z.url().default("http://127.0.0.1:8081"),
-    /** Where platforms deliver the order and inventory webhooks (ingest). */
-    INGEST_PUBLIC_URL: z.url().default("http://127.0.0.1:8080"),
-    SHOPIFY_API_KEY: unsetIfEmpty(z.string()),
-    SHOPIFY_API_SECRET: unsetIfEmpty(secret("SHOPIFY_API_SECRET")),
-    /** Replaces `https://{shop}` for every Shopify call (a fake, a proxy); must contain `{shop}`. */
-    SHOPIFY_API_URL: unsetIfEmpty(
-      z.string().regex(/^https?:\/\/.*\{shop\}/, "SHOPIFY_API_URL must be an http(s) URL containing {shop}"),
+const connectFields = commonEnv.extend({
+  CONNECT_HOST: z.string().default("127.0.0.1"),
+  CONNECT_PORT: port.default(8081),
+  /** Where browsers and platforms reach this service: OAuth redirects, key deliveries and app callbacks go here. */
+  CONNECT_PUBLIC_URL: z.url().default("http://127.0.0.1:8081"),
+  /** Behind a TLS proxy that sets X-Forwarded-For/-Proto: read the visitor's address and scheme from it. */
+  CONNECT_TRUST_PROXY: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true"),
+  /** Stores one visitor (client address) may start connecting a day; each starts a history job. */
+  CONNECT_MAX_STORES_PER_VISITOR: z.coerce.number().int().positive().default(5),
+  /** Where platforms deliver the order and inventory webhooks (ingest). */
+  INGEST_PUBLIC_URL: z.url().default("http://127.0.0.1:8080"),
+  /** Where storefronts load the browser SDK and send its beacons (the behaviour process): the script tag's origin. */
+  BEHAVIOUR_PUBLIC_URL: z.url().default("http://127.0.0.1:8082"),
+  /** Each connected store's webhook secret derives from it; ingest holds the same key. */
+  STORE_WEBHOOK_KEY: unsetIfEmpty(secret("STORE_WEBHOOK_KEY")),
+  TOKEN_ENCRYPTION_KEY: aesKey("TOKEN_ENCRYPTION_KEY"),
+  CUSTOMER_HASH_KEY: secret("CUSTOMER_HASH_KEY"),
+  /** The dashboard a connected store lands on; `{platform}` and `{shop}` are replaced. */
+  DASHBOARD_URL: z
+    .string()
+    .default(
+      "http://127.0.0.1:3000/d/metricsdash-live-sales/live-sales?var-platform={platform}&var-shop={shop}",
     ),
-    /** Each WooCommerce / BigCommerce store's webhook secret derives from it; ingest holds the same key. */
-    STORE_WEBHOOK_KEY: unsetIfEmpty(secret("STORE_WEBHOOK_KEY")),
-    /** The BigCommerce app's client id and secret (Developer Portal), for installs from the BigCommerce control panel. */
-    BIGCOMMERCE_CLIENT_ID: unsetIfEmpty(z.string()),
-    BIGCOMMERCE_CLIENT_SECRET: unsetIfEmpty(secret("BIGCOMMERCE_CLIENT_SECRET")),
-    /** BigCommerce's OAuth server and REST API; a fake or a proxy can stand in. */
-    BIGCOMMERCE_LOGIN_URL: z.url().default("https://login.bigcommerce.com"),
-    BIGCOMMERCE_API_URL: z.url().default("https://api.bigcommerce.com"),
-    TOKEN_ENCRYPTION_KEY: aesKey("TOKEN_ENCRYPTION_KEY"),
-    CUSTOMER_HASH_KEY: secret("CUSTOMER_HASH_KEY"),
-    /** The dashboard a connected store lands on; `{platform}` and `{shop}` are replaced. */
-    DASHBOARD_URL: z
-      .string()
-      .default(
-        "http://127.0.0.1:3000/d/metricsdash-live-sales/live-sales?var-platform={platform}&var-shop={shop}",
-      ),
-    BACKFILL_DAYS: z.coerce.number().int().min(1).max(3650).default(60),
-    /** `bulk` exports orders with a bulk operation; `paginated` pages through them under the cost limit. */
-    BACKFILL_MODE: z.enum(["bulk", "paginated"]).default("bulk"),
-    BACKFILL_PAGE_SIZE: z.coerce.number().int().min(1).max(11).default(10),
-    BACKFILL_POLL_MS: z.coerce.number().int().positive().default(1000),
-    PUBLISH_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
-  })
-  .superRefine((env, ctx) => {
-    const problem = (path: string, message: string) =>
-      ctx.addIssue({ code: "custom", path: [path], message });
-    if (env.SHOPIFY_API_KEY && !env.SHOPIFY_API_SECRET)
-      problem("SHOPIFY_API_SECRET", "SHOPIFY_API_SECRET is required with SHOPIFY_API_KEY");
-    if (!connectWanted(env)) {
-      const { first, hint } = connectSwitches();
-      problem(first, hint);
-    }
-    if (Boolean(env.BIGCOMMERCE_CLIENT_ID) !== Boolean(env.BIGCOMMERCE_CLIENT_SECRET))
-      problem("BIGCOMMERCE_CLIENT_SECRET", "BIGCOMMERCE_CLIENT_ID and BIGCOMMERCE_CLIENT_SECRET go together");
-  });
+  /** Days of orders a newly connected store's history loads. */
+  BACKFILL_DAYS: z.coerce.number().int().min(1).max(3650).default(60),
+  PUBLISH_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+});
+
+// Loose: the sources' switch variables are not connect's fields, yet the check must see them.
+export const connectEnv = connectFields.loose().superRefine((env, ctx) => {
+  if (connectWanted(env)) return;
+  const { first, hint } = connectSwitches();
+  ctx.addIssue({ code: "custom", path: [first], message: hint });
+});
 
 export type ConnectConfig = z.infer<typeof connectEnv>;
 export type CommonConfig = z.infer<typeof commonEnv>;

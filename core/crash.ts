@@ -1,11 +1,14 @@
 import type { Logger } from "./log.ts";
-import { NATS_AWAY_ERRORS } from "./nats.ts";
+import { isStoreRefusal } from "./jetstream-errors.ts";
+import { isNatsAway } from "./nats.ts";
 import { QuestDbError } from "./questdb.ts";
 
 /** Whether an escaped error means the process can no longer be trusted to run on. */
 export function isFatal(err: unknown): boolean {
   // The broker briefly away: the client reconnects by itself.
-  if (NATS_AWAY_ERRORS.some((type) => err instanceof type)) return false;
+  if (isNatsAway(err)) return false;
+  // A full stream (EVENTS_MAX_BYTES): room comes back as the processors catch up.
+  if (isStoreRefusal(err)) return false;
   if (err instanceof QuestDbError) return err.status !== undefined && err.status < 500;
   return true;
 }

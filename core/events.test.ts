@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { CanonicalEvent, eventSubject, subjectToken } from "./events.ts";
+import {
+  CanonicalEvent,
+  eventSubject,
+  inventoryLevelEvent,
+  subjectToken,
+  type InventoryLevel,
+} from "./events.ts";
 
 describe("subjects", () => {
   it("makes shop domains subject-safe", () => {
@@ -55,5 +61,33 @@ describe("ref and shop events", () => {
       ref: { resource: "cart", id: "1", action: "x", observedAt: envelope.receivedAt },
     };
     expect(CanonicalEvent.safeParse(bad).success).toBe(false);
+  });
+});
+
+describe("stock-event ids", () => {
+  const level: InventoryLevel = {
+    inventoryItemId: "808950810",
+    locationId: "655441491",
+    sku: "IPOD-342-N",
+    available: 7,
+    updatedAt: "2026-11-30T10:00:00.000Z",
+  };
+  const idOf = (changes: Partial<InventoryLevel>, receivedAt = "2026-11-30T10:00:01.000Z") =>
+    inventoryLevelEvent("bigcommerce", "abc123", { ...level, ...changes }, receivedAt).eventId;
+
+  it("are the same for one report however it reaches us (webhook, catch-up, history), so JetStream keeps one", () => {
+    expect(idOf({}, "2026-11-30T10:00:01.000Z")).toBe(idOf({}, "2026-11-30T11:30:00.000Z"));
+  });
+
+  it("differ for another location, count, time or item, so no report is dropped as a duplicate", () => {
+    const ids = [
+      idOf({}),
+      idOf({ locationId: "655441492" }),
+      idOf({ available: 6 }),
+      idOf({ available: null }),
+      idOf({ updatedAt: "2026-11-30T10:00:02.000Z" }),
+      idOf({ inventoryItemId: "808950811" }),
+    ];
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });

@@ -113,7 +113,7 @@ export const ShopInfo = z.object({
  * once. Ingest never calls a platform's API; the fetchers do, within the platform's rate limits.
  */
 export const Ref = z.object({
-  resource: z.enum(["order", "refund", "product", "sku", "shipments"]),
+  resource: z.enum(["order", "refund", "product", "sku", "shipments", "balance_transaction"]),
   id,
   /** Where the resource lives, when the delivery named it by URL (ShipStation's `resource_url`); fetched only from the configured API base. */
   url: z.url().max(512).optional(),
@@ -147,6 +147,44 @@ export const Shipment = z.object({
   updatedAt: instant,
 });
 
+/** Shippo's tracking statuses; every shipper's tracking is told in these words. */
+export const TrackingStatus = z.enum([
+  "PRE_TRANSIT",
+  "TRANSIT",
+  "DELIVERED",
+  "RETURNED",
+  "FAILURE",
+  "UNKNOWN",
+]);
+
+/** One step of a parcel's way as its carrier reported it. No location: it narrows down where the recipient lives. */
+export const TrackingStep = z.object({
+  status: TrackingStatus,
+  /** The carrier's finer word (`delivery_attempted`, `package_lost`), when it gives one. */
+  substatus: z.string().max(64).nullable(),
+  at: instant,
+});
+
+/**
+ * A parcel's tracking as of its newest step: its status now, the ETA, and the steps so far. A
+ * state older than the one stored (a webhook delivered late) never overwrites it.
+ */
+export const Tracking = z.object({
+  trackingNumber: z.string().min(1).max(64),
+  carrier: z.string().max(64).nullable(),
+  /** The label it belongs to (Shippo's transaction id), when the shipper says. */
+  shipmentId: id.nullable(),
+  orderRef: z.string().min(1).max(128).nullable(),
+  status: TrackingStatus,
+  substatus: z.string().max(64).nullable(),
+  /** When the newest step happened: the state's version. */
+  at: instant,
+  eta: instant.nullable(),
+  deliveredAt: instant.nullable(),
+  /** Oldest first, at most 100 (a parcel with more has been lost in a loop). */
+  history: z.array(TrackingStep).max(100),
+});
+
 const envelope = {
   v: z.literal(EVENT_VERSION),
   platform: z.string().regex(/^[a-z][a-z0-9_-]*$/),
@@ -155,6 +193,11 @@ const envelope = {
   /** The platform's delivery/event id: also the JetStream `Nats-Msg-Id`. */
   eventId: z.string().min(1).max(MAX_LENGTH.eventId),
   receivedAt: instant,
+  /**
+   * `webhook` when ingest received the event as a platform's webhook delivery (Data health's "last
+   * webhook received"); absent on events read from a platform's API (catch-up, history, re-fetch).
+   */
+  via: z.literal("webhook").optional(),
 };
 
 export const CanonicalEvent = z.discriminatedUnion("type", [
@@ -167,6 +210,7 @@ export const CanonicalEvent = z.discriminatedUnion("type", [
   z.object({ ...envelope, type: z.literal("shop"), shopInfo: ShopInfo }),
   z.object({ ...envelope, type: z.literal("shipment"), shipment: Shipment }),
   z.object({ ...envelope, type: z.literal("payment"), payment: Payment }),
+  z.object({ ...envelope, type: z.literal("tracking"), tracking: Tracking }),
 ]);
 
 export type OrderLine = z.infer<typeof OrderLine>;
@@ -178,6 +222,8 @@ export type Product = z.infer<typeof Product>;
 export type Ref = z.infer<typeof Ref>;
 export type ShopInfo = z.infer<typeof ShopInfo>;
 export type Shipment = z.infer<typeof Shipment>;
+export type Tracking = z.infer<typeof Tracking>;
+export type TrackingStatus = z.infer<typeof TrackingStatus>;
 export type CanonicalEvent = z.infer<typeof CanonicalEvent>;
 export type RefEvent = Extract<CanonicalEvent, { type: "ref" }>;
 export type PaymentEvent = Extract<CanonicalEvent, { type: "payment" }>;
@@ -252,7 +298,9 @@ export function inventoryLevelEvent(
     platform,
     shop,
     type: "inventory_level",
-    eventId: `stock:${level.inventoryItemId}:${level.updatedAt}:${level.available}`,
+    // The location too: one item's stock at two locations, changed in the same second to the same
+    // count, is two reports, and the same id would make JetStream drop the second as a duplicate.
+    eventId: `stock:${level.inventoryItemId}:${level.locationId}:${level.updatedAt}:${level.available}`,
     receivedAt,
     inventoryLevel: level,
   };

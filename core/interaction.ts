@@ -79,6 +79,10 @@ export const Interaction = z.discriminatedUnion("k", [
 ]);
 export type Interaction = z.infer<typeof Interaction>;
 
+/** Funnel steps a page view can be (ingest/behaviour/funnel.ts); orders come from order events. */
+export const FUNNEL_STEPS = ["product", "cart", "checkout"] as const;
+export type FunnelStep = (typeof FUNNEL_STEPS)[number];
+
 export const InteractionBatch = z.object({
   v: z.literal(INTERACTION_VERSION),
   type: z.literal("interaction"),
@@ -89,6 +93,8 @@ export const InteractionBatch = z.object({
   view: randomId,
   seq: z.number().int().min(0),
   path: z.string().max(600),
+  /** The page's funnel step by the site's URL patterns; absent on other pages (and older batches). */
+  step: z.enum(FUNNEL_STEPS).optional(),
   viewport: z.object({ w: z.number().int(), h: z.number().int() }),
   /** When the page view began; with `view` it keys the page view's rows, so it must not drift between batches. */
   start: instant,
@@ -131,6 +137,7 @@ export interface BeaconContext {
   visitor: string;
   bot: boolean;
   receivedMs: number;
+  step?: FunnelStep | undefined;
 }
 
 /** The canonical batch for a validated beacon. */
@@ -147,6 +154,7 @@ export function interactionBatch(beacon: Beacon, context: BeaconContext): Intera
     view: beacon.view,
     seq: beacon.seq,
     path: beacon.path,
+    ...(context.step ? { step: context.step } : {}),
     viewport: { w: beacon.vw, h: beacon.vh },
     start: iso(beacon.start),
     receivedAt: new Date(context.receivedMs).toISOString(),

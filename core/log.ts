@@ -12,6 +12,7 @@ const SHARED_FIELDS = [
   "TOKEN_ENCRYPTION_KEY",
   "STORE_WEBHOOK_KEY",
   "HEATMAP_TOKEN_KEY",
+  "HEATMAP_OPEN_PASSWORD",
   "accessToken",
   "access_token",
   "credentials",

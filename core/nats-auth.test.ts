@@ -6,7 +6,19 @@ import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, errors, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNatsServer, type NatsServer } from "../services/nats-server.ts";
-import { ensureStreams, EVENTS_STREAM, natsAuth, streamsReady } from "./nats.ts";
+import { Kvm } from "@nats-io/kv";
+import { BEHAVIOUR_SITES_BUCKET, SiteBucket } from "../ingest/behaviour/site-bucket.ts";
+import { BehaviourSites } from "../ingest/behaviour/sites.ts";
+import { eventually } from "../test/support/eventually.ts";
+import { createLogger } from "./log.ts";
+import {
+  BEHAVIOUR_STREAM,
+  DEAD_LETTER_STREAM,
+  ensureStreams,
+  EVENTS_STREAM,
+  natsAuth,
+  streamsReady,
+} from "./nats.ts";
 
 /**
  * nats/nats-server.conf, the file compose runs NATS with, on a real nats-server: each service's
@@ -16,6 +28,7 @@ import { ensureStreams, EVENTS_STREAM, natsAuth, streamsReady } from "./nats.ts"
 const conf = fileURLToPath(new URL("../nats/nats-server.conf", import.meta.url));
 const passwords = {
   NATS_INGEST_PASSWORD: "ingest-password-0123456789",
+  NATS_BEHAVIOUR_PASSWORD: "behaviour-password-0123456789",
   NATS_PROCESSORS_PASSWORD: "processors-password-0123456789",
   NATS_ALERTING_PASSWORD: "alerting-password-0123456789",
   NATS_CONNECT_PASSWORD: "connect-password-0123456789",
@@ -33,8 +46,10 @@ async function login(user: keyof typeof users): Promise<NatsConnection> {
 }
 const users = {
   ingest: passwords.NATS_INGEST_PASSWORD,
+  behaviour: passwords.NATS_BEHAVIOUR_PASSWORD,
   processors: passwords.NATS_PROCESSORS_PASSWORD,
   alerting: passwords.NATS_ALERTING_PASSWORD,
+  connect: passwords.NATS_CONNECT_PASSWORD,
 };
 
 /** Subscribes and resolves with the error the server answers with (a permission violation closes the subscription). */
@@ -54,7 +69,7 @@ beforeAll(async () => {
     config: conf,
     env: passwords,
   });
-}, 60_000);
+}, 300_000);
 afterAll(async () => {
   await Promise.all(open.map((nc) => nc.close()));
   await server?.stop();
@@ -97,7 +112,7 @@ describe("nats/nats-server.conf", () => {
     expect((await processors.streams.info(EVENTS_STREAM)).state.messages).toBe(1);
   });
 
-  it("lets the processors consume and ack, but not delete or purge the stream", async () => {
+  it("lets the processors consume, ack and trim EVENTS, but not delete it or purge the dead letters", async () => {
     const nc = await login("processors");
     const jsm = await jetstreamManager(nc);
     await jsm.consumers.add(EVENTS_STREAM, { durable_name: "auth-test", ack_policy: AckPolicy.Explicit });
@@ -106,8 +121,47 @@ describe("nats/nats-server.conf", () => {
     expect(msg?.subject).toBe("evt.shopify.auth_2eexample.order");
     expect(await msg!.ackAck()).toBe(true);
     await expect(jsm.streams.delete(EVENTS_STREAM)).rejects.toThrow();
-    await expect(jsm.streams.purge(EVENTS_STREAM)).rejects.toThrow();
+    // processors/stream-trim's purge is allowed (here of a subject with no messages: the message stays).
+    expect(await jsm.streams.purge(EVENTS_STREAM, { filter: "evt.none.none.none" })).toMatchObject({
+      purged: 0,
+    });
+    await expect(jsm.streams.purge(DEAD_LETTER_STREAM)).rejects.toThrow();
+    await expect(jsm.streams.purge(BEHAVIOUR_STREAM)).rejects.toThrow();
     expect((await jsm.streams.info(EVENTS_STREAM)).state.messages).toBe(1);
+  });
+
+  it("lets the behaviour process start as it does and publish beacon batches, but not events", async () => {
+    const nc = await login("behaviour");
+    await ensureStreams(await jetstreamManager(nc));
+    const ack = await jetstream(nc).publish("beh.shopify.auth_2eexample", "{}", { msgID: "auth-beh-1" });
+    expect(ack.stream).toBe(BEHAVIOUR_STREAM);
+    // A stolen behaviour password cannot forge an order, nor read the beacons back.
+    await expect(jetstream(nc).publish("evt.shopify.x.order", "{}", { timeout: 1000 })).rejects.toThrow();
+    expect(await subscribeRefusal(nc, "beh.>")).toBeInstanceOf(errors.PermissionViolationError);
+  });
+
+  it("does not let ingest publish beacon batches: they are the behaviour process's", async () => {
+    const nc = await login("ingest");
+    await expect(jetstream(nc).publish("beh.shopify.x", "{}", { timeout: 1000 })).rejects.toThrow();
+  });
+
+  it("lets the behaviour process follow the connected stores' sites that connect writes, but not write one", async () => {
+    const writer = new SiteBucket(
+      await new Kvm(jetstream(await login("connect"))).create(BEHAVIOUR_SITES_BUCKET, { history: 1 }),
+    );
+    await writer.put("before", { shop: "a.example", platform: "shopify", origins: ["https://a.example"] });
+    const behaviour = await login("behaviour");
+    const bucket = await SiteBucket.open(jetstream(behaviour));
+    const sites = new BehaviourSites({}, 10);
+    const stop = new AbortController();
+    await sites.follow(bucket, createLogger("auth-test", "silent"), stop.signal);
+    expect(sites.get("before")?.site.shop).toBe("a.example");
+    await writer.put("after", { shop: "b.example", platform: "shopify", origins: ["https://b.example"] });
+    await eventually(async () => expect(sites.get("after")?.site.shop).toBe("b.example"));
+    await expect(
+      bucket.put("forged", { shop: "c.example", platform: "shopify", origins: ["https://evil.example"] }),
+    ).rejects.toThrow();
+    stop.abort();
   });
 
   it("does not let alerting read or write events", async () => {

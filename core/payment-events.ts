@@ -19,6 +19,8 @@ export const PaymentKind = z.enum([
   "payout",
   "payout_failed",
   "fee",
+  /** An attempt to pay that the processor declined (Stripe charge.failed; PayPal's DENIED is a capture's status). */
+  "failed",
 ]);
 
 /**

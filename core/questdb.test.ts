@@ -14,7 +14,7 @@ beforeAll(async () => {
   await server.db.exec(
     "CREATE TABLE IF NOT EXISTS probe (ts TIMESTAMP, name SYMBOL, n LONG) TIMESTAMP(ts) PARTITION BY DAY WAL",
   );
-}, 120_000);
+}, 300_000);
 afterAll(async () => server?.stop());
 
 describe("sqlString", () => {

@@ -1,4 +1,5 @@
 import { Sender, SenderOptions, type SenderBuffer } from "@questdb/nodejs-client";
+import { writeWholeWhenPlain, type EscapingBuffer } from "./ilp-escape.ts";
 
 /**
  * QuestDB access: writes go through ILP over HTTP (`Sender`, batched, flushed explicitly so an ack
@@ -105,6 +106,8 @@ class StatusSender extends Sender {
 
   constructor(options: SenderOptions, target: URL, headers: Record<string, string>, timeoutMs: number) {
     super(options);
+    // The same private buffer `flush` reads below.
+    writeWholeWhenPlain((this as unknown as { buffer: EscapingBuffer }).buffer);
     this.#target = target;
     this.#headers = headers;
     this.#timeoutMs = timeoutMs;
@@ -120,8 +123,7 @@ class StatusSender extends Sender {
       response = await fetch(this.#target, {
         method: "POST",
         headers: this.#headers,
-        // The SDK's DOM lib narrows BodyInit for the whole program; Node's fetch takes a Buffer.
-        body: rows as unknown as Uint8Array<ArrayBuffer>,
+        body: rows,
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch (err) {
@@ -180,4 +182,41 @@ export async function walApplied(
     if (Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * Waits until QuestDB's materialized `views` reflect every write their base tables had committed
+ * when this was called: the bases' WAL applied first, then each view refreshed up to its base's
+ * transaction and its own rows applied. Returns false when that took longer than `timeoutMs`; a
+ * view QuestDB invalidated (its base altered, dropped or truncated) is an error, with QuestDB's reason.
+ */
+export async function viewsRefreshed(
+  db: QuestDb,
+  views: readonly string[],
+  timeoutMs = 30_000,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  const query = `SELECT view_name, base_table_name, view_status, invalidation_reason, refresh_base_table_txn, base_table_txn
+    FROM materialized_views() WHERE view_name IN (${views.map(sqlString).join(",")})`;
+  const read = async () =>
+    (await db.exec<[string, string, string, string | null, number, number]>(query)).dataset;
+  const first = await read();
+  const missing = views.filter((view) => !first.some(([name]) => name === view));
+  if (missing.length)
+    throw new QuestDbError(`no materialized view named ${missing.join(", ")}`, undefined, query);
+  if (!(await walApplied(db, [...new Set(first.map(([, base]) => base))], timeoutMs))) return false;
+  for (;;) {
+    const rows = await read();
+    const invalid = rows.filter(([, , status]) => status === "invalid");
+    if (invalid.length)
+      throw new QuestDbError(
+        `QuestDB invalidated ${invalid.map(([name, , , reason]) => `${name} (${reason ?? "no reason given"})`).join(", ")}`,
+        undefined,
+        query,
+      );
+    if (rows.every(([, , , , refreshed, base]) => refreshed >= base)) break;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return walApplied(db, views, Math.max(0, deadline - Date.now()));
 }

@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import { jsonError } from "./http-error.ts";
 
 /**
  * For APIs and forms that change state, a browser must not be made to call them from elsewhere:
@@ -16,45 +17,42 @@ export interface SameOriginOptions {
   hosts?: readonly string[];
   /** Origins besides the request's own host that may change state (a public URL behind a proxy). */
   origins?: readonly string[];
+  /**
+   * Whether a state change must be JSON (default). Off for a service whose POSTs are forms of its
+   * own and platforms' server-to-server deliveries (connect): those send no `Origin`, browsers do.
+   */
+  requireJson?: boolean;
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
-export function sameOrigin({ hosts, origins = [] }: SameOriginOptions = {}): MiddlewareHandler {
+export function sameOrigin({
+  hosts,
+  origins = [],
+  requireJson = true,
+}: SameOriginOptions = {}): MiddlewareHandler {
   return async (c, next) => {
     const host = (c.req.header("host") ?? "").toLowerCase();
     if (hosts && !hosts.includes(host))
-      return c.json(
-        { error: { code: "misdirected", message: `this service does not answer as ${host}` } },
-        421,
-      );
+      return jsonError(c, 421, "misdirected", `this service does not answer as ${host}`);
     if (SAFE_METHODS.has(c.req.method)) return next();
 
     const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
     const hasBody = c.req.header("content-length") !== "0" && c.req.method !== "DELETE";
-    if (hasBody && type !== "application/json")
-      return c.json(
-        {
-          error: {
-            code: "unsupported_media_type",
-            message: `expected application/json, got "${type || "none"}"`,
-          },
-        },
+    if (requireJson && hasBody && type !== "application/json")
+      return jsonError(
+        c,
         415,
+        "unsupported_media_type",
+        `expected application/json, got "${type || "none"}"`,
       );
     const origin = c.req.header("origin");
     const own = [`http://${host}`, `https://${host}`, ...origins];
     if (origin !== undefined && !own.includes(origin.toLowerCase()))
-      return c.json(
-        { error: { code: "cross_origin", message: `requests from ${origin} may not change this` } },
-        403,
-      );
+      return jsonError(c, 403, "cross_origin", `requests from ${origin} may not change this`);
     const site = c.req.header("sec-fetch-site");
     if (site !== undefined && site !== "same-origin" && site !== "none")
-      return c.json(
-        { error: { code: "cross_origin", message: "cross-site requests may not change this" } },
-        403,
-      );
+      return jsonError(c, 403, "cross_origin", "cross-site requests may not change this");
     return next();
   };
 }

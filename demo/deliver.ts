@@ -1,20 +1,4 @@
-import { shopifyWebhookHeaders } from "../platforms/shopify/webhook-headers.ts";
 import type { Webhook } from "./feed.ts";
-
-/** The headers Shopify sends with one of the demo shop's webhooks. */
-export function shopifyHeaders(
-  secret: string,
-  shop: string,
-  webhook: Pick<Webhook, "topic" | "eventId" | "webhookId" | "at">,
-  body: string,
-): Record<string, string> {
-  const { topic, eventId, webhookId } = webhook;
-  return shopifyWebhookHeaders(
-    secret,
-    { topic, shop, eventId, webhookId, triggeredAt: new Date(webhook.at).toISOString() },
-    body,
-  );
-}
 
 export interface DeliveryOptions {
   url: string;

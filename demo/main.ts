@@ -4,11 +4,12 @@ import { loadConfig } from "../core/config.ts";
 import { installCrashHandlers } from "../core/crash.ts";
 import { createLogger } from "../core/log.ts";
 import { onShutdown } from "../core/shutdown.ts";
-import { startBigCommerceApi, type BigCommerceApi } from "./bigcommerce-api.ts";
 import { demoEnv } from "./config.ts";
-import { deliver, deliverAll, type DeliveryOptions } from "./deliver.ts";
+import { deliver, type DeliveryOptions } from "./deliver.ts";
 import type { Webhook } from "./feed.ts";
-import { ORDER_CREATED_TOPIC, outletFor, type Outlet } from "./outlets.ts";
+import { followedFeed, openFollowers } from "./followers.ts";
+import { deliverHistory, HistoryPlan, replaySilently } from "./history.ts";
+import { openOutlet, type Outlet } from "./outlets.ts";
 import {
   parseStates,
   planRun,
@@ -19,12 +20,14 @@ import {
 } from "./plan.ts";
 import { demoShops } from "./shops.ts";
 import { DemoStore } from "./store.ts";
+import { storefrontFromEnv } from "./storefront-wiring.ts";
+import type { Storefront } from "./storefront.ts";
 
 /**
- * The demo store: simulated shops on Shopify, WooCommerce and BigCommerce posting their webhooks to
- * ingest's public endpoints, signed as each platform signs them — first a week of history as fast
- * as ingest takes it, then live, in real time. The BigCommerce shop's API is served from here too,
- * because its webhooks only say what changed and the processors fetch the rest.
+ * The demo store: a simulated shop per source with a demo outlet (platforms/<name>/demo/), posting
+ * its webhooks to ingest's public endpoints, signed as each platform signs them — first a week of
+ * history as fast as ingest takes it, then live, in real time. What a platform's side must answer
+ * (BigCommerce's API: its webhooks only say what changed) is served from here too.
  */
 const log = createLogger("demo");
 installCrashHandlers(log);
@@ -51,8 +54,13 @@ function readStates(): DemoStates {
 
 const states = readStates();
 const now = Date.now();
-const shops: RunningShop[] = demoShops(config).map((shop) => {
-  const outlet = outletFor(shop, config);
+// The shippers: they act on the shops' paid orders, so they hear of each one from the shops' feeds.
+const followers = openFollowers(process.env, config.DEMO_SEED, config.DEMO_INGEST_URL).map((f) => ({
+  ...f,
+  delivery: { ...f.delivery, stopped: () => stopping },
+}));
+const shops: RunningShop[] = demoShops(config, process.env).map((shop) => {
+  const outlet = openOutlet(shop, config.DEMO_INGEST_URL);
   const wanted = {
     seed: shop.seed,
     shop: shop.shop,
@@ -66,9 +74,8 @@ const shops: RunningShop[] = demoShops(config).map((shop) => {
     currency: shop.currency,
     start: plan.start,
     viralAt: plan.viralAt,
-    feed: outlet.feed,
+    feed: followedFeed(outlet.feed, shop, followers, config.DEMO_SEED),
   });
-  store.advance(plan.sendFrom - 1); // earlier runs sent these: rebuild stock, follow-ups and platform state only
   return {
     outlet,
     plan,
@@ -78,102 +85,134 @@ const shops: RunningShop[] = demoShops(config).map((shop) => {
   };
 });
 
+/** Each shop's "sent up to here": the watermark, or further where an earlier run had got further. */
 function saveStates(sentUntil: number): void {
   mkdirSync(dirname(config.DEMO_STATE_FILE), { recursive: true });
   for (const { outlet, wanted, plan } of shops) {
-    states[outlet.shop.platform] = { ...wanted, start: plan.start, viralAt: plan.viralAt, sentUntil };
+    states[outlet.shop.platform] = {
+      ...wanted,
+      start: plan.start,
+      viralAt: plan.viralAt,
+      sentUntil: Math.max(sentUntil, plan.sendFrom),
+    };
   }
   writeFileSync(config.DEMO_STATE_FILE, serialiseStates(states));
 }
 
-const historyUntil = Date.now();
-// Newest day first: today's and yesterday's panels fill within seconds, the older days follow.
-// Ingest and the processors take webhooks in any order (stale updates never overwrite newer ones).
-const history = shops
-  .flatMap((s) => s.store.advance(historyUntil).map((webhook) => ({ webhook, to: s.delivery, shop: s })))
-  .map((item, i) => ({ item, i, day: Math.floor((historyUntil - item.webhook.at) / 86_400_000) }))
-  .sort((a, b) => a.day - b.day || a.item.webhook.at - b.item.webhook.at || a.i - b.i)
-  .map(({ item }) => item);
-
-// BigCommerce's API answers from the state the simulation just reached, as the real one would.
-let api: BigCommerceApi | undefined;
-const bigCommerce = shops.find((s) => s.outlet.bigCommerce);
-if (bigCommerce) {
-  api = await startBigCommerceApi(
-    {
-      state: bigCommerce.outlet.bigCommerce!,
-      storeHash: bigCommerce.outlet.shop.shop,
-      accessToken: config.BIGCOMMERCE_ACCESS_TOKEN!,
-      destination: bigCommerce.outlet.url,
-      webhookSecret: config.BIGCOMMERCE_WEBHOOK_SECRET!,
-      quota: config.DEMO_BIGCOMMERCE_QUOTA,
-    },
-    { port: config.DEMO_BIGCOMMERCE_API_PORT! },
-  );
-  log.info(
-    { store: bigCommerce.outlet.shop.shop, api: api.url, quotaPer30s: config.DEMO_BIGCOMMERCE_QUOTA },
-    "demo store: BigCommerce API serving",
-  );
-}
+// Serve first: start waits for these ports, and what they answer from grows as the history is planned.
+const closers: (() => Promise<void>)[] = [];
+for (const { outlet } of shops) if (outlet.serve) closers.push(await outlet.serve(log));
+for (const { following } of followers) if (following.serve) closers.push(await following.serve(log));
 
 const inFlight = new Set<Promise<unknown>>();
+// Set once ingest answers; shutdown may come before that.
+const running: { storefront?: Storefront | undefined } = {};
 onShutdown(log, async () => {
   stopping = true;
+  await running.storefront?.close();
   await Promise.allSettled(inFlight);
-  await api?.close();
+  await Promise.allSettled(closers.map((close) => close()));
 });
 
+// Earlier runs sent what is due before each shop's sendFrom: rebuild stock, follow-ups and platform
+// state only. What follows the orders replayed was sent with them (a label's webhook resent is one
+// message anyway), so the followers replay up to the earliest shop's sendFrom.
+const resumeFrom = Math.min(...shops.map((s) => s.plan.sendFrom)) - 1;
+await replaySilently(
+  [
+    ...shops.map((s) => ({ advance: (t: number) => s.store.advance(t), until: s.plan.sendFrom - 1 })),
+    ...followers.map((f) => ({ advance: (t: number) => f.following.advance(t), until: resumeFrom })),
+  ],
+  Math.min(...shops.map((s) => s.plan.start)),
+);
+
 await waitForIngest(config.DEMO_INGEST_URL);
+running.storefront = await storefrontFromEnv(process.env, log, () => stopping);
 
 const isOrder = (webhook: Webhook, shop: RunningShop) =>
-  webhook.topic === ORDER_CREATED_TOPIC[shop.outlet.shop.platform];
+  webhook.topic === shop.outlet.shop.outlet.orderCreatedTopic;
 log.info(
   {
     ingest: config.DEMO_INGEST_URL,
-    webhooks: history.length,
     shops: shops.map((s) => ({
       platform: s.outlet.shop.platform,
       shop: s.outlet.shop.shop,
       currency: s.outlet.shop.currency,
       timeZone: s.outlet.shop.timeZone,
       from: new Date(s.plan.sendFrom).toISOString(),
-      orders: history.filter((h) => h.shop === s && isOrder(h.webhook, s)).length,
       viralAt: s.plan.viralAt.map((t) => new Date(t).toISOString()),
     })),
   },
   "demo store: sending history",
 );
+// Oldest first, a chunk at a time (demo/history.ts), up to the present: then live.
+const plan = new HistoryPlan(
+  [
+    ...shops.map((s) => ({ advance: (t: number) => s.store.advance(t), to: s.delivery })),
+    ...followers.map((f) => ({ advance: (t: number) => f.following.advance(t), to: f.delivery })),
+  ],
+  resumeFrom,
+  Date.now,
+);
 const began = performance.now();
 let lastLog = began;
-let failed = 0;
-const historySent = deliverAll(history, {
+let lastSaved = began;
+const orders = shops.map(() => 0);
+let historyUntil = resumeFrom;
+const history = deliverHistory(plan, {
   concurrency: config.DEMO_CONCURRENCY,
   stopped: () => stopping,
-  progress: (done) => {
+  accepted: ({ webhook, source }, done) => {
+    const shop = shops[source];
+    if (shop && isOrder(webhook, shop)) orders[source]!++;
     const t = performance.now();
-    if (t - lastLog < 2000 && done < history.length) return;
+    if (done === 1) log.info({ msSinceStart: Math.round(t) }, "demo store: first history webhook accepted");
+    if (t - lastLog < 2000) return;
     lastLog = t;
     log.info(
-      { sent: done, of: history.length, perSecond: Math.round(done / ((t - began) / 1000)) },
+      {
+        sent: done,
+        perSecond: Math.round(done / ((t - began) / 1000)),
+        through: new Date(historyUntil).toISOString(),
+      },
       "demo store: history",
     );
   },
-}).then(
-  (sent) => {
-    if (sent < history.length) {
-      failed++;
-      log.warn({ sent, of: history.length }, "demo store: stopped before the history was sent");
-      return;
-    }
-    saveStates(historyUntil);
-    log.info({ seconds: Math.round((performance.now() - began) / 100) / 10 }, "demo store: history sent");
+  sentThrough: (until) => {
+    historyUntil = until;
+    // A crash from here on resumes after `until` (a restart replays up to it without sending).
+    if (performance.now() - lastSaved < 1000) return;
+    lastSaved = performance.now();
+    saveStates(until);
   },
-  (err: unknown) => {
-    failed++;
-    log.error({ err: String(err) }, "demo store: history incomplete, it will be sent again next start");
-  },
-);
-inFlight.add(historySent);
+});
+// A shutdown meanwhile waits for the webhooks in flight, as it does for live ones.
+inFlight.add(history.catch(() => undefined));
+try {
+  const { sent, through } = await history;
+  historyUntil = through ?? historyUntil;
+  if (historyUntil > resumeFrom) saveStates(historyUntil);
+  if (stopping) log.warn({ sent }, "demo store: stopped before the history was sent");
+  else {
+    log.info(
+      {
+        sent,
+        orders: Object.fromEntries(shops.map((s, i) => [s.outlet.shop.platform, orders[i]])),
+        seconds: Math.round((performance.now() - began) / 100) / 10,
+      },
+      "demo store: history sent",
+    );
+  }
+} catch (err) {
+  // The state file holds the last watermark: the supervisor's restart resumes there, nothing twice.
+  log.error(
+    { err: String(err), through: new Date(historyUntil).toISOString() },
+    "demo store: history incomplete, exiting; a restart sends the rest",
+  );
+  stopping = true;
+  await Promise.allSettled(closers.map((close) => close()));
+  process.exit(1);
+}
 
 let sentLastMinute = 0;
 let ordersLastMinute = 0;
@@ -183,9 +222,7 @@ setInterval(() => {
   sentLastMinute = ordersLastMinute = 0;
 }, 60_000).unref();
 
-let lastSaved = historyUntil;
-let historyDone = false;
-void historySent.then(() => (historyDone = failed === 0));
+let lastLiveSave = historyUntil;
 while (!stopping) {
   const until = Date.now();
   for (const shop of shops) {
@@ -201,15 +238,24 @@ while (!stopping) {
       void sent.finally(() => inFlight.delete(sent));
     }
   }
-  // The state file says "sent up to here" only once the history is in.
-  if (!failed && historyDone && until - lastSaved >= 10_000) {
+  for (const { following, delivery } of followers) {
+    for (const webhook of following.advance(until)) {
+      const sent = deliver(webhook, delivery).then(
+        () => sentLastMinute++,
+        (err: unknown) => log.error({ err: String(err) }, "demo store: webhook not delivered"),
+      );
+      inFlight.add(sent);
+      void sent.finally(() => inFlight.delete(sent));
+    }
+  }
+  if (until - lastLiveSave >= 10_000) {
     saveStates(until);
-    lastSaved = until;
+    lastLiveSave = until;
   }
   await new Promise((r) => setTimeout(r, 500));
 }
 
-/** The start command may start the demo before ingest (BigCommerce's API must answer first): wait for it. */
+/** The start command may start the demo before ingest (what the outlets serve must answer first): wait for it. */
 async function waitForIngest(base: string): Promise<void> {
   let said = false;
   while (!stopping) {

@@ -1,5 +1,3 @@
-import type { DemoPlatform } from "./config.ts";
-
 /**
  * Where a demo run starts. The first run sends `historyDays` of history; a restart replays the same
  * store silently up to what it had sent and fills only the gap, so orders are never sent twice
@@ -54,7 +52,7 @@ export function planRun(
 }
 
 /** What the state file holds: each shop's state under its platform. */
-export type DemoStates = Partial<Record<DemoPlatform, DemoState>>;
+export type DemoStates = Partial<Record<string, DemoState>>;
 
 /**
  * Reads the state file's contents. A file written before the demo ran WooCommerce and BigCommerce

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { hmacSha256Matches } from "../core/signature.ts";
 import { shopify } from "../platforms/shopify/index.ts";
-import { shopifyHeaders } from "./deliver.ts";
+import { shopifyFeed, shopifyHeaders } from "../platforms/shopify/demo/feed.ts";
 import { parseStates, planRun, serialiseStates } from "./plan.ts";
 import { DemoStore, VIRAL_RANK, type Webhook } from "./store.ts";
 
@@ -18,7 +18,14 @@ function run(
   days: number,
   viralAt: number[] = [VIRAL_AT],
 ): { store: DemoStore; webhooks: Webhook[] } {
-  const store = new DemoStore({ seed, ordersPerMinute: 1, start: START, shop: SHOP, viralAt });
+  const store = new DemoStore({
+    seed,
+    ordersPerMinute: 1,
+    start: START,
+    shop: SHOP,
+    viralAt,
+    feed: shopifyFeed,
+  });
   return { store, webhooks: store.advance(START + days * DAY) };
 }
 
@@ -72,6 +79,7 @@ describe("demo store determinism", () => {
       start: START,
       shop: SHOP,
       viralAt: [VIRAL_AT],
+      feed: shopifyFeed,
     });
     const digest = createHash("sha256");
     let count = 0;
@@ -99,6 +107,7 @@ describe("demo store determinism", () => {
       start: START,
       shop: SHOP,
       viralAt: [VIRAL_AT],
+      feed: shopifyFeed,
     });
     const ids: string[] = [];
     for (let t = START; t <= START + DAY; t += 7 * 60_000 + 13)

@@ -3,7 +3,6 @@ import type { Feed, FeedFactory, Webhook } from "./feed.ts";
 import { Random } from "./random.ts";
 import { rhythm } from "./rhythm.ts";
 import { Schedule } from "./schedule.ts";
-import { shopifyFeed } from "./shopify-feed.ts";
 import {
   orderTotals,
   type LineSpec,
@@ -20,7 +19,7 @@ export type { Webhook } from "./feed.ts";
  * a few cancel or return; stock runs down with every order and a restock lands a day or two after
  * a product passes its reorder point; now and then a product goes viral. The whole store is a pure
  * function of its options: the same seed and start replay the same webhooks, byte for byte. What
- * the webhooks look like is the feed's business (Shopify by default; WooCommerce, BigCommerce).
+ * the webhooks look like is the feed's business (each source's demo outlet has one).
  */
 
 export interface DemoStoreOptions {
@@ -34,8 +33,8 @@ export interface DemoStoreOptions {
   timeZone?: string;
   /** Instants at which a product goes viral. */
   viralAt?: number[];
-  /** The platform the shop runs on (default Shopify). */
-  feed?: FeedFactory;
+  /** The platform the shop runs on: its outlet's feed (platforms/<name>/demo/). */
+  feed: FeedFactory;
   /** Sales tax or VAT added to the lines (default New York's 8.875 %). */
   taxRate?: number;
   /** Shipping charged below `freeShippingFromMinor` of lines (defaults 5.99 and 75.00). */
@@ -96,7 +95,7 @@ export class DemoStore {
       timeZone: options.timeZone ?? "America/New_York",
       locationId: 65_000_000_000 + (options.seed % 1000),
     };
-    this.feed = (options.feed ?? shopifyFeed)({ seed: options.seed, ctx: this.ctx });
+    this.feed = options.feed({ seed: options.seed, ctx: this.ctx });
     this.taxRate = options.taxRate ?? 0.08875;
     this.nextMinute = Math.floor(options.start / MINUTE) * MINUTE;
   }

@@ -5,6 +5,7 @@ import { dataHealth } from "./dashboards/data-health.ts";
 import { behaviour } from "./dashboards/behaviour.ts";
 import { inventory } from "./dashboards/inventory.ts";
 import { liveSales } from "./dashboards/live-sales.ts";
+import { orderJourney } from "./dashboards/order-journey.ts";
 import { payments } from "./dashboards/payments.ts";
 import { tvWall } from "./dashboards/tv-wall.ts";
 
@@ -18,6 +19,7 @@ export const DASHBOARDS: { file: string; build: () => Dashboard }[] = [
   { file: "data-health.json", build: () => finished(dataHealth().build()) },
   { file: "behaviour.json", build: () => finished(behaviour().build()) },
   { file: "payments.json", build: () => finished(payments().build()) },
+  { file: "order-journey.json", build: () => finished(orderJourney().build()) },
 ];
 
 /** What every dashboard gets after its builder: panel ids, and links and annotation toggles in view. */

@@ -31,6 +31,8 @@ import {
   VARIABLE_QUERIES,
   type MetricName,
 } from "./sql/one-shop.ts";
+import { TILE_FIELDS, TILE_METRICS } from "../core/live-channel.ts";
+import { LiveTileQuery, MIXED } from "./live.ts";
 import { FORMAT, QUESTDB, SqlQuery } from "./questdb.ts";
 import { hiddenVariable, multiVariable, queryVariable } from "./variables.ts";
 
@@ -64,13 +66,22 @@ const changeColours = () =>
     { value: 0, color: "green" },
   ]);
 
-export function metricStat(metric: MetricName, options: { big?: boolean } = {}): StatPanel {
+/** The stat's values: the SQL's columns (and the live frame's fields, named alike), never its time. */
+const STAT_FIELDS = `/^(${Object.values(TILE_FIELDS).join("|")})$/`;
+
+/**
+ * A metric's value today and its changes. With `live`, the panel also subscribes to the shop's
+ * Grafana Live tile (processors/live/): "merge" puts the SQL row first and the pushed rows after
+ * it, and the stat shows the last value, so a push moves it at once; with nothing pushed (no token
+ * configured) the SQL row is all there is and the panel polls as before.
+ */
+export function metricStat(metric: MetricName, options: { big?: boolean; live?: boolean } = {}): StatPanel {
   const { unit, decimals } = UNITS[metric];
   const money = metric === "revenue" || metric === "aov" || metric === "net";
   const panel = new StatPanel()
     .title(`${METRICS[metric].title} today${money ? " (${currency})" : ""}`)
     .description(
-      `Store-local midnight to now, against the same span yesterday and on the same weekday last week. Source: sales_1m.`,
+      `Store-local midnight to now, against the same span yesterday, on the same weekday last week and on the same weekday 52 weeks ago ("last year"). Source: sales_1m.`,
     )
     .withTarget(new SqlQuery(metricComparison(metric)))
     .datasource(QUESTDB)
@@ -82,7 +93,7 @@ export function metricStat(metric: MetricName, options: { big?: boolean } = {}):
     .textMode(BigValueTextMode.ValueAndName)
     .justifyMode(BigValueJustifyMode.Center)
     .orientation(options.big ? VizOrientation.Vertical : VizOrientation.Horizontal)
-    .reduceOptions(new ReduceDataOptionsBuilder().calcs(["lastNotNull"]).fields("/.*/").values(false))
+    .reduceOptions(new ReduceDataOptionsBuilder().calcs(["lastNotNull"]).fields(STAT_FIELDS).values(false))
     .thresholds(
       new ThresholdsConfigBuilder()
         .mode(ThresholdsMode.Absolute)
@@ -94,6 +105,14 @@ export function metricStat(metric: MetricName, options: { big?: boolean } = {}):
       { id: "thresholds", value: changeColours().build() },
       { id: "color", value: { mode: "thresholds" } },
     ]);
+  if (options.live) {
+    const tile = TILE_METRICS.find((m) => m === metric);
+    if (!tile) throw new RangeError(`${metric} has no live tile (core/live-channel.ts)`);
+    panel
+      .datasource(MIXED)
+      .withTarget(new LiveTileQuery(tile))
+      .withTransformation({ id: "merge", options: {} });
+  }
   if (options.big) {
     panel.text(new VizTextDisplayOptionsBuilder().titleSize(36).valueSize(110));
   }
@@ -102,8 +121,10 @@ export function metricStat(metric: MetricName, options: { big?: boolean } = {}):
 
 export function comparisonTablePanel(): TablePanel {
   return new TablePanel()
-    .title("Today vs the same time yesterday and last week (${currency})")
-    .description("AOV = revenue / orders; conversion = orders placed / checkouts started. Source: sales_1m.")
+    .title("Today vs the same time yesterday, last week and last year (${currency})")
+    .description(
+      "Last year is the same weekday 52 weeks back. AOV = revenue / orders; conversion = orders placed / checkouts started. Source: sales_1m.",
+    )
     .withTarget(new SqlQuery(comparisonTable()))
     .datasource(QUESTDB)
     .decimals(2)

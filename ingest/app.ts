@@ -1,21 +1,19 @@
 import type { IncomingMessage } from "node:http";
 import { Hono, type Context } from "hono";
 import type { Logger } from "../core/log.ts";
+import type { Readiness } from "../core/nats.ts";
 import type { PlatformAdapter } from "../platforms/adapter.ts";
 import { Counters } from "./counters.ts";
 import { jsonError } from "./errors.ts";
 import type { Publish } from "./publish.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
-import { collectRoutes, type CollectOptions } from "./routes/collect.ts";
 
 export interface AppOptions {
   adapters: PlatformAdapter[];
   publish: Publish;
-  ready: () => Promise<boolean>;
+  ready: () => Promise<Readiness>;
   maxBytes: number;
   log: Logger;
-  /** The browser SDK's endpoints (`/sdk.js`, `/collect`, `/heatmap`). */
-  behaviour?: CollectOptions;
 }
 
 /** A request from loopback that no proxy forwarded (a proxy on the same machine adds its headers). */
@@ -25,7 +23,11 @@ function fromThisMachine(c: Context): boolean {
   return address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.");
 }
 
-export function createApp({ adapters, publish, ready, maxBytes, log, behaviour }: AppOptions): Hono {
+/**
+ * The webhook ingest. The browser SDK's endpoints are not here: they run in their own, lower-priority
+ * process (ingest/behaviour/main.ts), so a beacon flood cannot take the CPU webhooks need.
+ */
+export function createApp({ adapters, publish, ready, maxBytes, log }: AppOptions): Hono {
   const counters = new Counters();
   const app = new Hono();
 
@@ -35,13 +37,11 @@ export function createApp({ adapters, publish, ready, maxBytes, log, behaviour }
       ? c.json({ status: "ok", platforms: adapters.map((a) => a.platform), webhooks: counters.snapshot() })
       : c.json({ status: "ok" }),
   );
-  app.get("/readyz", async (c) =>
-    (await ready())
-      ? c.json({ status: "ready" })
-      : jsonError(c, 503, "not_ready", "NATS not connected or stream EVENTS missing"),
-  );
+  app.get("/readyz", async (c) => {
+    const readiness = await ready();
+    return readiness.ready ? c.json({ status: "ready" }) : jsonError(c, 503, "not_ready", readiness.reason);
+  });
   app.route("/webhooks", webhookRoutes({ adapters, publish, maxBytes, log, counters }));
-  if (behaviour) app.route("/", collectRoutes(behaviour));
 
   app.notFound((c) => jsonError(c, 404, "not_found", `no route for ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {

@@ -30,11 +30,7 @@ export function rawRequest(c: Context, maxBytes: number): RawRequest {
     header: (name) => c.req.header(name),
     body: () =>
       c.req.raw.body
-        ? readBounded(
-            c.req.raw.body as unknown as AsyncIterable<Uint8Array>,
-            declaredLength(c.req.header("content-length")),
-            maxBytes,
-          )
+        ? readBounded(c.req.raw.body, declaredLength(c.req.header("content-length")), maxBytes)
         : Promise.resolve(Buffer.alloc(0)),
   };
 }

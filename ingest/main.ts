@@ -3,21 +3,19 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { ingestEnv, loadConfig } from "../core/config.ts";
 import { installCrashHandlers } from "../core/crash.ts";
 import { createLogger } from "../core/log.ts";
-import { connectNats, ensureStreams, streamsReady } from "../core/nats.ts";
-import { QuestDb } from "../core/questdb.ts";
+import { connectNats, ensureStreams, ingestReadiness } from "../core/nats.ts";
 import { onShutdown } from "../core/shutdown.ts";
+import { partitionsEnv } from "../core/partitions.ts";
 import { loadAdapters } from "../platforms/load.ts";
 import { createApp } from "./app.ts";
-import { behaviourEnv } from "./behaviour/config.ts";
-import { interactionPublisher } from "./behaviour/publish.ts";
 import { jetStreamPublisher } from "./publish.ts";
 import { runWorkers, workersEnv } from "./workers.ts";
 
 const log = createLogger("ingest");
 installCrashHandlers(log);
 const config = loadConfig(ingestEnv);
-const behaviourConfig = loadConfig(behaviourEnv);
 const { INGEST_WORKERS } = loadConfig(workersEnv);
+const { PROCESSOR_PARTITIONS } = loadConfig(partitionsEnv);
 
 await runWorkers(INGEST_WORKERS, log, async () => {
   const adapters = loadAdapters(process.env, {
@@ -26,20 +24,13 @@ await runWorkers(INGEST_WORKERS, log, async () => {
   });
 
   const nc = await connectNats(config.NATS_URL, "metricsdash-ingest", log);
-  await ensureStreams(await jetstreamManager(nc));
-
+  await ensureStreams(await jetstreamManager(nc), { log });
   const app = createApp({
     adapters,
-    publish: jetStreamPublisher(jetstream(nc), config.PUBLISH_TIMEOUT_MS),
-    ready: () => streamsReady(nc),
+    publish: jetStreamPublisher(jetstream(nc), config.PUBLISH_TIMEOUT_MS, PROCESSOR_PARTITIONS),
+    ready: () => ingestReadiness(nc),
     maxBytes: config.WEBHOOK_MAX_BYTES,
     log,
-    behaviour: {
-      config: behaviourConfig,
-      publish: interactionPublisher(jetstream(nc), config.PUBLISH_TIMEOUT_MS),
-      db: new QuestDb(config.QUESTDB_HTTP_URL),
-      log,
-    },
   });
 
   const server = serve({ fetch: app.fetch, hostname: config.INGEST_HOST, port: config.INGEST_PORT }, (info) =>

@@ -1,5 +1,6 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
-import { eventSubject, type CanonicalEvent } from "../core/events.ts";
+import type { CanonicalEvent } from "../core/events.ts";
+import { partitionedSubject } from "../core/partitions.ts";
 
 export type Publish = (events: CanonicalEvent[]) => Promise<{ duplicates: number }>;
 
@@ -11,8 +12,10 @@ export type Publish = (events: CanonicalEvent[]) => Promise<{ duplicates: number
  * one turn reads many requests, and the NATS client writes everything sent within one microtask
  * run in a single socket write: one write for the turn instead of one per webhook (the profile
  * showed socket writes as ingest's largest native cost). Idle, this adds one loop turn, microseconds.
+ *
+ * `partitions` is PROCESSOR_PARTITIONS: each event goes to the subject of its shop's partition.
  */
-export function jetStreamPublisher(js: JetStreamClient, timeoutMs: number): Publish {
+export function jetStreamPublisher(js: JetStreamClient, timeoutMs: number, partitions = 1): Publish {
   let waiting: (() => void)[] = [];
   const release = () => {
     const ready = waiting;
@@ -28,7 +31,7 @@ export function jetStreamPublisher(js: JetStreamClient, timeoutMs: number): Publ
     await nextTurn();
     const acks = await Promise.all(
       events.map((event) =>
-        js.publish(eventSubject(event), JSON.stringify(event), {
+        js.publish(partitionedSubject(event, partitions), JSON.stringify(event), {
           msgID: `${event.platform}:${event.shop}:${event.eventId}`,
           timeout: timeoutMs,
         }),

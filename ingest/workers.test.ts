@@ -1,7 +1,6 @@
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { ChildProcess } from "node:child_process";
-import { createHmac } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +12,7 @@ import { freePort, waitFor } from "../services/ports.ts";
 import { spawnServer, stopProcess } from "../services/process.ts";
 import { orderPayload, shopifyJson } from "../test/support/shopify-webhooks.ts";
 import { eventually } from "../test/support/eventually.ts";
+import { shopifySignature } from "../platforms/shopify/webhook-headers.ts";
 
 /** `INGEST_WORKERS=2`: two ingest processes behind one port, a crashed one replaced, SIGTERM ends all. */
 const SECRET = "workers-test-shopify-secret-0123";
@@ -53,7 +53,7 @@ async function postOrder(): Promise<number> {
       "x-shopify-topic": "orders/create",
       "x-shopify-shop-domain": "workers.myshopify.com",
       "x-shopify-event-id": `evt-${id}`,
-      "x-shopify-hmac-sha256": createHmac("sha256", SECRET).update(body).digest("base64"),
+      "x-shopify-hmac-sha256": shopifySignature(SECRET, body),
     },
     body,
   });
@@ -88,7 +88,7 @@ beforeAll(async () => {
     60_000,
   );
   await eventually(async () => expect(workersOf(ingest.pid!)).toHaveLength(2));
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   if (ingest) await stopProcess(ingest);

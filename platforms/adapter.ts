@@ -1,7 +1,13 @@
+import type { KV } from "@nats-io/kv";
 import type { z } from "zod";
 import type { CanonicalEvent, RefEvent, ShopInfo } from "../core/events.ts";
 import type { Logger } from "../core/log.ts";
 import type { ShopTable } from "../core/shop-data.ts";
+import type { ConnectFlow } from "../connect/flow.ts";
+import type { HistoryReader } from "../connect/progress.ts";
+import type { FeedFactory, Webhook } from "../demo/feed.ts";
+import type { DemoStoreOptions } from "../demo/store.ts";
+import type { OrderSpec } from "../demo/specs.ts";
 
 /**
  * The one interface every platform implements. Ingest knows nothing about Shopify or WooCommerce:
@@ -56,7 +62,8 @@ export interface PlatformApi {
   /**
    * The platform's own number of sales created in `[from, to)`, counted as our sales figures count
    * them (test orders left out, cancelled ones out): what the reconciliation compares with QuestDB.
-   * `grossMinor` is their total when the platform sums it for us, `null` when only a count is cheap.
+   * `grossMinor` is their total of the same orders, `null` when the platform could not give it (a day
+   * too large to page within its bounds).
    */
   countOrders?(window: { from: Date; to: Date }): Promise<PlatformCount>;
   /**
@@ -130,8 +137,26 @@ export interface PlatformModule<Env extends z.ZodType = z.ZodType> {
    * connect's config accepts starting, when one is set (platforms/connect-switch.ts).
    */
   readonly connectedBy?: readonly string[];
+  /**
+   * How the source's stores connect: its block on the connect page and its routes (a `connectable`
+   * source's stores with their own keys, when STORE_WEBHOOK_KEY is set; an app install of the
+   * source's own, when one of `connectedBy` is set). The connect service mounts every flow that is
+   * switched on (platforms/connect-switch.ts); none names a platform there.
+   */
+  readonly connect?: SourceConnect;
   /** Present when the platform has an API we read (thin webhooks, catch-up). */
   readonly api?: PlatformApiModule;
+  /**
+   * The https origin a connected store's storefront serves pages from, given the shop as the source
+   * names it: the connect service lets the browser SDK post from there (ingest/behaviour/site-bucket.ts).
+   * Absent for sources with no storefront (payment processors, shippers).
+   */
+  readonly storefrontOrigin?: (shop: string) => string;
+  /**
+   * The storefront's own URL patterns per funnel step (`/products/*`), for browser SDK sites that set
+   * none of their own (ingest/behaviour/funnel.ts); absent, a site names its steps itself.
+   */
+  readonly storefrontFunnel?: StorefrontFunnel;
   /** What logs must never show of this source (core/log.ts censors it in every service's logger). */
   readonly redact: Redaction;
   /**
@@ -140,6 +165,148 @@ export interface PlatformModule<Env extends z.ZodType = z.ZodType> {
    * their events land in the shared tables.
    */
   readonly shopData?: readonly ShopTable[];
+  /** The source's shop in the demo store (`platforms/<name>/demo/`); absent when the demo has none. */
+  readonly demo?: DemoOutlet;
+  /** The source's part in the demo when it runs no shop but acts on the shops' orders (a shipper). */
+  readonly demoFollower?: DemoFollower;
+}
+
+/** Path patterns (`*` for any run of characters) of each funnel step's pages; validated by ingest's site schema. */
+export interface StorefrontFunnel {
+  readonly product: readonly string[];
+  readonly cart: readonly string[];
+  readonly checkout: readonly string[];
+}
+
+/**
+ * A source's shop in the demo store. `demo/` knows no platform: the start command asks each outlet
+ * for its variables (`wire`), the demo process checks `env` for the outlets that run and opens each
+ * (`open`): a feed rendering the shared simulation as the platform's webhooks, their headers (the
+ * signature), and whatever the platform's side must serve (BigCommerce's API). A source added to the
+ * demo (payments, shippers, a storefront) declares one of these and nothing in `demo/` changes.
+ */
+export interface DemoOutlet<Env extends z.ZodType = z.ZodType> {
+  /** "your own Xyz settings win": how the log names the platform to a person. */
+  readonly label: string;
+  /** Its share of the demo's order rate, and its seed's step from `DEMO_SEED` (fixed: a replay depends on it). */
+  readonly traffic: { share: number; seedStep: number };
+  /** The topic a new order is announced with: the demo counts its orders by it. */
+  readonly orderCreatedTopic: string;
+  /**
+   * In the start command, before anything runs: the variables the stack and the demo process need for
+   * this shop (secrets made per run with `secret`, ports with `port`), or why the demo leaves the
+   * platform alone (a user's own settings win).
+   */
+  wire(env: Readonly<Record<string, string | undefined>>, tools: DemoWireTools): Promise<DemoWired>;
+  /** The demo process's variables for this shop, checked only when it runs (errors name them). */
+  readonly env: Env;
+  /** The shop as ingest will name it, and what tells it apart from the other shops. */
+  shop(env: z.infer<Env>): DemoShopSpec;
+  /** The shop's feed and webhook headers; `serve` starts what the platform's side answers (its API). */
+  open(env: z.infer<Env>, shop: DemoShopSpec, webhookUrl: string): DemoOpened;
+  /** The order's number as the shop's integrations give it to shippers (default: the bare number). */
+  orderReference?(order: OrderSpec): string;
+}
+
+/** A demo shop's order, as a source acting on it (a shipper) sees it. */
+export interface DemoOrder {
+  platform: string;
+  shop: string;
+  spec: OrderSpec;
+  /** The shop's currency (its money is in this currency's minor units): what a gateway charges in. */
+  currency: string;
+  /** What the shop's integrations call it (ShipStation's `orderNumber`, Shippo's `metadata`). */
+  reference: string;
+}
+
+/**
+ * A source in the demo that runs no shop of its own but acts on the demo shops' orders: a shipper
+ * buys labels for some of them and reports the parcels. Wired like a shop's outlet (a user's own
+ * settings win); it takes the orders whose hash falls in its `slice` of [0, 1), so two shippers
+ * never ship one order.
+ */
+export interface DemoFollower<Env extends z.ZodType = z.ZodType> {
+  readonly label: string;
+  readonly traffic: { slice: readonly [number, number]; seedStep: number };
+  wire(env: Readonly<Record<string, string | undefined>>, tools: DemoWireTools): Promise<DemoWired>;
+  readonly env: Env;
+  /** `webhookUrl` is ingest's route for the source; the follower adds its own authentication. */
+  open(env: z.infer<Env>, seed: number, webhookUrl: string): DemoFollowing;
+}
+
+export interface DemoFollowing {
+  /** Where its webhooks go (`webhookUrl` and, for shippers, the token in it). */
+  readonly url: string;
+  headers(webhook: Webhook, body: string): Record<string, string>;
+  /** An order it takes was paid at `at`: what follows is scheduled, due by `advance`. */
+  orderPaid(order: DemoOrder, at: number): void;
+  /** The order was cancelled at `at`: nothing of it is due after that. */
+  orderCancelled(order: DemoOrder, at: number): void;
+  /** Every webhook due up to `until`, in time order. */
+  advance(until: number): Webhook[];
+  serve?(log: Logger): Promise<() => Promise<void>>;
+}
+
+export interface DemoWireTools {
+  /** A fresh secret for this run only (never written to `.env`). */
+  secret(): string;
+  /** A free local port (or the user's fixed one). */
+  port(): Promise<number>;
+}
+
+export type DemoWired =
+  | {
+      /** For ingest and the processors (verify and fetch with these); the demo process gets them too. */
+      stackEnv: Record<string, string>;
+      /** For the demo process only. */
+      demoEnv?: Record<string, string>;
+      /** Shops whose zone no platform API tells the processors (merged into SHOP_TIMEZONES). */
+      timeZones?: Record<string, string>;
+      /** Local ports the demo process serves that the stack needs before it starts. */
+      serves?: number[];
+    }
+  | { skipped: string };
+
+export interface DemoShopSpec {
+  /** The shop token ingest publishes under. */
+  shop: string;
+  currency: string;
+  timeZone: string;
+  store: Pick<DemoStoreOptions, "taxRate" | "shippingMinor" | "freeShippingFromMinor">;
+}
+
+export interface DemoOpened {
+  feed: FeedFactory;
+  headers(webhook: Webhook, body: string): Record<string, string>;
+  /** Starts what the platform's side of the shop answers; resolves to how to stop it. */
+  serve?(log: Logger): Promise<() => Promise<void>>;
+}
+
+/**
+ * A source's connect flow, built by the connect service from the flow's own variables (checked at
+ * connect's start-up, each error naming its variable). The flow's module is loaded on demand: only
+ * connect runs it, and it builds on connect/ (stores.ts, pages.ts), which ingest never loads.
+ */
+export interface SourceConnect<Env extends z.ZodType = z.ZodType> {
+  readonly env: Env;
+  flow(env: z.infer<Env>, shared: ConnectShared): Promise<ConnectFlow>;
+  /**
+   * A flow that runs its own history job (not connect/history.ts): its progress read from its own
+   * checkpoints with a bucket alone, so the CLI follows it without the flow's variables or keys.
+   */
+  history?(bucket: ConnectShared["bucket"]): Promise<HistoryReader>;
+}
+
+export interface ConnectShared {
+  /** Where browsers and platforms reach the connect service (CONNECT_PUBLIC_URL). */
+  connectUrl: string;
+  /** The name shown to merchants on the platform's approval pages. */
+  appName: string;
+  log: Logger;
+  /** A NATS KV bucket of the flow's own (created when missing), for state only the flow reads. */
+  bucket(name: string, options: { history: number }): Promise<KV>;
+  /** TOKEN_ENCRYPTION_KEY: what the flow seals at rest with (core/seal.ts), as connections are. */
+  sealKey: Buffer;
 }
 
 /** Names that carry a source's secrets, censored by pino wherever they appear one level down in a log line. */

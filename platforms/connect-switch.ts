@@ -9,11 +9,18 @@ export function connectWanted(
   env: Record<string, unknown>,
   modules: readonly PlatformModule[] = platforms,
 ): boolean {
+  return modules.some((m) => flowWanted(m, env));
+}
+
+/** Whether one source's connect flow runs: its own switch (`connectedBy`), or STORE_WEBHOOK_KEY for a `connectable` one. */
+export function flowWanted(module: PlatformModule, env: Record<string, unknown>): boolean {
   const set = (name: string) => env[name] !== undefined && env[name] !== "";
-  return (
-    (set("STORE_WEBHOOK_KEY") && modules.some((m) => m.connectable)) ||
-    modules.some((m) => m.connectedBy?.some(set))
-  );
+  return Boolean((module.connectable && set("STORE_WEBHOOK_KEY")) || module.connectedBy?.some(set));
+}
+
+/** The sources whose stores can connect (a flow of their own, or the shared store flow), in the registry's order. */
+export function connectSources(modules: readonly PlatformModule[] = platforms): string[] {
+  return modules.filter((m) => m.connectable || m.connectedBy?.length).map((m) => m.platform);
 }
 
 /** What would switch connect on, for the error that says nothing does: the variable to name, and the sentence. */

@@ -92,6 +92,14 @@ export class Connections {
     await this.update(platform, shop, { status: "disconnected", credentials: "" });
   }
 
+  /**
+   * Removes the store's entry and every revision of it (a shop whose data was erased on request).
+   * Disconnect first: the fetchers drop a store by its `disconnected` status, not by a purge.
+   */
+  async remove(platform: string, shop: string): Promise<void> {
+    await this.kv.purge(entryKey(platform, shop));
+  }
+
   async list(): Promise<Connection[]> {
     const found: Connection[] = [];
     for await (const k of await this.kv.keys()) {

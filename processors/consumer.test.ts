@@ -36,7 +36,7 @@ beforeAll(async () => {
     `CREATE TABLE IF NOT EXISTS consumer_probe (ts TIMESTAMP, id SYMBOL, n LONG)
      TIMESTAMP(ts) PARTITION BY DAY WAL DEDUP UPSERT KEYS(ts, id)`,
   );
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   await nc?.close();
   await nats?.stop();

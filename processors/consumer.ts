@@ -14,6 +14,8 @@ import { CanonicalEvent } from "../core/events.ts";
 import type { Logger } from "../core/log.ts";
 import { DEAD_LETTER_PREFIX, EVENTS_STREAM, NATS_AWAY_ERRORS } from "../core/nats.ts";
 import { QuestDbError } from "../core/questdb.ts";
+import { untilAnswered } from "../core/start-up.ts";
+import { partitionConsumerName, partitionFilter, WHOLE, type Partition } from "../core/partitions.ts";
 
 /** Writes a batch of events; resolves only once QuestDB accepted every row (then the batch is acked). */
 export type BatchHandler = (events: CanonicalEvent[], sender: Sender) => Promise<void>;
@@ -32,6 +34,8 @@ export interface ConsumerOptions {
   maxDeliveries: number;
   ackWaitMs: number;
   filterSubject?: string;
+  /** The replica's partition of shops: its own durable (`orders_p1`) on that partition's subjects. */
+  partition?: Partition;
 }
 
 export interface RunningConsumer {
@@ -55,11 +59,25 @@ class Poison extends Error {}
  * fails because QuestDB is unreachable is retried whole with back-off; a message that fails on its
  * own is retried alone and dead-lettered after `maxDeliveries`.
  */
-export async function startConsumer(options: ConsumerOptions): Promise<RunningConsumer> {
+export async function startConsumer(given: ConsumerOptions): Promise<RunningConsumer> {
+  const partition = given.partition ?? WHOLE;
+  const options: ConsumerOptions = {
+    ...given,
+    name: partitionConsumerName(given.name, partition),
+    filterSubject: partitionFilter(given.filterSubject ?? "evt.>", partition),
+  };
   const { name, js, jsm, log } = options;
-  await ensureDurable(jsm, name, options);
-  const consumer = await js.consumers.get(EVENTS_STREAM, name);
-  const messages = await consumer.consume({ max_messages: options.batchMaxMessages * 2 });
+  // A replica restarted into a backlog asks the broker while its other consumers drain: a request
+  // that misses its timeout then is waited out, not a reason to exit (each step is safe to repeat).
+  const messages = await untilAnswered(
+    `consumer ${name} on ${EVENTS_STREAM}`,
+    async () => {
+      await ensureDurable(jsm, name, options);
+      const consumer = await js.consumers.get(EVENTS_STREAM, name);
+      return consumer.consume({ max_messages: options.batchMaxMessages * 2 });
+    },
+    { log },
+  );
 
   const maxBytes = options.batchMaxBytes ?? DEFAULT_BATCH_MAX_BYTES;
   let pending: JsMsg[] = [];
@@ -104,7 +122,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
     await flush();
   })();
 
-  log.info({ consumer: name, stream: EVENTS_STREAM }, "consuming");
+  log.info({ consumer: name, stream: EVENTS_STREAM, subjects: options.filterSubject }, "consuming");
   return {
     done,
     async stop() {
@@ -123,7 +141,7 @@ async function ensureDurable(jsm: JetStreamManager, name: string, options: Consu
     // struggling) only causes a redelivery, which the idempotent writes absorb.
     ack_wait: nanos(options.ackWaitMs),
     max_ack_pending: Math.max(20_000, options.batchMaxMessages * 4),
-    filter_subject: options.filterSubject ?? "evt.>",
+    filter_subject: options.filterSubject,
   };
   try {
     await jsm.consumers.info(EVENTS_STREAM, name);

@@ -5,37 +5,78 @@ import { createLogger } from "../core/log.ts";
 import { connectNats, ensureStreams } from "../core/nats.ts";
 import { QuestDb, walApplied } from "../core/questdb.ts";
 import { onShutdown } from "../core/shutdown.ts";
+import { untilAnswered } from "../core/start-up.ts";
+import { partitionConsumerName, replicaEnv, replicaPartition, shopPartition } from "../core/partitions.ts";
 import { startBehaviour } from "./behaviour/index.ts";
 import { startConsumer } from "./consumer.ts";
+import { startUnpartitionedMover } from "./unpartitioned.ts";
 import { startFetchers } from "./fetchers/index.ts";
 import { startInventory } from "./inventory/index.ts";
+import { startLiveTiles } from "./live/index.ts";
+import { startLagRecorder } from "./lag/index.ts";
 import { ordersHandler } from "./orders/handler.ts";
 import { ORDER_TABLES, ensureTables } from "./orders/schema.ts";
+import { withWebhookReceipts } from "./receipts/receipts.ts";
+import { WEBHOOK_RECEIPTS_TABLE } from "./receipts/schema.ts";
 import { startRetention } from "./retention/index.ts";
+import { startStreamTrim } from "./stream-trim/index.ts";
 import { prepareSales } from "./sales/index.ts";
 import { shipmentsHandler } from "./shipments/handler.ts";
 import { SHIPMENT_TABLES } from "./shipments/schema.ts";
+import { trackingHandler } from "./shipments/tracking-handler.ts";
+import { TRACKING_TABLES } from "./shipments/tracking-schema.ts";
 import { paymentsHandler } from "./payments/handler.ts";
 import { PAYMENT_TABLES, PAYMENT_TABLE_NAMES } from "./payments/schema.ts";
 
 const log = createLogger("processors");
 installCrashHandlers(log);
 const config = loadConfig(processorsEnv);
+// This replica's shops (PROCESSOR_PARTITION of PROCESSOR_PARTITIONS): one writer per shop by construction.
+const partition = replicaPartition(loadConfig(replicaEnv));
 
 const db = new QuestDb(config.QUESTDB_HTTP_URL);
-await ensureTables(db, ORDER_TABLES);
-await ensureTables(db, SHIPMENT_TABLES);
-await ensureTables(db, PAYMENT_TABLES);
+// Every start-up request below is waited out when it times out (a replica restarted into a backlog
+// on a loaded machine): untilAnswered retries it with back-off and logs what it waits for. A start
+// function is wrapped whole only where nothing of it runs before its last request that can time out.
+await untilAnswered(
+  "QuestDB: order, shipment, payment and receipt tables",
+  async () => {
+    for (const tables of [
+      ORDER_TABLES,
+      SHIPMENT_TABLES,
+      TRACKING_TABLES,
+      PAYMENT_TABLES,
+      [WEBHOOK_RECEIPTS_TABLE],
+    ])
+      await ensureTables(db, tables);
+  },
+  { log },
+);
 // The stale-update guard reads stored versions: let QuestDB apply what a previous run committed first.
-if (!(await walApplied(db, ["orders", ...PAYMENT_TABLE_NAMES])))
-  log.warn("QuestDB still applying earlier writes; stale-update checks may miss them");
-const sales = await prepareSales({ db, log, config });
-const retention = await startRetention({ db, log });
+const applied = await untilAnswered(
+  "QuestDB: earlier writes applied",
+  () => walApplied(db, ["orders", "shipments", "tracking_events", ...PAYMENT_TABLE_NAMES]),
+  { log },
+);
+if (!applied) log.warn("QuestDB still applying earlier writes; stale-update checks may miss them");
+const live = startLiveTiles({ db, log });
+const sales = await prepareSales({
+  db,
+  log,
+  config,
+  onWindows: live?.changed,
+  owns: (platform, shop) => shopPartition(platform, shop, partition.count) === partition.index,
+});
+const retention = await untilAnswered(
+  "QuestDB: history TTLs and rollup views",
+  () => startRetention({ db, log, convert: partition.index === 0 }),
+  { log },
+);
 log.info({ questdb: db.url.origin }, "tables ready");
 
 const nc = await connectNats(config.NATS_URL, "metricsdash-processors", log);
-const jsm = await jetstreamManager(nc);
-await ensureStreams(jsm);
+const jsm = await untilAnswered("NATS: the JetStream API", () => jetstreamManager(nc), { log });
+await untilAnswered("NATS: the streams", () => ensureStreams(jsm, { log }), { log });
 const js = jetstream(nc);
 
 // Platform APIs off the webhook path: BigCommerce's thin webhooks, WooCommerce refunds, catch-up.
@@ -47,6 +88,7 @@ const fetchers = await startFetchers({
   env: process.env,
   log,
   db,
+  partition,
 });
 
 // Start-up requests to the broker before consumers, and orders (the busiest consumer in a backlog)
@@ -54,9 +96,21 @@ const fetchers = await startFetchers({
 // request to miss its 5 s timeout (the backlog benchmark saw processors exit with a TimeoutError
 // while starting the fetchers after the consumers).
 const consumers = [
-  await sales.start({ js, jsm }),
-  await startInventory({ db, js, jsm, log, config }),
-  await startBehaviour({ db, js, jsm, log, config }),
+  await sales.start({ js, jsm, partition }),
+  await untilAnswered(
+    "inventory tables and consumer",
+    () => startInventory({ db, js, jsm, log, config, partition }),
+    {
+      log,
+    },
+  ),
+  await untilAnswered(
+    "behaviour tables, views and consumer",
+    () => startBehaviour({ db, js, jsm, log, config }),
+    {
+      log,
+    },
+  ),
   await startConsumer({
     name: "payments",
     js,
@@ -69,6 +123,7 @@ const consumers = [
     maxDeliveries: config.MAX_DELIVERIES,
     ackWaitMs: config.ACK_WAIT_MS,
     filterSubject: "evt.*.*.payment",
+    partition,
   }),
   await startConsumer({
     name: "shipments",
@@ -82,25 +137,66 @@ const consumers = [
     maxDeliveries: config.MAX_DELIVERIES,
     ackWaitMs: config.ACK_WAIT_MS,
     filterSubject: "evt.*.*.shipment",
+    partition,
+  }),
+  await startConsumer({
+    name: "tracking",
+    js,
+    jsm,
+    sender: await db.sender(),
+    handle: trackingHandler(db, log),
+    log,
+    batchMaxMessages: config.BATCH_MAX_MESSAGES,
+    batchMaxWaitMs: config.BATCH_MAX_WAIT_MS,
+    maxDeliveries: config.MAX_DELIVERIES,
+    ackWaitMs: config.ACK_WAIT_MS,
+    filterSubject: "evt.*.*.tracking",
+    partition,
   }),
   await startConsumer({
     name: "orders",
     js,
     jsm,
     sender: await db.sender(),
-    handle: ordersHandler(db, log),
+    // The orders consumer reads every subject of its shops: it also keeps their last webhook's time.
+    handle: withWebhookReceipts(ordersHandler(db, log)),
     log,
     batchMaxMessages: config.BATCH_MAX_MESSAGES,
     batchMaxBytes: config.BATCH_MAX_BYTES,
     batchMaxWaitMs: config.BATCH_MAX_WAIT_MS,
     maxDeliveries: config.MAX_DELIVERIES,
     ackWaitMs: config.ACK_WAIT_MS,
+    partition,
   }),
-];
+  await startUnpartitionedMover({ js, jsm, log, config, partition, sender: await db.sender() }),
+].filter((consumer) => consumer !== undefined);
+// Data health's "consumer lag": every durable's num_pending, sampled on a timer; by one replica, as it
+// sees every partition's durables.
+const lag =
+  partition.index === 0
+    ? await untilAnswered("QuestDB: consumer_lag table", () => startLagRecorder({ db, jsm, log }), { log })
+    : undefined;
+// Room in the bounded EVENTS stream, by one replica: nothing goes before every partition's order and
+// stock consumers exist and have acknowledged it.
+const trim =
+  partition.index === 0
+    ? startStreamTrim({
+        jsm,
+        log,
+        required: Array.from({ length: partition.count }, (_, index) =>
+          ["orders", "inventory"].map((name) =>
+            partitionConsumerName(name, { index, count: partition.count }),
+          ),
+        ).flat(),
+      })
+    : undefined;
 
 onShutdown(log, async () => {
+  await lag?.stop();
+  await trim?.stop();
   await fetchers.stop();
   await retention.stop();
   await Promise.all(consumers.map((c) => c.stop()));
+  await live?.stop();
   await nc.drain();
 });

@@ -13,12 +13,12 @@ import ts from "typescript";
  */
 
 /** Dependencies before dependants. */
-const MODULES = ["path.ts", "selector.ts", "capture.ts", "transport.ts", "overlay.ts", "main.ts"];
+const MODULES = ["path.ts", "names.ts", "selector.ts", "capture.ts", "transport.ts", "overlay.ts", "main.ts"];
 
 export const SDK_FILE = fileURLToPath(new URL("dist/sdk.js", import.meta.url));
 
 function transpile(file: string): string {
-  const source = readFileSync(new URL(file, import.meta.url), "utf8");
+  const source = readFileSync(new URL(`browser/${file}`, import.meta.url), "utf8");
   const { outputText } = ts.transpileModule(source, {
     compilerOptions: {
       target: ts.ScriptTarget.ES2020,
@@ -53,7 +53,7 @@ export function buildSdk(): string {
   const names = parts.flatMap(topLevelNames);
   const twice = names.filter((name, i) => names.indexOf(name) !== i);
   if (twice.length) throw new Error(`sdk modules declare the same name twice: ${twice.join(", ")}`);
-  return `/* MetricsDash browser SDK — built by sdk/build.ts from sdk/*.ts */\n(()=>{"use strict";\n${compact(parts.join("\n"))}\n})();\n`;
+  return `/* MetricsDash browser SDK — built by sdk/build.ts from sdk/browser/*.ts */\n(()=>{"use strict";\n${compact(parts.join("\n"))}\n})();\n`;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

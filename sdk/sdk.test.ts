@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { buildSdk, SDK_FILE } from "./build.ts";
-import { pagePath } from "./path.ts";
-import { stableName } from "./selector.ts";
+import { pagePath } from "./browser/path.ts";
+import { stableName } from "./browser/names.ts";
 
 describe("the built SDK", () => {
   const committed = readFileSync(SDK_FILE, "utf8");

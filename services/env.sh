@@ -3,9 +3,11 @@
 # convention), so `SHOPIFY_API_SECRET=x ./metricsdash start` means x whatever .env holds.
 # Needs md_say (services/bootstrap.sh) and bash ≥ 4 (associative arrays).
 
-# Secrets of our own, so the README's curl example can sign a webhook and stores can connect.
+# Secrets of our own, so the README's curl example can sign a webhook and stores can connect, and
+# Grafana (run by start when installed, or by compose) has its admin and read-only QuestDB logins.
 MD_GENERATED_SECRETS=("SHOPIFY_API_SECRET:-hex 24" "CUSTOMER_HASH_KEY:-hex 32" "TOKEN_ENCRYPTION_KEY:-base64 32"
-  "STORE_WEBHOOK_KEY:-hex 32" "HEATMAP_TOKEN_KEY:-hex 32")
+  "STORE_WEBHOOK_KEY:-hex 32" "HEATMAP_TOKEN_KEY:-hex 32" "HEATMAP_OPEN_PASSWORD:-hex 12"
+  "QUESTDB_READONLY_PASSWORD:-hex 24" "GRAFANA_ADMIN_PASSWORD:-hex 16")
 
 # md_env_names FILE: the names FILE assigns, one a line.
 md_env_names() {

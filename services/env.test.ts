@@ -55,9 +55,17 @@ describe("start's environment (services/env.sh)", () => {
     const { seen, said, dotEnv } = prepare(
       "CUSTOMER_HASH_KEY=kept-from-file\n",
       { TOKEN_ENCRYPTION_KEY: "from-env" },
-      ["SHOPIFY_API_SECRET", "CUSTOMER_HASH_KEY", "TOKEN_ENCRYPTION_KEY", "STORE_WEBHOOK_KEY"],
+      [
+        "SHOPIFY_API_SECRET",
+        "CUSTOMER_HASH_KEY",
+        "TOKEN_ENCRYPTION_KEY",
+        "STORE_WEBHOOK_KEY",
+        "HEATMAP_OPEN_PASSWORD",
+      ],
     );
     expect(seen.CUSTOMER_HASH_KEY).toBe("kept-from-file");
+    // The heatmap links' password: 24 hex digits, above ingest's 12-character minimum.
+    expect(seen.HEATMAP_OPEN_PASSWORD).toMatch(/^[0-9a-f]{24}$/);
     expect(seen.TOKEN_ENCRYPTION_KEY).toBe("from-env");
     expect(dotEnv).not.toContain("TOKEN_ENCRYPTION_KEY");
     // openssl rand -hex 24 / -hex 32: 48 and 64 hex digits, written to .env and exported.

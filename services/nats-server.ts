@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, portOpen, waitFor } from "./ports.ts";
 import { killProcess, spawnServer, stopProcess } from "./process.ts";
@@ -13,6 +13,12 @@ export interface NatsServer {
   kill(): Promise<void>;
   start(): Promise<void>;
   restart(): Promise<void>;
+  /**
+   * Freezes the server (SIGSTOP) and resolves once the kernel says it is stopped: a request sent
+   * after that is answered only after `resume()`, so a client's request timeout fires for certain.
+   */
+  pause(): Promise<void>;
+  resume(): void;
 }
 
 /** Runs Debian's `nats-server` with JetStream and its own store directory under `dir`. */
@@ -67,5 +73,18 @@ export async function startNatsServer({
       await stop();
       await start();
     },
+    pause: async () => {
+      const pid = child?.pid;
+      if (pid === undefined) throw new Error("nats-server is not running");
+      child!.kill("SIGSTOP");
+      await waitFor(`nats-server ${pid} stopped`, async () => processState(pid) === "T", 5_000);
+    },
+    resume: () => child?.kill("SIGCONT"),
   };
+}
+
+/** The state letter of /proc/<pid>/stat (R running, S sleeping, T stopped…). */
+function processState(pid: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
 }

@@ -13,6 +13,8 @@ export interface NodeService {
   /** A crash: SIGKILL, nothing drains. */
   kill(): Promise<void>;
   readonly running: boolean;
+  /** The running process's id (undefined before start), for tests that read its memory. */
+  readonly pid: number | undefined;
   /** Hears every exit of the process; `requested` is true when `stop()` asked for it. */
   onExit(listener: (exit: ServiceExit) => void): void;
 }
@@ -31,7 +33,27 @@ export function nodeService(
   name: string,
   entry: string,
   env: NodeJS.ProcessEnv,
-  { output = "/dev/null", ready }: { output?: string; ready?: () => Promise<void> } = {},
+  {
+    output = "/dev/null",
+    ready,
+    nodeFlags = [],
+  }: { output?: string; ready?: () => Promise<void>; nodeFlags?: readonly string[] } = {},
+): NodeService {
+  const args = [...nodeFlags, join(ROOT, entry)];
+  return processService(name, () => spawnServer(process.execPath, args, env, output), {
+    ...(ready ? { ready } : {}),
+    ...(output.startsWith("/") && output !== "/dev/null" ? { logs: output } : {}),
+  });
+}
+
+/**
+ * Any long-lived process as a service the supervisor can watch: `launch` starts it (again on each
+ * restart), `ready` says when it serves, `logs` is where a person looks when it exits while starting.
+ */
+export function processService(
+  name: string,
+  launch: () => ChildProcess,
+  { ready, logs }: { ready?: () => Promise<void>; logs?: string } = {},
 ): NodeService {
   let child: ChildProcess | undefined;
   let stopping = false;
@@ -41,22 +63,22 @@ export function nodeService(
     get running() {
       return child !== undefined && child.exitCode === null && child.signalCode === null;
     },
+    get pid() {
+      return child?.pid;
+    },
     onExit(listener) {
       listeners.push(listener);
     },
     async start() {
       stopping = false;
-      child = spawnServer(process.execPath, [join(ROOT, entry)], env, output);
-      child.once("exit", (code, signal) => {
+      const started = launch();
+      child = started;
+      started.once("exit", (code, signal) => {
         for (const listener of listeners) listener({ code, signal, requested: stopping });
       });
       const exited = new Promise<never>((_, reject) =>
-        child!.once("exit", (code) =>
-          reject(
-            new Error(
-              `${name} exited with ${code} while starting${output.startsWith("/") && output !== "/dev/null" ? `; see ${output}` : ""}`,
-            ),
-          ),
+        started.once("exit", (code) =>
+          reject(new Error(`${name} exited with ${code} while starting${logs ? `; see ${logs}` : ""}`)),
         ),
       );
       exited.catch(() => undefined);

@@ -7,6 +7,8 @@ import { freePort, waitFor } from "./ports.ts";
 import { killProcess, spawnServer, stopProcess } from "./process.ts";
 
 export const QUESTDB_VERSION = process.env.QUESTDB_VERSION ?? "9.3.4";
+/** How long a JVM start may take on a loaded 2-core machine (over a minute was seen at load 60). */
+export const QUESTDB_START_MS = 180_000;
 
 export interface QuestDbPorts {
   http: number;
@@ -86,7 +88,12 @@ export async function startQuestDbServer({
         reject(new Error(`QuestDB exited with ${code} during start; see ${join(dir, "questdb.log")}`)),
       );
     });
-    await Promise.race([waitFor(`QuestDB on :${resolved.http}`, () => db.healthy(), 60_000), failed]);
+    // A JVM cold start takes seconds on an idle machine and over a minute on a loaded one: the wait is a
+    // ceiling for a server that will never answer, not a speed target (an exit ends it at once).
+    await Promise.race([
+      waitFor(`QuestDB on :${resolved.http}`, () => db.healthy(), QUESTDB_START_MS),
+      failed,
+    ]);
   };
   const stop = async () => {
     if (child) await stopProcess(child);

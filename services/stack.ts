@@ -3,12 +3,22 @@ import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { EVENTS_STREAM, natsAuth } from "../core/nats.ts";
+import { INGEST_NODE_FLAGS } from "../ingest/node-flags.ts";
+import { loadConfig } from "../core/env.ts";
+import { partitionConsumerName, partitionsEnv } from "../core/partitions.ts";
 import { QuestDb } from "../core/questdb.ts";
 import { startNatsServer, type NatsServer } from "./nats-server.ts";
 import { connectWanted } from "../platforms/connect-switch.ts";
 import { nodeService, type NodeService } from "./node-service.ts";
 import { freePort, portOpen, waitFor } from "./ports.ts";
 import { startQuestDbServer, type QuestDbPorts, type QuestDbServer } from "./questdb-server.ts";
+
+/**
+ * How long a service may take to answer after it is launched. Quiet, a few seconds; on a loaded
+ * 2-core machine (load 60–85 seen in fresh-clone runs) two processor replicas took over 30 s to
+ * create their consumers, so the ceiling is generous: it is a deadline, not a wait.
+ */
+const SERVICE_START_MS = 120_000;
 
 export interface StackOptions {
   /** Where servers keep data and logs. */
@@ -20,6 +30,7 @@ export interface StackOptions {
     nats?: number;
     questdb?: Partial<QuestDbPorts>;
     ingest?: number;
+    behaviour?: number;
     connect?: number;
     alerting?: number;
   };
@@ -35,12 +46,18 @@ export interface Stack {
   readonly natsUrl: string;
   readonly questdbUrl: string;
   readonly ingestUrl: string;
+  /** The browser SDK's process (`/sdk.js`, `/collect`, `/heatmap`): a script tag names this origin. */
+  readonly behaviourUrl: string;
   readonly db: QuestDb;
   /** Servers we started (undefined when reused): tests stop and restart them. */
   readonly nats: NatsServer | undefined;
   readonly questdb: QuestDbServer | undefined;
   readonly ingest: NodeService;
+  readonly behaviour: NodeService;
+  /** The processors replica of partition 0 (the only one unless PROCESSOR_PARTITIONS says more). */
   readonly processors: NodeService;
+  /** One processors replica per partition, in partition order. */
+  readonly processorReplicas: NodeService[];
   /** The connect service, started when a source's connect flow is switched on (platforms/connect-switch.ts). */
   readonly connect: NodeService | undefined;
   readonly connectUrl: string | undefined;
@@ -51,7 +68,7 @@ export interface Stack {
 }
 
 /**
- * NATS, QuestDB, ingest and processors, wired together: one place that the start command, the
+ * NATS, QuestDB, ingest, the behaviour process and processors, wired together: one place that the start command, the
  * whole-pipeline tests and the benchmarks all use. `NATS_URL` / `QUESTDB_HTTP_URL` in the
  * environment point it at servers that already run elsewhere.
  */
@@ -88,28 +105,58 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   const ingestPort = fixed.ingest ?? (await freePort());
   const ingestUrl = `http://127.0.0.1:${ingestPort}`;
+  const behaviourPort = fixed.behaviour ?? (await freePort());
+  const behaviourUrl = `http://127.0.0.1:${behaviourPort}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...options.env,
     NATS_URL: natsUrl,
     QUESTDB_HTTP_URL: questdbUrl,
     INGEST_PORT: String(ingestPort),
+    BEHAVIOUR_PORT: String(behaviourPort),
+    // Node keeps the stripped TypeScript and V8's code here: a restart skips loading the type
+    // stripper, ≈ 17–25 MB of each service's resident memory (docs/benchmarks.md).
+    NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(options.dir, "compile-cache"),
   };
   const output = (name: string) =>
     options.output === "inherit" ? "inherit" : join(options.dir, `${name}.log`);
-  const processors = nodeService("processors", "processors/main.ts", env, { output: output("processors") });
+  const { PROCESSOR_PARTITIONS } = loadConfig(partitionsEnv, env);
+  const processorReplicas = Array.from({ length: PROCESSOR_PARTITIONS }, (_, index) =>
+    PROCESSOR_PARTITIONS === 1
+      ? nodeService("processors", "processors/main.ts", env, { output: output("processors") })
+      : nodeService(
+          `processors-p${index}`,
+          "processors/main.ts",
+          { ...env, PROCESSOR_PARTITION: String(index) },
+          { output: output(`processors-p${index}`) },
+        ),
+  );
+  const processors = processorReplicas[0]!;
   const ingest = nodeService("ingest", "ingest/main.ts", env, {
     output: output("ingest"),
-    ready: () => waitFor("ingest /readyz", () => httpOk(`${ingestUrl}/readyz`), 30_000),
+    nodeFlags: INGEST_NODE_FLAGS,
+    ready: () => waitFor("ingest /readyz", () => httpOk(`${ingestUrl}/readyz`), SERVICE_START_MS),
+  });
+  const behaviour = nodeService("behaviour", "ingest/behaviour/main.ts", env, {
+    output: output("behaviour"),
+    ready: () => waitFor("behaviour /readyz", () => httpOk(`${behaviourUrl}/readyz`), SERVICE_START_MS),
   });
   // Processors first: they create the tables, so a webhook that lands at once has somewhere to go.
-  await processors.start();
+  for (const replica of processorReplicas) await replica.start();
+  // Then behaviour: the demo storefront's visitors start posting beacons as soon as ingest answers.
+  await behaviour.start();
   await ingest.start();
   const db = new QuestDb(questdbUrl);
-  await waitFor("QuestDB tables", () => tablesExist(db), 30_000);
+  await waitFor("QuestDB tables", () => tablesExist(db), SERVICE_START_MS);
   // The tables exist before the processors' consumers do: a test that stops NATS right away would
-  // otherwise catch the processors half started (and they exit, as they should on a broken start).
-  await consumersExist(natsUrl, PROCESSOR_CONSUMERS);
+  // otherwise catch the processors half started (they wait out a start-up request that times out,
+  // core/start-up.ts, and the test would measure that wait instead of what it means to).
+  await consumersExist(
+    natsUrl,
+    processorReplicas.flatMap((_, index) =>
+      PROCESSOR_CONSUMERS.map((name) => partitionConsumerName(name, { index, count: PROCESSOR_PARTITIONS })),
+    ),
+  );
 
   let alerting: NodeService | undefined;
   let alertingUrl: string | undefined;
@@ -122,7 +169,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       { ...env, ALERTING_PORT: String(port) },
       {
         output: output("alerting"),
-        ready: () => waitFor("alerting /healthz", () => httpOk(`${alertingUrl}/healthz`), 30_000),
+        ready: () => waitFor("alerting /healthz", () => httpOk(`${alertingUrl}/healthz`), SERVICE_START_MS),
       },
     );
     await alerting.start();
@@ -142,10 +189,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         CONNECT_PORT: String(connectPort),
         CONNECT_PUBLIC_URL: env.CONNECT_PUBLIC_URL ?? connectUrl,
         INGEST_PUBLIC_URL: env.INGEST_PUBLIC_URL ?? ingestUrl,
+        BEHAVIOUR_PUBLIC_URL: env.BEHAVIOUR_PUBLIC_URL ?? behaviourUrl,
       },
       {
         output: output("connect"),
-        ready: () => waitFor("connect /readyz", () => httpOk(`${url}/readyz`), 30_000),
+        ready: () => waitFor("connect /readyz", () => httpOk(`${url}/readyz`), SERVICE_START_MS),
       },
     );
     await connect.start();
@@ -155,18 +203,27 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     natsUrl,
     questdbUrl,
     ingestUrl,
+    behaviourUrl,
     db,
     nats,
     questdb,
     ingest,
+    behaviour,
     processors,
+    processorReplicas,
     connect,
     connectUrl,
     alerting,
     alertingUrl,
     env,
     async stop() {
-      await Promise.all([ingest.stop(), processors.stop(), connect?.stop(), alerting?.stop()]);
+      await Promise.all([
+        ingest.stop(),
+        behaviour.stop(),
+        ...processorReplicas.map((replica) => replica.stop()),
+        connect?.stop(),
+        alerting?.stop(),
+      ]);
       await Promise.all([nats?.stop(), questdb?.stop()]);
     },
   };
@@ -210,7 +267,7 @@ async function consumersExist(natsUrl: string, names: string[]): Promise<void> {
         }
         return true;
       },
-      30_000,
+      SERVICE_START_MS,
     );
   } finally {
     await nc.close();

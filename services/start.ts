@@ -6,8 +6,10 @@ import { createLogger } from "../core/log.ts";
 import { onShutdown } from "../core/shutdown.ts";
 import { demoSwitchEnv } from "../demo/config.ts";
 import { demoWiring } from "../demo/wiring.ts";
+import { storefrontLinks, storefrontWiring } from "../demo/storefront-wiring.ts";
 import { nodeService } from "./node-service.ts";
-import { findGrafana, openNow } from "./open-now.ts";
+import { localGrafana } from "./grafana-server.ts";
+import { findGrafana, openNow, type GrafanaState } from "./open-now.ts";
 import { freePort, portOpen, waitFor } from "./ports.ts";
 import { startStack } from "./stack.ts";
 import { supervise } from "./supervise.ts";
@@ -22,16 +24,15 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const { DEMO_STORE } = loadConfig(demoSwitchEnv);
 const ingestPort = env("INGEST_PORT", 8080);
+const behaviourPort = env("BEHAVIOUR_PORT", 8082);
 
-// The demo's shops post signed webhooks to ingest's public endpoints, like real shops would; its
-// BigCommerce shop also serves its API, which the processors call from their first catch-up on, so
-// the demo starts first (it waits for ingest before sending anything).
-const wiring =
-  DEMO_STORE === "on"
-    ? demoWiring(process.env, { bigCommercePort: env("DEMO_BIGCOMMERCE_API_PORT", 0) || (await freePort()) })
-    : undefined;
+// The demo's shops post signed webhooks to ingest's public endpoints, like real shops would; what an
+// outlet serves (BigCommerce's API) the processors call from their first catch-up on, so the demo
+// starts first (it waits for ingest before sending anything).
+const wiring = DEMO_STORE === "on" ? await demoWiring(process.env, { port: freePort }) : undefined;
 for (const { platform, because } of wiring?.skipped ?? []) log.info({ platform }, `demo store: ${because}`);
-const demoBigCommercePort = wiring?.demoEnv.DEMO_BIGCOMMERCE_API_PORT;
+const storefrontPort = env("DEMO_STOREFRONT_PORT", 8070);
+const storefront = wiring ? storefrontWiring(process.env, storefrontPort) : undefined;
 const demo = wiring
   ? nodeService(
       "demo",
@@ -40,15 +41,19 @@ const demo = wiring
         ...process.env,
         ...wiring.stackEnv,
         ...wiring.demoEnv,
+        ...storefront?.demoEnv,
         DEMO_INGEST_URL: `http://127.0.0.1:${ingestPort}`,
+        DEMO_BEHAVIOUR_URL: `http://127.0.0.1:${behaviourPort}`,
         DEMO_STATE_FILE: process.env.DEMO_STATE_FILE ?? join(root, ".data", "demo-store.json"),
       },
       {
         output: "inherit",
-        ...(demoBigCommercePort
+        ...(wiring.serves.length
           ? {
               ready: () =>
-                waitFor("demo BigCommerce API", () => portOpen(Number(demoBigCommercePort)), 60_000),
+                Promise.all(
+                  wiring.serves.map((port) => waitFor(`demo port ${port}`, () => portOpen(port), 60_000)),
+                ).then(() => undefined),
             }
           : {}),
       },
@@ -56,9 +61,16 @@ const demo = wiring
   : undefined;
 await demo?.start();
 
+// An installed Grafana runs beside the rest; QuestDB then enables the read-only login it uses.
+const grafana = localGrafana(findGrafana(process.env), process.env, {
+  root,
+  dir: join(root, ".data", "grafana"),
+});
+if (grafana) Object.assign(process.env, grafana.questdbEnv);
+
 const stack = await startStack({
   dir: join(root, ".data"),
-  env: wiring?.stackEnv ?? {},
+  env: { ...wiring?.stackEnv, ...storefront?.stackEnv },
   reuseRunning: true,
   alerting: true,
   output: "inherit",
@@ -70,6 +82,7 @@ const stack = await startStack({
       ilp: env("QUESTDB_ILP_PORT", 9009),
     },
     ingest: ingestPort,
+    behaviour: behaviourPort,
     connect: env("CONNECT_PORT", 8081),
     alerting: env("ALERTING_PORT", 8090),
   },
@@ -78,6 +91,7 @@ const stack = await startStack({
 log.info(
   {
     ingest: stack.ingestUrl,
+    behaviour: stack.behaviourUrl,
     connect: stack.connectUrl ?? `off (${connectSwitches().hint})`,
     alerting: stack.alertingUrl,
     nats: `${stack.natsUrl}${stack.nats ? "" : " (already running)"}`,
@@ -86,22 +100,36 @@ log.info(
   "MetricsDash is up: POST platform webhooks to /webhooks/<platform>, query QuestDB at /exec",
 );
 if (wiring) {
-  log.info({ shops: wiring.platforms }, "demo store started (DEMO_STORE=off to receive only real webhooks)");
+  log.info(
+    { shops: wiring.platforms, shippers: wiring.followers },
+    "demo store started (DEMO_STORE=off to receive only real webhooks)",
+  );
 }
+const grafanaState = await startGrafana();
 // Last, so it is what a person sees when the logs stop scrolling.
 console.log(
-  openNow({
-    ingestUrl: stack.ingestUrl,
-    connectUrl: stack.connectUrl,
-    alertingUrl: stack.alertingUrl,
-    questdbUrl: stack.questdbUrl,
-    grafana: findGrafana(process.env),
-  }).join("\n"),
+  [
+    ...openNow({
+      ingestUrl: stack.ingestUrl,
+      behaviourUrl: stack.behaviourUrl,
+      connectUrl: stack.connectUrl,
+      alertingUrl: stack.alertingUrl,
+      questdbUrl: stack.questdbUrl,
+      grafana: grafanaState,
+    }),
+    ...(storefront ? storefrontLinks(process.env, storefrontPort) : []),
+  ].join("\n"),
 );
 
-const services = [stack.ingest, stack.processors, stack.connect, stack.alerting, demo].filter(
-  (service) => service !== undefined,
-);
+const services = [
+  stack.ingest,
+  stack.behaviour,
+  ...stack.processorReplicas,
+  stack.connect,
+  stack.alerting,
+  demo,
+  grafanaState.kind === "running" ? grafana?.service : undefined,
+].filter((service) => service !== undefined);
 const supervisor = supervise(services, log);
 
 // What runs and what is being restarted, for a person or a monitor: 503 while any service is down.
@@ -117,5 +145,25 @@ onShutdown(log, async () => {
   supervisor.stop();
   status.close();
   await demo?.stop();
+  await grafana?.service.stop();
   await stack.stop();
 });
+
+/** Starts the installed Grafana, unless a Grafana (compose's?) already answers on its port; never fatal. */
+async function startGrafana(): Promise<GrafanaState> {
+  if (!grafana) return { kind: "absent" };
+  const port = Number(new URL(grafana.service.url).port);
+  if (await portOpen(port))
+    return { kind: "not-started", why: `something already answers on :${port} (a compose Grafana?)` };
+  if (!stack.questdb)
+    log.warn(
+      "QuestDB was already running: Grafana's read-only login works only if it enables QDB_PG_READONLY_USER",
+    );
+  try {
+    await grafana.service.start();
+    return { kind: "running", url: grafana.service.url };
+  } catch (err) {
+    log.error({ err: String(err) }, "Grafana did not start; everything else runs without it");
+    return { kind: "not-started", why: `it did not start: see .data/grafana/grafana.out` };
+  }
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_RULES } from "../alerting/defaults.ts";
-import { startAlertingStack, type AlertingStack } from "./support/alerting-stack.ts";
+import { startAlertingStack, writeViralForecast, type AlertingStack } from "./support/alerting-stack.ts";
 import { eventually } from "./support/eventually.ts";
 
 /** A first start with no rules file: the default rules exist, fire without channels, and stay the user's. */
@@ -10,7 +10,7 @@ let stack: AlertingStack;
 
 beforeAll(async () => {
   stack = await startAlertingStack([], { defaults: true });
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   await stack?.stop();
 });
@@ -57,19 +57,7 @@ describe("default rules", () => {
   });
 
   it("fire with no channel: the incident shows on the page and lands in the alerts table, nothing is sent", async () => {
-    await stack.sender
-      .table("stockout_forecast")
-      .symbol("platform", "shopify")
-      .symbol("shop", "viral.myshopify.com")
-      .symbol("sku", "HOODIE")
-      .intColumn("available", 4)
-      .intColumn("locations", 1)
-      .floatColumn("velocity_per_hour", 1)
-      .floatColumn("reorder_point", 30)
-      .floatColumn("eta_hours", 4)
-      .floatColumn("lead_time_days", 7)
-      .at(BigInt(Date.now()) * 1000n, "us");
-    await stack.sender.flush();
+    await writeViralForecast(stack.sender);
     for (const rule of ["reorder-point", "stockout-within-lead-time"]) {
       await eventually(async () =>
         expect(await incident(rule, "viral.myshopify.com/HOODIE")).toMatchObject({

@@ -1,11 +1,11 @@
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAlertingStack, type AlertingStack } from "./support/alerting-stack.ts";
 import { eventually } from "./support/eventually.ts";
+import { launchChromium } from "./support/chromium.ts";
 
 /** The settings page in headless Chromium, against the worker as it runs (real NATS KV, real QuestDB). */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const PASSWORD = "correct-horse-battery";
 let stack: AlertingStack;
 let browser: Browser;
@@ -25,21 +25,11 @@ beforeAll(async () => {
     ],
     { password: PASSWORD },
   );
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
   const context = await browser.newContext({ httpCredentials: { username: "admin", password: PASSWORD } });
   page = await context.newPage();
   await page.goto(stack.apiUrl);
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   await browser?.close();
   await stack?.stop();
@@ -412,6 +402,163 @@ describe("rules by form", () => {
     });
   });
 
+  it("numbers don't match: only days whose latest check still differs after a re-read", async () => {
+    const checks = [
+      // 11-28 differed, and its latest check (an hour later) still does: it counts.
+      { day: "2026-11-28", outcome: "persists", ours: 9, theirs: 10, hoursAgo: 3 },
+      { day: "2026-11-28", outcome: "persists", ours: 9, theirs: 10, hoursAgo: 2 },
+      // 11-29 differed, then a later re-read fixed it: the latest check wins, so it does not count.
+      { day: "2026-11-29", outcome: "persists", ours: 4, theirs: 6, hoursAgo: 3 },
+      { day: "2026-11-29", outcome: "fixed", ours: 6, theirs: 6, hoursAgo: 1 },
+    ];
+    for (const c of checks)
+      await stack.sender
+        .table("reconciliation")
+        .symbol("platform", "shopify")
+        .symbol("shop", SHOP)
+        .symbol("outcome", c.outcome)
+        .stringColumn("day", c.day)
+        .intColumn("ours_after_count", c.ours)
+        .intColumn("theirs_count", c.theirs)
+        .at(BigInt(Date.now() - c.hoursAgo * HOUR) * 1000n, "us");
+    await stack.sender.flush();
+    await eventually(async () => {
+      const [[rows]] = (await stack.db.exec<[number]>("SELECT count() FROM reconciliation")).dataset as [
+        [number],
+      ];
+      expect(rows).toBe(checks.length);
+    });
+    await startNew("numbers_mismatch");
+    await sentence("numbers_mismatch").locator('[data-path="minDays"]').fill("1");
+    expect(await preview()).toEqual([
+      "Would fire now for 1 of 1 checked (nothing was sent):",
+      `Numbers don't match at ${SHOP}: 2026-11-28 ours 9 vs 10 on shopify (after a re-fetch)`,
+    ]);
+    expect(await saveForm("our-numbers-don-t-match-the-platform-s")).toMatchObject({
+      kind: "numbers_mismatch",
+      minDays: 1,
+      scope: { shops: [SHOP], skus: [] },
+    });
+  });
+
+  describe("shipping", () => {
+    const ACCOUNT = "form-parcels";
+    beforeAll(async () => {
+      const s = stack.sender;
+      // Two sales 30 h old: #5001 has no label, #5002 has a live one (its number as ShipStation sends it).
+      for (const n of [5001, 5002]) {
+        await s
+          .table("orders")
+          .symbol("platform", "shopify")
+          .symbol("shop", SHOP)
+          .symbol("status", "sale")
+          .symbol("currency", "USD")
+          .stringColumn("order_id", `ship-${n}`)
+          .stringColumn("order_number", `#${n}`)
+          .intColumn("total_minor", 5_000)
+          .booleanColumn("test", false)
+          .at(BigInt(now - 30 * HOUR) * 1000n, "us");
+      }
+      await s
+        .table("shipments")
+        .symbol("shipper", "shipstation")
+        .symbol("account", ACCOUNT)
+        .symbol("currency", "USD")
+        .stringColumn("shipment_id", "ship-label-5002")
+        .stringColumn("order_ref", "5002")
+        .intColumn("label_cost_minor", 700)
+        .booleanColumn("is_return", false)
+        .at(BigInt(now - 29 * HOUR) * 1000n, "us");
+      // Tracking now: 4 UPS parcels — 1 in a delivery exception, 1 past its ETA on the way, 2 delivered.
+      const parcels = [
+        ["1ZF1", "FAILURE", now + 24 * HOUR],
+        ["1ZL1", "TRANSIT", now - 2 * HOUR],
+        ["1ZD1", "DELIVERED", now - 2 * HOUR],
+        ["1ZD2", "DELIVERED", now + 2 * HOUR],
+      ] as const;
+      for (const [tn, status, eta] of parcels) {
+        const row = s
+          .table("tracking_events")
+          .symbol("shipper", "shippo")
+          .symbol("account", ACCOUNT)
+          .symbol("status", status)
+          .symbol("carrier", "ups")
+          .stringColumn("tracking_number", tn)
+          .timestampColumn("eta", BigInt(eta) * 1000n, "us");
+        if (status === "DELIVERED") row.timestampColumn("delivered_at", BigInt(now - HOUR) * 1000n, "us");
+        await row.at(BigInt(now - HOUR) * 1000n, "us");
+      }
+      await s.flush();
+      await eventually(async () => {
+        const [[parcelsIn]] = (await stack.db.exec<[number]>("SELECT count() FROM tracking_events"))
+          .dataset as [[number]];
+        const [[labels]] = (await stack.db.exec<[number]>("SELECT count() FROM shipments")).dataset as [
+          [number],
+        ];
+        const [[sales]] = (
+          await stack.db.exec<[number]>(`SELECT count() FROM orders WHERE order_number IN ('#5001', '#5002')`)
+        ).dataset as [[number]];
+        expect([parcelsIn, labels, sales]).toEqual([4, 1, 2]);
+      });
+    });
+
+    it("unshipped after N hours: the order with no label, per shop", async () => {
+      await startNew("unshipped_after");
+      expect(await preview()).toEqual([
+        "Would fire now for 1 of 1 checked (nothing was sent):",
+        `1 order at ${SHOP} unshipped after 24 h (oldest waiting 30 h)`,
+      ]);
+      await sentence("unshipped_after").locator('[data-path="hours"]').fill("36");
+      expect(await preview()).toEqual([
+        "Would not fire now: 0 checked, none past the line (nothing was sent).",
+      ]);
+      expect(await saveForm("orders-unshipped-after-24-hours")).toMatchObject({
+        kind: "unshipped_after",
+        hours: 36,
+        minOrders: 1,
+      });
+    });
+
+    const startShipping = async (kind: string) => {
+      await page.selectOption("#new-kind", kind);
+      await page.click("#new");
+      expect(await page.locator("#f-kind").inputValue()).toBe(kind);
+    };
+
+    it("late deliveries: parcels past their ETA and not delivered, per carrier", async () => {
+      await startShipping("late_deliveries");
+      // 1ZL1 only: 1ZD1 was delivered (after its ETA, but delivered), 1ZF1 is an exception, not late.
+      expect(await preview()).toEqual([
+        "Would fire now for 1 of 1 checked (nothing was sent):",
+        `1 ups parcel past ETA and not delivered (shippo ${ACCOUNT})`,
+      ]);
+      expect(await saveForm("parcels-past-their-eta")).toMatchObject({
+        kind: "late_deliveries",
+        withinHours: 168,
+      });
+    });
+
+    it("exception rate: the share of a carrier's parcels in a delivery exception", async () => {
+      await startShipping("exception_rate");
+      const s = sentence("exception_rate");
+      await s.locator('[data-path="minParcels"]').fill("4");
+      // 1 of 4 UPS parcels: 25%, over the 5% line.
+      expect(await preview()).toEqual([
+        "Would fire now for 1 of 1 checked (nothing was sent):",
+        `25% of ups parcels in a delivery exception (1 of 4, shippo ${ACCOUNT})`,
+      ]);
+      await s.locator('[data-path="percent"]').fill("30");
+      expect(await preview()).toEqual([
+        "Would not fire now: 1 checked, none past the line (nothing was sent).",
+      ]);
+      expect(await saveForm("delivery-exceptions-rising")).toMatchObject({
+        kind: "exception_rate",
+        percent: 30,
+        minParcels: 4,
+      });
+    });
+  });
+
   it("keeps every change with who made it, when, before and after, on the page and in QuestDB", async () => {
     type Change = {
       rule_id: string;
@@ -463,5 +610,124 @@ describe("rules by form", () => {
     const row = page.locator('#incidents tr[data-subject="ui.myshopify.com/LAMP"]');
     await expect.poll(() => row.count()).toBeGreaterThan(0);
     expect(await row.first().locator("td").nth(1).textContent()).toBe("firing");
+  });
+  describe("payment rules", () => {
+    beforeAll(async () => {
+      const s = stack.sender;
+      const at = (ms: number) => BigInt(ms) * 1000n;
+      // One open dispute of 25.99 USD opened an hour ago, one closed; one failed payout of 500.00 EUR.
+      for (const [id, open] of [
+        ["dp_form_open", true],
+        ["dp_form_closed", false],
+      ] as const) {
+        await s
+          .table("disputes")
+          .symbol("processor", "stripe")
+          .symbol("shop", "stripe")
+          .symbol("outcome", open ? "disputed" : "dispute_won")
+          .symbol("status", open ? "needs_response" : "won")
+          .symbol("currency", "USD")
+          .stringColumn("dispute_id", id)
+          .stringColumn("payment_id", "ch_form")
+          .booleanColumn("open", open)
+          .intColumn("amount_minor", 2599)
+          .timestampColumn("updated_at", at(now - HOUR), "us")
+          .timestampColumn("received_at", at(now - HOUR), "us")
+          .at(at(now - HOUR), "us");
+      }
+      await s
+        .table("payouts")
+        .symbol("processor", "stripe")
+        .symbol("shop", "stripe")
+        .symbol("status", "failed")
+        .symbol("currency", "EUR")
+        .stringColumn("payout_id", "po_form")
+        .booleanColumn("failed", true)
+        .intColumn("amount_minor", 50_000)
+        .timestampColumn("updated_at", at(now - HOUR), "us")
+        .timestampColumn("received_at", at(now - HOUR), "us")
+        .at(at(now - HOUR), "us");
+      // PayPal in the last half hour: 3 completed captures, 3 denied (50 %); Stripe: 1 failed charge of 10.
+      const attempts = [
+        ...[1, 2, 3].map((i) => ["paypal", "captured", "COMPLETED", `cap_ok_${i}`] as const),
+        ...[1, 2, 3].map((i) => ["paypal", "captured", "DENIED", `cap_denied_${i}`] as const),
+        ...Array.from({ length: 10 }, (_, i) => ["stripe", "captured", "succeeded", `ch_ok_${i}`] as const),
+        ["stripe", "failed", "failed", "ch_failed"] as const,
+      ];
+      for (const [processor, kind, status, id] of attempts) {
+        await s
+          .table("payments")
+          .symbol("processor", processor)
+          .symbol("shop", processor)
+          .symbol("kind", kind)
+          .symbol("currency", "USD")
+          .symbol("status", status)
+          .stringColumn("object_id", id)
+          .stringColumn("entry", "")
+          .intColumn("amount_minor", 1000)
+          .timestampColumn("updated_at", at(now - HOUR / 2), "us")
+          .timestampColumn("received_at", at(now - HOUR / 2), "us")
+          .at(at(now - HOUR / 2), "us");
+      }
+      await s.flush();
+      await eventually(async () => {
+        const counts = [];
+        for (const table of ["payments", "disputes", "payouts"])
+          counts.push((await stack.db.exec(`SELECT count() FROM ${table}`)).dataset[0]![0]);
+        expect(counts).toEqual([attempts.length, 2, 1]);
+      });
+    });
+
+    const startPaymentRule = async (kind: string) => {
+      await page.selectOption("#new-kind", kind);
+      await page.click("#new");
+      expect(await page.locator("#f-kind").inputValue()).toBe(kind);
+      expect(await sentence(kind).isVisible()).toBe(true);
+    };
+
+    it("dispute opened: fires for the open dispute only", async () => {
+      await startPaymentRule("dispute_opened");
+      await sentence("dispute_opened").locator('[data-path="withinHours"]').fill("24");
+      expect(await preview()).toEqual([
+        "Would fire now for 1 of 2 checked (nothing was sent):",
+        "Dispute opened on stripe: 25.99 USD (needs_response) on ch_form",
+      ]);
+      expect(await saveForm("a-dispute-was-opened")).toMatchObject({
+        kind: "dispute_opened",
+        withinHours: 24,
+      });
+    });
+
+    it("payout failed", async () => {
+      await startPaymentRule("payout_failed");
+      expect(await preview()).toEqual([
+        "Would fire now for 1 of 1 checked (nothing was sent):",
+        "Payout failed on stripe: 500.00 EUR (po_form)",
+      ]);
+      expect(await saveForm("a-payout-failed")).toMatchObject({ kind: "payout_failed", withinHours: 72 });
+    });
+
+    it("payments declined above a rate: PayPal's 3 DENIED of 6 fire, Stripe's 1 of 11 does not", async () => {
+      await startPaymentRule("payment_failures");
+      const s = sentence("payment_failures");
+      await s.locator('[data-path="ratePercent"]').fill("40");
+      await s.locator('[data-path="minFailures"]').fill("3");
+      expect(await preview()).toEqual([
+        "Would fire now for 1 of 2 checked (nothing was sent):",
+        "Payments declined on paypal (paypal): 3 of 6 attempts in the last 60 min (50%, alert at 40%)",
+      ]);
+      // A wrong number is marked beside its field, in the API's words.
+      await s.locator('[data-path="windowMinutes"]').fill("2");
+      await page.click("#form-save");
+      await expect.poll(() => page.locator('[data-error-for="windowMinutes"]').textContent()).toMatch(/5/);
+      await s.locator('[data-path="windowMinutes"]').fill("60");
+      expect(await saveForm("payments-declined-20-or-more-in-an-hour")).toMatchObject({
+        kind: "payment_failures",
+        ratePercent: 40,
+        minFailures: 3,
+        windowMinutes: 60,
+        hysteresis: 5,
+      });
+    });
   });
 });

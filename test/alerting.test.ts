@@ -61,6 +61,21 @@ function pagerDutyActions(dedupKey: string): string[] {
   return stack.pagerduty.accepted.filter((e) => e.dedup_key === dedupKey).map((e) => e.event_action);
 }
 
+/**
+ * Waits until the worker has run `n` whole cycles that began after this call: whatever those cycles
+ * would send has been sent, so a count taken after it is final (its own counter, not a guessed sleep).
+ */
+async function cyclesPassed(n = 3): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const mark = Date.now();
+    await eventually(async () => {
+      const res = await fetch(`${stack.apiUrl}/healthz`);
+      const { lastCycleAt } = (await res.json()) as { lastCycleAt: string | null };
+      expect(Date.parse(lastCycleAt ?? "")).toBeGreaterThan(mark);
+    });
+  }
+}
+
 const mails = (needle: string) => stack.smtp.messages.filter((m) => m.subject.includes(needle));
 
 let lastTs = 0;
@@ -178,7 +193,7 @@ beforeAll(async () => {
       channels: [...EMAIL, ...PD],
     },
   ]);
-}, 120_000);
+}, 300_000);
 afterAll(async () => stack?.stop());
 
 describe("rules", () => {
@@ -371,7 +386,7 @@ describe("each rule fires once and resolves once across a noisy crossing", () =>
     await settled("quiet", shop, "firing");
     await writeOrders(shop, [order(Date.now(), 1000)]);
     await settled("quiet", shop, "resolved");
-    await new Promise((r) => setTimeout(r, 1000)); // a few more cycles: nothing new may be sent
+    await cyclesPassed(); // a few more cycles: nothing new may be sent
     expect(pagerDutyActions(`metricsdash/quiet/${shop}`)).toEqual(["trigger", "resolve"]);
     const trigger = stack.pagerduty.accepted.find((e) => e.dedup_key === `metricsdash/quiet/${shop}`)!;
     expect((trigger as { payload: { summary: string } }).payload.summary).toMatch(
@@ -526,7 +541,7 @@ describe("PagerDuty refusing an event", () => {
     });
     expect(i.failures[0]).toMatchObject({ what: "pagerduty trigger", error: expect.stringContaining("400") });
     expect(i.failures[0]!.error).toContain("routing_key must be a 32-character integration key");
-    await new Promise((r) => setTimeout(r, 1000));
+    await cyclesPassed(); // a key PagerDuty refuses is never sent again
     expect(
       stack.pagerduty.requests.filter(
         (r) => (r.body as { routing_key?: string })?.routing_key === "too-short",

@@ -17,17 +17,31 @@ import { BROWSER_UA } from "./support/shopify-connect.ts";
 import { startTestStack } from "./support/stack.ts";
 
 /**
+ * What the callbacks run inside Chromium touch. The Node program has no DOM types (the SDK is
+ * checked on its own, sdk/browser/tsconfig.json), so the page's globals are named here.
+ */
+interface BrowserWindow {
+  metricsdash?: (command: string, value: boolean) => void;
+  scrollTo(x: number, y: number): void;
+  addEventListener(type: "scroll", listener: () => void, options: { once: boolean }): void;
+  document: { documentElement: { scrollHeight: number } };
+}
+
+/**
  * The browser SDK end to end: a storefront page on its own origin loads the script from a running
- * ingest, a real Chromium clicks, types and scrolls, and the rows land in QuestDB with the element,
- * the in-box offset and the depth worked out below from the page's own layout; the overlay then
- * draws hot spots where the clicks were. Beacons the endpoint must refuse are refused, unpublished.
+ * behaviour process (ingest/behaviour/main.ts), a real Chromium clicks, types and scrolls, and the
+ * rows land in QuestDB with the element, the in-box offset and the depth worked out below from the
+ * page's own layout; the overlay then draws hot spots where the clicks were. Beacons the endpoint must refuse are refused, unpublished.
  */
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SITE = "demo-store";
 const SHOP = "demo.myshopify.com";
 const TOKEN_KEY = "test-heatmap-token-key-0123456789";
-const TYPED = "jane.doe@example.com 4111 secret";
+// A card number long enough that no timestamp or random id in a beacon contains it by chance ("4111"
+// alone was found inside a beacon's millisecond timestamps).
+const CARD = "4111111111111111";
+const TYPED = `jane.doe@example.com ${CARD} secret`;
 const VIEWPORT = { width: 1000, height: 700 };
 
 // Absolutely placed, so the expected offsets below follow from these numbers alone.
@@ -67,13 +81,13 @@ let nc: NatsConnection;
 let jsm: JetStreamManager;
 
 beforeAll(async () => {
-  // The storefront: product pages, and on /relay/collect a pass-through to ingest that keeps a copy
+  // The storefront: product pages, and on /relay/collect a pass-through to the behaviour process that keeps a copy
   // of every body the SDK sent (fetch and sendBeacon alike), so the test can read what left the page.
   storefront = createServer((req, res) => {
     if (req.method === "POST" && req.url === "/relay/collect") return void relay(req, res);
     const relayed = req.url?.includes("relay=1") ? ` data-endpoint="${origin}/relay/collect"` : "";
     const consent = req.url?.includes("consent=1") ? ` data-consent="required"` : "";
-    const script = `<script src="${stack.ingestUrl}/sdk.js" data-site="${SITE}" data-flush-ms="500"${relayed}${consent} async></script>`;
+    const script = `<script src="${stack.behaviourUrl}/sdk.js" data-site="${SITE}" data-flush-ms="500"${relayed}${consent} async></script>`;
     res.writeHead(req.url?.startsWith("/product") ? 200 : 404, { "content-type": "text/html" });
     res.end(page(script));
   });
@@ -91,7 +105,7 @@ beforeAll(async () => {
     executablePath: CHROMIUM,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
   });
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -107,7 +121,7 @@ async function relay(req: IncomingMessage, res: ServerResponse) {
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const body = Buffer.concat(chunks).toString("utf8");
   sent.push(body);
-  const answer = await fetch(`${stack.ingestUrl}/collect`, {
+  const answer = await fetch(`${stack.behaviourUrl}/collect`, {
     method: "POST",
     headers: { "content-type": req.headers["content-type"] ?? "", origin: req.headers.origin ?? "" },
     body,
@@ -115,6 +129,9 @@ async function relay(req: IncomingMessage, res: ServerResponse) {
   res.writeHead(answer.status, { "content-type": "application/json" });
   res.end(await answer.text());
 }
+
+/** What the per-client rate test got 202 for (40, or more when its burst was slow): the panels count them. */
+let acceptedPastRate = 0;
 
 const published = async () => (await jsm.streams.info(BEHAVIOUR_STREAM)).state.messages;
 const hex = (n: number) => n.toString(16).padStart(24, "0");
@@ -137,7 +154,7 @@ function beacon(overrides: Record<string, unknown> = {}) {
 }
 
 function post(body: unknown, { from = origin, client = "203.0.113.7", type = "text/plain" } = {}) {
-  return fetch(`${stack.ingestUrl}/collect`, {
+  return fetch(`${stack.behaviourUrl}/collect`, {
     method: "POST",
     headers: { "content-type": type, origin: from, "x-forwarded-for": client },
     body: typeof body === "string" ? body : JSON.stringify(body),
@@ -174,7 +191,7 @@ describe("POST /collect refuses what it must, and publishes nothing for it", () 
 
   it("answers CORS for the site's origins only", async () => {
     const preflight = (from: string) =>
-      fetch(`${stack.ingestUrl}/collect`, {
+      fetch(`${stack.behaviourUrl}/collect`, {
         method: "OPTIONS",
         headers: { origin: from, "access-control-request-method": "POST" },
       });
@@ -190,12 +207,20 @@ describe("POST /collect refuses what it must, and publishes nothing for it", () 
 
   it("answers 429 past the per-client rate and publishes only what it accepted", async () => {
     const before = await published();
-    const statuses: number[] = [];
-    for (let i = 0; i < 45; i++) statuses.push((await post(beacon(), { client: "198.51.100.9" })).status);
+    const started = Date.now();
+    const statuses = await Promise.all(
+      Array.from({ length: 45 }, () => post(beacon(), { client: "198.51.100.9" }).then((r) => r.status)),
+    );
+    const tookMs = Date.now() - started;
     const accepted = statuses.filter((s) => s === 202).length;
-    // BEHAVIOUR_CLIENT_RATE=40 a minute: the bucket holds 40, and a second of refill adds less than one.
-    expect(accepted).toBe(40);
-    expect(statuses.slice(40).every((s) => s === 429)).toBe(true);
+    // BEHAVIOUR_CLIENT_RATE=40 a minute: the bucket holds 40 and refills one per 1.5 s, so a burst
+    // that took longer (the behaviour process runs at nice 10: on a loaded machine it waits) may
+    // get one more per 1.5 s it took; everything else is refused.
+    expect(accepted).toBeGreaterThanOrEqual(40);
+    expect(accepted).toBeLessThanOrEqual(40 + Math.floor(tookMs / 1500));
+    expect(accepted).toBeLessThan(45);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(45 - accepted);
+    acceptedPastRate = accepted;
     // Another client is not held back by the first one's flood.
     expect((await post(beacon(), { client: "198.51.100.10" })).status).toBe(202);
     await eventually(async () => expect(await published()).toBe(before + accepted + 1));
@@ -214,7 +239,9 @@ describe("the SDK in Chromium", () => {
 
   it("records the page view, clicks with element and in-box offset, rage and dead clicks, and scroll depth", async () => {
     const tab = await open(`${origin}/product.html?utm_source=mail&email=jane%40example.com&relay=1`);
-    await tab.waitForFunction(() => typeof (window as { metricsdash?: unknown }).metricsdash === "function");
+    await tab.waitForFunction(
+      () => typeof (globalThis as unknown as BrowserWindow).metricsdash === "function",
+    );
 
     // Add to cart twice, a quarter across and a fifth down its box (two clicks: not rage).
     const addAt = { x: ADD.left + ADD.width * 0.25, y: ADD.top + ADD.height * 0.2 };
@@ -232,8 +259,10 @@ describe("the SDK in Chromium", () => {
     await tab.keyboard.type(TYPED);
     await tab.mouse.click(150, 420);
 
-    await tab.evaluate(() => window.scrollTo(0, 2000));
-    const height = await tab.evaluate(() => document.documentElement.scrollHeight);
+    await tab.evaluate(() => (globalThis as unknown as BrowserWindow).scrollTo(0, 2000));
+    const height = await tab.evaluate(
+      () => (globalThis as unknown as BrowserWindow).document.documentElement.scrollHeight,
+    );
     measuredHeight = height;
     const depth = Math.min(height, 2000 + VIEWPORT.height);
     await tab.close({ runBeforeUnload: true }); // pagehide: the leave beacon
@@ -307,18 +336,18 @@ describe("the SDK in Chromium", () => {
     expect(sent.join("\n")).toContain('"k":"leave"'); // the pagehide beacon is among them
     for (const body of sent) {
       expect(body).not.toContain("jane");
-      expect(body).not.toContain("4111");
+      expect(body).not.toContain(CARD);
       expect(body).not.toContain("secret");
       expect(body).not.toContain("gift");
     }
   }, 90_000);
 
   it("draws the overlay's hot spots where the clicks were, only with a valid token", async () => {
-    const forged = await fetch(`${stack.ingestUrl}/heatmap?site=${SITE}&path=/product.html`, {
+    const forged = await fetch(`${stack.behaviourUrl}/heatmap?site=${SITE}&path=/product.html`, {
       headers: { authorization: `Bearer ${heatmapToken("another-key-0123456789", SITE, 600)}` },
     });
     expect(forged.status).toBe(401);
-    const otherSite = await fetch(`${stack.ingestUrl}/heatmap?site=other&path=/product.html`, {
+    const otherSite = await fetch(`${stack.behaviourUrl}/heatmap?site=other&path=/product.html`, {
       headers: { authorization: `Bearer ${heatmapToken(TOKEN_KEY, SITE, 600)}` },
     });
     expect(otherSite.status).toBe(401);
@@ -365,7 +394,8 @@ describe("the Customer behaviour dashboard", () => {
       sql: (t as unknown as { rawSql: string }).rawSql,
     })),
   );
-  const BEACON_CHECKS = 42;
+  // The CORS check's beacon, the rate test's accepted ones and the other client's.
+  const BEACON_CHECKS = () => acceptedPastRate + 2;
 
   const run = (sql: string, allSites: boolean) =>
     stack.db.rows(
@@ -382,13 +412,13 @@ describe("the Customer behaviour dashboard", () => {
     [SQL.SESSIONS_NOW, (rows) => expect(rows).toEqual([{ sessions: 2 }])],
     [
       SQL.PAGE_VIEWS_SERIES,
-      (rows) => expect(rows.reduce((n, r) => n + (r.page_views as number), 0)).toBe(BEACON_CHECKS + 1),
+      (rows) => expect(rows.reduce((n, r) => n + (r.page_views as number), 0)).toBe(BEACON_CHECKS() + 1),
     ],
     [
       SQL.TOP_PAGES,
       (rows) => {
         expect(rows.map((r) => [r.page, r.views, r.sessions])).toEqual([
-          ["/beacon-checks", BEACON_CHECKS, 1],
+          ["/beacon-checks", BEACON_CHECKS(), 1],
           ["/product.html", 1, 1],
         ]);
         // Three clients sent the beacon checks (by X-Forwarded-For), one browser the product page.
@@ -418,7 +448,7 @@ describe("the Customer behaviour dashboard", () => {
       SQL.TOP_ELEMENTS,
       (rows) =>
         expect(rows.map((r) => [r.page, r.selector, r.clicks])).toEqual([
-          ["/beacon-checks", "body>p", BEACON_CHECKS],
+          ["/beacon-checks", "body>p", BEACON_CHECKS()],
           ["/product.html", "#product>button.broken:nth-of-type(2)", 3],
           ["/product.html", '[data-md-id="add-to-cart"]', 2],
           ["/product.html", "#email", 1],
@@ -435,6 +465,9 @@ describe("the Customer behaviour dashboard", () => {
     ],
     // No orders were sent for the demo shop: 0 orders over 2 sessions.
     [SQL.SESSION_CONVERSION, (rows) => expect(rows).toEqual([{ conversion: 0 }])],
+    // No page here matches Shopify's funnel URLs and no checkouts or orders came: all zero (the
+    // funnel's figures are checked on matching pages in behaviour-funnel.test.ts).
+    [SQL.FUNNEL, (rows) => expect(rows).toEqual([{ "Product page": 0, Cart: 0, Checkout: 0, Order: 0 }])],
   ]);
 
   it("has a check for every panel target", () => {
@@ -465,7 +498,9 @@ describe("the SDK's privacy switches", () => {
     if (init) await context.addInitScript(init);
     const tab = await context.newPage();
     await tab.goto(`${origin}${path}`);
-    await tab.waitForFunction(() => typeof (window as { metricsdash?: unknown }).metricsdash === "function");
+    await tab.waitForFunction(
+      () => typeof (globalThis as unknown as BrowserWindow).metricsdash === "function",
+    );
     return tab;
   }
 
@@ -496,9 +531,7 @@ describe("the SDK's privacy switches", () => {
     await expect.poll(() => tab.textContent("#cart-count")).toBe("1");
     expect(bodiesFor(path)).toEqual([]);
 
-    await tab.evaluate(() =>
-      (window as unknown as { metricsdash: (c: string, v: boolean) => void }).metricsdash("consent", true),
-    );
+    await tab.evaluate(() => (globalThis as unknown as BrowserWindow).metricsdash!("consent", true));
     await tab.mouse.click(BROKEN.left + 10, BROKEN.top + 10);
     await expect
       .poll(() => bodiesFor(path).some((body) => body.includes("button.broken")), { timeout: 10_000 })
@@ -508,31 +541,47 @@ describe("the SDK's privacy switches", () => {
   });
 });
 
-describe("the SDK straight to ingest, across origins", () => {
+describe("the SDK straight to the behaviour process, across origins", () => {
   it("serves /sdk.js cached and versioned", async () => {
-    const script = await fetch(`${stack.ingestUrl}/sdk.js`);
+    const script = await fetch(`${stack.behaviourUrl}/sdk.js`);
     expect(script.status).toBe(200);
     expect(script.headers.get("content-type")).toMatch(/^text\/javascript/);
     expect(script.headers.get("cache-control")).toContain("max-age=86400");
     const version = script.headers.get("x-metricsdash-sdk-version")!;
     expect(version).toMatch(/^[0-9a-f]{12}$/);
     const body = await script.text();
-    const pinned = await fetch(`${stack.ingestUrl}/sdk/${version}.js`);
+    const pinned = await fetch(`${stack.behaviourUrl}/sdk/${version}.js`);
     expect(pinned.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
     expect(await pinned.text()).toBe(body);
-    const again = await fetch(`${stack.ingestUrl}/sdk.js`, { headers: { "if-none-match": `"${version}"` } });
+    const again = await fetch(`${stack.behaviourUrl}/sdk.js`, {
+      headers: { "if-none-match": `"${version}"` },
+    });
     expect(again.status).toBe(304);
   });
 
-  it("delivers the page's fetches and its pagehide beacon from the store's origin to ingest's", async () => {
+  it("delivers the page's fetches and its pagehide beacon from the store's origin to the behaviour process's", async () => {
     const context = await browser.newContext({ userAgent: BROWSER_UA, viewport: VIEWPORT });
     const tab = await context.newPage();
     await tab.goto(`${origin}/product-direct.html`);
-    await tab.waitForFunction(() => typeof (window as { metricsdash?: unknown }).metricsdash === "function");
+    await tab.waitForFunction(
+      () => typeof (globalThis as unknown as BrowserWindow).metricsdash === "function",
+    );
     await tab.mouse.click(ADD.left + ADD.width / 2, ADD.top + ADD.height / 2);
     await expect.poll(() => tab.textContent("#cart-count")).toBe("1");
-    await tab.evaluate(() => window.scrollTo(0, 1000));
+    // The scroll event comes a frame after scrollTo; closing before it (a loaded machine) would leave
+    // nothing for the beacon to carry. The SDK's listener was added first, so it has measured by now.
+    await tab.evaluate(
+      () =>
+        new Promise<void>((resolve) => {
+          const page = globalThis as unknown as BrowserWindow;
+          page.addEventListener("scroll", resolve, { once: true });
+          page.scrollTo(0, 1000);
+        }),
+    );
+    // runBeforeUnload returns before the page is gone; wait for it, so pagehide (and its beacon) has run.
+    const closed = new Promise((resolve) => tab.once("close", resolve));
     await tab.close({ runBeforeUnload: true });
+    await closed;
     const where = `site = ${sqlString(SITE)} AND page = '/product-direct.html'`;
     await eventually(async () => {
       const clicks = await stack.db.rows(`SELECT selector, cell_x, cell_y FROM clicks WHERE ${where}`);

@@ -96,7 +96,7 @@ beforeAll(async () => {
     uninstallCallback: `${connectUrl}/bigcommerce/uninstall`,
   });
   nc = await connect({ servers: stack.natsUrl });
-}, 90_000);
+}, 300_000);
 afterAll(async () => {
   await nc?.close();
   await stack?.stop();
@@ -392,7 +392,11 @@ describe("the store API token", () => {
     expect(narrow.body).toContain("<li>Products: read-only</li>");
     expect(narrow.body).toContain("<li>Information &amp; settings: read-only</li>");
     const crossSite = await form(TOKEN_STORE, token, "https://evil.example");
-    expect([crossSite.status, problemOf(crossSite.body)]).toEqual([403, "bc_cross_site"]);
+    // Connect's edge refuses it before the flow sees it (every form, not only this one).
+    expect([crossSite.status, JSON.parse(crossSite.body)]).toMatchObject([
+      403,
+      { error: { code: "cross_origin" } },
+    ]);
     expect(tokenStore.hooks).toHaveLength(0);
     expect((await browse(`${connectUrl}/stores/bigcommerce/${TOKEN_STORE}/progress`, tokenJar)).status).toBe(
       404,

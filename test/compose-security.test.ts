@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { INGEST_NODE_FLAGS } from "../ingest/node-flags.ts";
 
 /**
  * What docker-compose.yml exposes, read as a file (compose cannot run here): only what users need is
@@ -27,12 +28,12 @@ function boundTo(mapping: string): string {
 }
 
 describe("docker-compose.yml ports", () => {
-  it("publishes only ingest, Grafana, connect, the alerting API and QuestDB — NATS not at all", () => {
+  it("publishes only ingest, behaviour, Grafana, connect, the alerting API and QuestDB — NATS not at all", () => {
     const published = Object.entries(services)
       .filter(([, s]) => s.ports?.length)
       .map(([name]) => name)
       .sort();
-    expect(published).toEqual(["alerting", "connect", "grafana", "ingest", "questdb"]);
+    expect(published).toEqual(["alerting", "behaviour", "connect", "grafana", "ingest", "questdb"]);
     expect(services.nats!.ports).toBeUndefined();
   });
 
@@ -47,7 +48,7 @@ describe("docker-compose.yml ports", () => {
       .filter(([, s]) => s.ports?.some((p) => p.startsWith("${PUBLIC_BIND:-127.0.0.1}:")))
       .map(([name]) => name)
       .sort();
-    expect(widenable).toEqual(["connect", "grafana", "ingest"]);
+    expect(widenable).toEqual(["behaviour", "connect", "grafana", "ingest"]);
     for (const name of ["questdb", "alerting"])
       for (const mapping of services[name]!.ports!) expect(mapping).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
   });
@@ -57,7 +58,7 @@ describe("docker-compose.yml logins", () => {
   it("runs NATS with the permission file and every service as its own NATS user with a required password", () => {
     expect(services.nats!.command!.slice(0, 2)).toEqual(["-c", "/etc/nats/nats-server.conf"]);
     expect(services.nats!.volumes).toContain("./nats/nats-server.conf:/etc/nats/nats-server.conf:ro");
-    for (const name of ["ingest", "processors", "alerting", "connect"]) {
+    for (const name of ["ingest", "behaviour", "processors", "alerting", "connect"]) {
       const env = services[name]!.environment!;
       const variable = `NATS_${name.toUpperCase()}_PASSWORD`;
       expect(env.NATS_USER).toBe(name);
@@ -74,7 +75,7 @@ describe("docker-compose.yml logins", () => {
     const env = services.questdb!.environment!;
     expect(env.QDB_HTTP_USER).toBe("${QUESTDB_HTTP_USER:-admin}");
     expect(env.QDB_HTTP_PASSWORD).toMatch(/^\$\{QUESTDB_HTTP_PASSWORD:\?/);
-    for (const name of ["processors", "alerting", "connect"])
+    for (const name of ["behaviour", "processors", "alerting", "connect"])
       expect(services[name]!.environment!.QUESTDB_HTTP_URL).toMatch(
         /^http:\/\/\$\{QUESTDB_HTTP_USER:-admin\}:\$\{QUESTDB_HTTP_PASSWORD:\?[^}]*\}@questdb:9000$/,
       );
@@ -89,5 +90,11 @@ describe("docker-compose.yml logins", () => {
     const datasource = read("provisioning/datasources/questdb.yaml");
     expect(datasource).toContain("username: $QUESTDB_READONLY_USER");
     expect(datasource).not.toMatch(/QUESTDB_PG_USER|QUESTDB_HTTP/);
+  });
+});
+
+describe("docker-compose.yml commands", () => {
+  it("runs ingest with the V8 flags the start command gives it", () => {
+    expect(services.ingest!.command).toEqual(["node", ...INGEST_NODE_FLAGS, "ingest/main.ts"]);
   });
 });

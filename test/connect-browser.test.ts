@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { sqlString } from "../core/questdb.ts";
 import { FakeShopify } from "./fakes/shopify/server.ts";
 import { expectedTotals, generateShop } from "./fakes/shopify/store.ts";
@@ -13,6 +13,7 @@ import {
   waitForProgress,
 } from "./support/shopify-connect.ts";
 import { startTestStack, TEST_SECRETS } from "./support/stack.ts";
+import { launchChromium } from "./support/chromium.ts";
 
 /**
  * A store owner connects in headless Chromium: types the domain, approves on (fake) Shopify,
@@ -26,7 +27,6 @@ import { startTestStack, TEST_SECRETS } from "./support/stack.ts";
 const ORDERS = Number(process.env.CONNECT_E2E_ORDERS ?? 5000);
 const SPEED = Number(process.env.CONNECT_E2E_SPEED ?? 1);
 const SHOP = "e2e-store.myshopify.com";
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const TIMEOUT = Math.max(120_000, ORDERS * 12);
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
@@ -47,18 +47,8 @@ beforeAll(async () => {
     SHOPIFY_API_URL: fake.apiUrlTemplate,
     DASHBOARD_URL: "http://grafana.invalid/d/metricsdash-sales?var-shop={shop}",
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-}, 120_000);
+  browser = await launchChromium();
+}, 300_000);
 afterAll(async () => {
   await browser?.close();
   await stack?.stop();
@@ -85,14 +75,15 @@ describe("connecting a store in the browser", () => {
       await page.waitForSelector("#install"); // Shopify's approval page
       expect(await page.textContent("body")).toContain("read_orders,read_products,read_inventory");
       await page.click("#install");
-      await page.waitForURL(`**/status/${SHOP}`);
+      await page.waitForURL(`**/stores/shopify/${SHOP}`);
       const landed = Date.now();
-      const cookies = await context.cookies(`${stack.connectUrl}/status/${SHOP}/progress`);
-      expect(cookies.map((c) => c.name)).toContain(`md_status_e2e-store_2emyshopify_2ecom`);
+      const cookies = await context.cookies(`${stack.connectUrl}/stores/shopify/${SHOP}/progress`);
+      // Every flow's status cookie: the store named by platform and shop.
+      expect(cookies.map((c) => c.name)).toContain(`md_store_shopify_2ee2e-store_2emyshopify_2ecom`);
       useStatusCookies(SHOP, cookies.map((c) => `${c.name}=${c.value}`).join("; "));
 
       // The CLI progress bar follows the same checkpoint from another process.
-      const cli = spawn(process.execPath, ["connect/cli.ts", "progress", SHOP], {
+      const cli = spawn(process.execPath, ["connect/cli.ts", "progress", "shopify", SHOP], {
         env: { ...process.env, NATS_URL: stack.natsUrl },
         stdio: ["ignore", "ignore", "pipe"],
       });
@@ -169,7 +160,7 @@ describe("connecting a store in the browser", () => {
         pointsSpent: fake.stats.actualCost,
         bulkObjects: objects,
         modelledShopifyExportSecondsAtAssumedBulkRate: objects / fake.options.bulkObjectsPerSecond,
-        inventoryLevels: last.inventory.levels,
+        inventoryLevels: last.stock.levels,
       };
       console.info(`CONNECT-E2E ${JSON.stringify(report)}`);
       await context.close();

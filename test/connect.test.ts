@@ -1,12 +1,19 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectNats } from "../core/nats.ts";
 import { createLogger } from "../core/log.ts";
 import { sqlString } from "../core/questdb.ts";
-import { ConnectStore } from "../connect/shopify-shops.ts";
+import { jetstream } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import { Connections, CONNECTIONS_BUCKET } from "../platforms/connections.ts";
+import { ShopifyCredentials } from "../platforms/shopify/api.ts";
+import { ApiRegistry } from "../processors/fetchers/registry.ts";
 import { parseKey } from "../core/seal.ts";
 import { FakeShopify } from "./fakes/shopify/server.ts";
 import { expectedTotals, generateShop } from "./fakes/shopify/store.ts";
 import { eventually } from "./support/eventually.ts";
+import { settled } from "./support/settled.ts";
 import { orderPayload, refundPayload, type OrderSpec } from "./support/shopify-webhooks.ts";
 import { connectShop, progress, TEST_CONNECT_ENV, waitForProgress } from "./support/shopify-connect.ts";
 import { startTestStack, TEST_SECRETS } from "./support/stack.ts";
@@ -39,14 +46,36 @@ beforeAll(async () => {
   fake.addShop(generateShop({ domain: PAGED, orders: Math.round(ORDERS * 0.3), seed: 12 }));
   fake.addShop(generateShop({ domain: LEAVER, orders: ORDERS * 2, seed: 13 }));
   await fake.start();
-  stack = await startTestStack({ ...TEST_CONNECT_ENV, SHOPIFY_API_URL: fake.apiUrlTemplate });
+  // The processors' catch-up now finds these shops too (their tokens are connections): one round at
+  // start-up, before any shop connects, then none during the test, so the request counts below are the history's.
+  stack = await startTestStack({
+    ...TEST_CONNECT_ENV,
+    SHOPIFY_API_URL: fake.apiUrlTemplate,
+    CATCHUP_INTERVAL_MS: "3600000",
+  });
   connectUrl = stack.connectUrl!;
   fake.options.complianceUri = `${connectUrl}/webhooks/shopify/app`;
-}, 90_000);
+}, 300_000);
 afterAll(async () => {
   await stack?.stop();
   await fake?.stop();
 });
+
+/** The `connections` bucket as the connect service and the processors read it. */
+async function withConnections(use: (connections: Connections) => Promise<void>) {
+  const nc = await connectNats(stack.natsUrl, "test-kv", log);
+  try {
+    const kv = await new Kvm(jetstream(nc)).create(CONNECTIONS_BUCKET, { history: 5 });
+    await use(new Connections(kv, parseKey(TEST_CONNECT_ENV.TOKEN_ENCRYPTION_KEY)));
+  } finally {
+    await nc.close();
+  }
+}
+
+const connectLog = () => readFileSync(join(stack.dir, "connect.log"), "utf8");
+/** The line the backfill job itself logs when it ends because it was stopped (pino's JSON). */
+const backfillStopped = (shop: string) =>
+  new RegExp(`"shop":"${shop.replaceAll(".", "\\.")}"[^\\n]*"msg":"backfill stopped"`);
 
 async function questdbTotals(shop: string) {
   const [orders] = (
@@ -74,7 +103,7 @@ describe("errors a person understands", () => {
     const attempt = await connectShop(connectUrl, BULK, { decision: "cancel" });
     expect(attempt.status).toBe(403);
     expect(attempt.body).toContain("Nothing was connected");
-    expect((await fetch(`${connectUrl}/status/${BULK}/progress`)).status).toBe(404);
+    expect((await fetch(`${connectUrl}/stores/shopify/${BULK}/progress`)).status).toBe(404);
   });
 
   it("an expired state (the one-minute cookie gone) asks to start again", async () => {
@@ -101,7 +130,7 @@ describe("connecting a shop (bulk export)", () => {
   it("lands on the status page, subscribes the webhooks and records currency and time zone", async () => {
     const attempt = await connectShop(connectUrl, "bulk-shop"); // the bare name is completed
     expect(attempt.status).toBe(302);
-    expect(attempt.location).toBe(`/status/${BULK}`);
+    expect(attempt.location).toBe(`/stores/shopify/${BULK}`);
     const subs = fake.shop(BULK).subscriptions;
     expect(subs.map((s) => s.topic).sort()).toEqual(
       [
@@ -125,8 +154,8 @@ describe("connecting a shop (bulk export)", () => {
     const p = await progress(connectUrl, BULK);
     expect(p).toMatchObject({ currency: "EUR", timezone: "Europe/Berlin" });
     // Another browser (no cookie from the callback) sees neither the page nor the figures.
-    expect((await fetch(`${connectUrl}/status/${BULK}/progress`)).status).toBe(403);
-    const page = await fetch(`${connectUrl}/status/${BULK}`);
+    expect((await fetch(`${connectUrl}/stores/shopify/${BULK}/progress`)).status).toBe(403);
+    const page = await fetch(`${connectUrl}/stores/shopify/${BULK}`);
     expect(page.status).toBe(403);
     expect(await page.text()).toContain("browser that connected");
     expect(fake.shop(BULK).scopes).toBe("read_orders,read_products,read_inventory");
@@ -139,16 +168,27 @@ describe("connecting a shop (bulk export)", () => {
     });
   });
 
-  it("keeps the token sealed in NATS KV", async () => {
-    const nc = await connectNats(stack.natsUrl, "test-kv", log);
-    try {
-      const store = await ConnectStore.open(nc, parseKey(TEST_CONNECT_ENV.TOKEN_ENCRYPTION_KEY));
+  it("keeps the token sealed in the shop's connection, where every store's keys are", async () => {
+    await withConnections(async (connections) => {
       const token = [...fake.shop(BULK).tokens][0]!;
-      expect(await store.token(BULK)).toBe(token);
-      expect(await store.rawToken(BULK)).not.toContain(token.slice(6));
-    } finally {
-      await nc.close();
-    }
+      const connection = (await connections.get("shopify", BULK))!;
+      expect(connections.openCredentials(connection, ShopifyCredentials)).toEqual({
+        shop: BULK,
+        accessToken: token,
+        apiUrl: fake.apiUrlTemplate,
+      });
+      expect(connection.credentials).not.toContain(token.slice(6));
+      expect(connection).toMatchObject({ currency: "EUR", timezone: "Europe/Berlin" });
+      // The fetchers' registry builds the shop's API from there, as the processors' catch-up does.
+      const registry = new ApiRegistry([]);
+      const following = new AbortController();
+      await registry.follow(connections, { customerHashKey: "k".repeat(32), log }, following.signal);
+      try {
+        expect(await registry.get("shopify", BULK)!.shopInfo!()).toMatchObject({ currency: "EUR" });
+      } finally {
+        following.abort();
+      }
+    });
   });
 
   it("backfills every order of the last 60 days exactly once, with live webhooks arriving meanwhile", async () => {
@@ -167,13 +207,14 @@ describe("connecting a shop (bulk export)", () => {
     const done = await waitForProgress(connectUrl, BULK, (p) => p.phase === "done", 90_000);
     expect(done.percent).toBe(100);
     expect(done.dashboardUrl).toContain(encodeURIComponent(BULK));
-    expect(done.inventory.levels).toBe(data().levels.length);
+    expect(done.stock.levels).toBe(data().levels.length);
 
     const want = expectedTotals(data().orders); // includes the live order
     await eventually(async () => expect(await questdbTotals(BULK)).toEqual(want), { timeoutMs: 30_000 });
     expect(want.orders).toBe(ORDERS + 1);
-    // Nothing extra turns up later.
-    await new Promise((r) => setTimeout(r, 1000));
+    // Nothing extra turns up later: once every consumer has caught up with all connect published
+    // (the job is done, so it publishes no more), the totals are final.
+    await settled(stack.natsUrl, stack.db, ["orders", "order_lines"]);
     expect(await questdbTotals(BULK)).toEqual(want);
   });
 });
@@ -217,17 +258,18 @@ describe("uninstall and privacy", () => {
     const [answer] = await fake.uninstall(LEAVER);
     expect(answer?.status).toBe(200);
     const stopped = await waitForProgress(connectUrl, LEAVER, (p) => p.phase === "stopped");
-    expect(stopped.status).toBe("uninstalled");
+    expect(stopped.status).toBe("disconnected");
     const requests = fake.requestsByShop.get(LEAVER);
-    await new Promise((r) => setTimeout(r, 1500));
+    // The uninstall answer waited for the job to end; its own log line says it ended by the stop,
+    // and with the token dropped nothing can restart it: the count is final.
+    await eventually(async () => expect(connectLog()).toMatch(backfillStopped(LEAVER)));
     expect(fake.requestsByShop.get(LEAVER)).toBe(requests);
-    const nc = await connectNats(stack.natsUrl, "test-kv", log);
-    try {
-      const store = await ConnectStore.open(nc, parseKey(TEST_CONNECT_ENV.TOKEN_ENCRYPTION_KEY));
-      expect(await store.rawToken(LEAVER)).toBeNull();
-    } finally {
-      await nc.close();
-    }
+    await withConnections(async (connections) => {
+      expect(await connections.get("shopify", LEAVER)).toMatchObject({
+        status: "disconnected",
+        credentials: "",
+      });
+    });
   });
 
   it("compliance webhooks with a bad HMAC get 401", async () => {
@@ -305,6 +347,6 @@ describe("uninstall and privacy", () => {
       { timeoutMs: 40_000 },
     );
     expect(await questdbTotals(BULK)).toEqual(bulkBefore);
-    expect((await fetch(`${connectUrl}/status/${PAGED}/progress`)).status).toBe(404);
+    expect((await fetch(`${connectUrl}/stores/shopify/${PAGED}/progress`)).status).toBe(404);
   });
 });

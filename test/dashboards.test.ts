@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { Dashboard, Panel } from "@grafana/grafana-foundation-sdk/dashboard";
 import { connectEnv, ingestEnv, loadConfig, natsAuthFields, processorsEnv } from "../core/config.ts";
+import { flowWanted } from "../platforms/connect-switch.ts";
 import { alertingEnv } from "../alerting/config.ts";
 import { createLogger } from "../core/log.ts";
 import { loadApis } from "../processors/fetchers/index.ts";
@@ -12,8 +13,12 @@ import { DASHBOARDS, renderDashboard } from "../grafana/dashboards.ts";
 import { DASHBOARD_DIR, staleDashboards } from "../grafana/generate.ts";
 import { pluginCompat, satisfies } from "../grafana/compat.ts";
 import { QUESTDB, QUESTDB_PLUGIN, QUESTDB_PLUGIN_VERSION } from "../grafana/questdb.ts";
+import { GRAFANA_BUILTIN, MIXED } from "../grafana/live.ts";
+import { TILE_FIELDS, TILE_METRICS, tileMeasurement } from "../core/live-channel.ts";
 import { platforms } from "../platforms/index.ts";
 import { salesEnv } from "../processors/sales/config.ts";
+import { liveEnv } from "../processors/live/config.ts";
+import { behaviourEnv, behaviourServerEnv } from "../ingest/behaviour/config.ts";
 
 /**
  * The provisioning a Docker user gets, checked as files (no Docker engine or Grafana runs here): the
@@ -84,14 +89,18 @@ describe("generated dashboards", () => {
   });
 
   it.each(all.map((d) => [d.title, d] as const))(
-    "%s: queries only the provisioned QuestDB data source",
+    "%s: queries the provisioned QuestDB data source (and only Grafana Live besides)",
     (_t, d) => {
       const panels = (d.panels ?? []) as Panel[];
       expect(panels.length).toBeGreaterThan(0);
       for (const panel of panels) {
-        expect(panel.datasource, panel.title).toEqual(QUESTDB);
-        expect(panel.targets?.length, panel.title).toBeGreaterThan(0);
-        for (const target of panel.targets ?? []) {
+        const isLive = (t: unknown) =>
+          (t as { datasource?: { uid?: string } }).datasource?.uid === GRAFANA_BUILTIN.uid;
+        const live = (panel.targets ?? []).filter(isLive);
+        expect(panel.datasource, panel.title).toEqual(live.length ? MIXED : QUESTDB);
+        expect(panel.targets?.length, panel.title).toBeGreaterThan(live.length);
+        for (const target of live) expect(target).toMatchObject({ queryType: "measurements" });
+        for (const target of (panel.targets ?? []).filter((t) => !isLive(t))) {
           const t = target as unknown as Record<string, unknown>;
           expect(t.datasource).toEqual(QUESTDB);
           expect(t.queryType).toBe("sql");
@@ -99,7 +108,9 @@ describe("generated dashboards", () => {
           expect([0, 1]).toContain(t.format);
         }
       }
-      for (const variable of d.templating?.list ?? []) {
+      // A text box (Order journey's order number, Customer behaviour's Ingest URL) asks the person;
+      // every other variable queries QuestDB.
+      for (const variable of (d.templating?.list ?? []).filter((v) => v.type !== "textbox")) {
         expect(variable.datasource, variable.name).toEqual(QUESTDB);
       }
       expect(datasources.datasources.map((s) => [s.uid, s.type])).toContainEqual([QUESTDB.uid, QUESTDB.type]);
@@ -136,7 +147,9 @@ describe("generated dashboards", () => {
   const byName = (uid: string, name: string) => variables(uid).find((v) => v.name === name);
   const sqlOf = (d: Dashboard) =>
     ((d.panels ?? []) as Panel[]).flatMap((p) =>
-      (p.targets ?? []).map((t) => ({ panel: p.title, sql: (t as unknown as { rawSql: string }).rawSql })),
+      (p.targets ?? [])
+        .filter((t) => "rawSql" in t)
+        .map((t) => ({ panel: p.title, sql: (t as unknown as { rawSql: string }).rawSql })),
     );
   const SELECTORS = [
     "metricsdash-live-sales",
@@ -226,8 +239,9 @@ describe("provisioning", () => {
     const [ds] = datasources.datasources;
     expect(ds).toMatchObject({
       type: QUESTDB_PLUGIN,
-      jsonData: { server: "questdb", port: 8812, tlsMode: "disable" },
+      jsonData: { server: "$QUESTDB_HOST", port: 8812, tlsMode: "disable" },
     });
+    expect(compose.services.grafana!.environment!.QUESTDB_HOST).toBe("questdb");
     expect(compose.services.questdb!.ports).toContain("127.0.0.1:8812:8812");
     // Credentials come from Grafana's environment, which compose fills from the QuestDB settings.
     expect(ds!.jsonData.username).toBe("$QUESTDB_READONLY_USER");
@@ -243,9 +257,12 @@ describe("provisioning", () => {
     const [provider] = providers.providers;
     expect(provider!.type).toBe("file");
     expect(compose.services.grafana!.volumes).toContain("./provisioning:/etc/grafana/provisioning:ro");
-    expect(provider!.options.path).toBe("/etc/grafana/provisioning/dashboards");
+    expect(provider!.options.path).toBe("$GRAFANA_DASHBOARDS_DIR");
+    expect(compose.services.grafana!.environment!.GRAFANA_DASHBOARDS_DIR).toBe(
+      "/etc/grafana/provisioning/dashboards",
+    );
     const home = compose.services.grafana!.environment!.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH!;
-    expect(DASHBOARDS.map((d) => `${provider!.options.path}/${d.file}`)).toContain(home);
+    expect(DASHBOARDS.map((d) => `/etc/grafana/provisioning/dashboards/${d.file}`)).toContain(home);
   });
 });
 
@@ -255,6 +272,7 @@ describe("docker-compose.yml", () => {
   it("runs NATS with JetStream, QuestDB, Grafana and our services, with data on volumes", () => {
     expect(Object.keys(services).sort()).toEqual([
       "alerting",
+      "behaviour",
       "connect",
       "grafana",
       "ingest",
@@ -272,9 +290,12 @@ describe("docker-compose.yml", () => {
     expect(Object.keys(compose.volumes).sort()).toEqual(["grafana-data", "nats-data", "questdb-data"]);
     // Bindings and logins are checked in test/compose-security.test.ts.
     expect(services.nats!.ports).toBeUndefined();
-    for (const name of ["ingest", "processors", "alerting", "connect"]) {
+    for (const name of ["ingest", "behaviour", "processors", "alerting", "connect"]) {
       expect(services[name]!.build).toBe(".");
-      expect(readFileSync(new URL(services[name]!.command![1]!, root), "utf8").length).toBeGreaterThan(0);
+      // The entry file comes last: node's own flags (ingest/node-flags.ts) go before it.
+      const command = services[name]!.command!;
+      expect(command[0]).toBe("node");
+      expect(readFileSync(new URL(command.at(-1)!, root), "utf8").length).toBeGreaterThan(0);
     }
   });
 
@@ -348,7 +369,7 @@ describe("docker-compose.yml", () => {
   });
 
   it("hands .env whole to our services, so no source's variables are listed here", () => {
-    for (const name of ["ingest", "processors", "alerting", "connect"]) {
+    for (const name of ["ingest", "behaviour", "processors", "alerting", "connect"]) {
       expect(services[name]!.env_file, name).toEqual([{ path: ".env", required: false }]);
       const listed = Object.keys(services[name]!.environment!);
       expect(
@@ -362,6 +383,7 @@ describe("docker-compose.yml", () => {
     CUSTOMER_HASH_KEY: "a-customer-hash-key-0123456789abcdef",
     QUESTDB_HTTP_PASSWORD: "0123456789abcdef0123456789abcdef",
     NATS_INGEST_PASSWORD: "ingest-password-0123456789",
+    NATS_BEHAVIOUR_PASSWORD: "behaviour-password-0123456789",
     NATS_PROCESSORS_PASSWORD: "processors-password-0123456789",
     NATS_ALERTING_PASSWORD: "alerting-password-0123456789",
     NATS_CONNECT_PASSWORD: "connect-password-0123456789",
@@ -398,11 +420,14 @@ describe("docker-compose.yml", () => {
       ...platforms.flatMap((p) => p.configuredBy),
     ]);
     const processorsKnown = new Set([
-      ...keys([processorsEnv, salesEnv, ...platforms.flatMap((p) => (p.api ? [p.api.env] : []))]),
+      ...keys([processorsEnv, salesEnv, liveEnv, ...platforms.flatMap((p) => (p.api ? [p.api.env] : []))]),
       ...platforms.flatMap((p) => p.api?.configuredBy ?? []),
     ]);
     for (const key of Object.keys(services.ingest!.environment!))
       expect(ingestKnown.has(key), `ingest sets ${key}, which no schema reads`).toBe(true);
+    const behaviourKnown = keys([behaviourServerEnv, behaviourEnv]);
+    for (const key of Object.keys(services.behaviour!.environment!))
+      expect(behaviourKnown.has(key), `behaviour sets ${key}, which no schema reads`).toBe(true);
     for (const key of Object.keys(services.processors!.environment!))
       expect(processorsKnown.has(key), `processors sets ${key}, which no schema reads`).toBe(true);
     const alertingKnown = keys([alertingEnv]);
@@ -413,7 +438,7 @@ describe("docker-compose.yml", () => {
         alertingKnown.has(key) || routingKey.test(key),
         `alerting sets ${key}, which no schema reads`,
       ).toBe(true);
-    const connectKnown = keys([connectEnv]);
+    const connectKnown = keys([connectEnv, ...platforms.flatMap((p) => (p.connect ? [p.connect.env] : []))]);
     for (const key of Object.keys(services.connect!.environment!))
       expect(connectKnown.has(key), `connect sets ${key}, which no schema reads`).toBe(true);
   });
@@ -425,13 +450,21 @@ describe("docker-compose.yml", () => {
       TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64"),
       CONNECT_PUBLIC_URL: "https://connect.example",
       INGEST_PUBLIC_URL: "https://ingest.example",
+      BEHAVIOUR_PUBLIC_URL: "https://sdk.example",
       ALERTING_ADMIN_PASSWORD: "an-admin-password",
     };
     const connect = loadConfig(connectEnv, resolved("connect", user));
     expect(connect.STORE_WEBHOOK_KEY).toBe(user.STORE_WEBHOOK_KEY);
     // Left empty by compose: off, not an error.
-    expect(connect.SHOPIFY_API_KEY).toBeUndefined();
-    expect(connect.BIGCOMMERCE_CLIENT_ID).toBeUndefined();
+    const shopify = platforms.find((p) => p.platform === "shopify")!;
+    expect(flowWanted(shopify, resolved("connect", user))).toBe(false);
+    // A source's own connect variables are its module's (connect/flows.ts builds each flow from them).
+    const bigCommerceConnect = platforms.find((p) => p.platform === "bigcommerce")!.connect!;
+    const bigCommerceConfig = loadConfig(bigCommerceConnect.env, resolved("connect", user)) as Record<
+      string,
+      unknown
+    >;
+    expect(bigCommerceConfig.BIGCOMMERCE_CLIENT_ID).toBeUndefined();
     const ingest = resolved("ingest", user);
     const ingestConfig = loadConfig(ingestEnv, ingest);
     const adapters = loadAdapters(ingest, {
@@ -444,6 +477,13 @@ describe("docker-compose.yml", () => {
     );
     const alerting = loadConfig(alertingEnv, resolved("alerting", user));
     expect(alerting.SMTP_URL).toBeUndefined();
+    // The browser SDK's process listens on its own port, at its default lower priority.
+    const behaviour = loadConfig(behaviourServerEnv, resolved("behaviour", user));
+    expect(behaviour).toMatchObject({ BEHAVIOUR_HOST: "0.0.0.0", BEHAVIOUR_PORT: 8082, BEHAVIOUR_NICE: 10 });
+    expect(loadConfig(behaviourEnv, resolved("behaviour", user)).BEHAVIOUR_SITES).toEqual({});
+    expect(loadConfig(connectEnv, resolved("connect", user)).BEHAVIOUR_PUBLIC_URL).toBe(
+      "https://sdk.example",
+    );
     // Nothing to connect is a named error, not a silent idle service.
     expect(() => loadConfig(connectEnv, resolved("connect", { ...user, STORE_WEBHOOK_KEY: "" }))).toThrow(
       /SHOPIFY_API_KEY: nothing to connect/,
@@ -462,6 +502,7 @@ describe("docker-compose.yml", () => {
       const processors = resolved("processors", users[platform]!);
       const processorsConfig = loadConfig(processorsEnv, processors);
       loadConfig(salesEnv, processors);
+      loadConfig(liveEnv, processors);
       const apis = loadApis(processors, { customerHashKey: processorsConfig.CUSTOMER_HASH_KEY, log });
       expect(apis.length).toBe(platform === "shopify" ? 0 : 1);
     },
@@ -485,5 +526,34 @@ describe("docker-compose.yml", () => {
     expect(dockerfile).toMatch(/^USER node$/m);
     const ignored = read(".dockerignore").split("\n");
     for (const path of ["node_modules", ".env", ".data"]) expect(ignored).toContain(path);
+  });
+});
+
+describe("the TV wall's live tiles", () => {
+  const wall = DASHBOARDS.find((d) => d.file === "tv-wall.json")!.build();
+  const stats = ((wall.panels ?? []) as Panel[]).filter((p) => p.type === "stat");
+
+  it("each stat subscribes to the channel the processors push the chosen shop's tile to, and merges it after the SQL row", () => {
+    expect(stats).toHaveLength(TILE_METRICS.length);
+    // Interpolated as Grafana does for one chosen shop; the push names the same channel.
+    const vars = { shop_platform: "shopify", shop: "acme.myshopify.com" };
+    for (const [i, panel] of stats.entries()) {
+      const [sql, live] = panel.targets as unknown as [
+        { rawSql: string },
+        { channel: string; filter: unknown },
+      ];
+      expect(sql.rawSql).toContain('AS "Today"');
+      const channel = live.channel.replace(/\$\{(\w+)\}/g, (_m, name: keyof typeof vars) => vars[name]);
+      expect(channel).toBe(
+        `stream/metricsdash/${tileMeasurement("shopify", "acme.myshopify.com", TILE_METRICS[i]!)}`,
+      );
+      expect(live.filter).toEqual({ fields: ["Today", "vs yesterday", "vs last week"] });
+      expect(panel.transformations).toEqual([{ id: "merge", options: {} }]);
+      // The live frame's time column is not a value on the wall.
+      const fields = (panel.options as { reduceOptions: { fields: string } }).reduceOptions.fields;
+      const pattern = new RegExp(fields.slice(1, -1));
+      expect(Object.values(TILE_FIELDS).every((f) => pattern.test(f))).toBe(true);
+      expect(pattern.test("time")).toBe(false);
+    }
   });
 });

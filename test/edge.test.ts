@@ -1,15 +1,17 @@
-import { createHmac, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EVENTS_STREAM } from "../core/nats.ts";
+import { eventually } from "./support/eventually.ts";
 import { orderPayload, ShopifyWebhookSender } from "./support/shopify-webhooks.ts";
 import { TEST_CONNECT_ENV } from "./support/shopify-connect.ts";
 import { startTestStack, TEST_SECRETS } from "./support/stack.ts";
+import { shopifySignature } from "../platforms/shopify/webhook-headers.ts";
 
 /**
  * The input boundary on a running stack (ingest, processors, connect, real NATS and QuestDB): names
@@ -51,10 +53,13 @@ beforeAll(async () => {
     // allow-listed, as no private address is in production.
     OUTBOUND_ALLOW_HTTP: "true",
     OUTBOUND_PRIVATE_HOSTS: "localhost",
+    // Each test below is its own visitor (X-Forwarded-For), as behind the TLS proxy of production.
+    CONNECT_TRUST_PROXY: "true",
+    CONNECT_MAX_STORES_PER_VISITOR: "3",
   });
   connectUrl = stack.connectUrl!;
   nc = await connect({ servers: stack.natsUrl });
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   await nc?.close();
   await stack?.stop();
@@ -152,9 +157,7 @@ describe("Shopify app webhooks (app/uninstalled, compliance) act only on what is
       headers: {
         "content-type": "application/json",
         "x-shopify-topic": topic,
-        "x-shopify-hmac-sha256": createHmac("sha256", TEST_SECRETS.SHOPIFY_API_SECRET)
-          .update(raw)
-          .digest("base64"),
+        "x-shopify-hmac-sha256": shopifySignature(TEST_SECRETS.SHOPIFY_API_SECRET, raw),
         "x-shopify-shop-domain": headerShop,
         "x-shopify-webhook-id": webhookId,
         "x-shopify-triggered-at": triggeredAt,
@@ -210,5 +213,71 @@ describe("/healthz", () => {
     const local = (await (await fetch(`${stack.ingestUrl}/healthz`)).json()) as Record<string, unknown>;
     expect(local).toMatchObject({ status: "ok", platforms: expect.arrayContaining(["shopify"]) });
     expect(local.webhooks).toBeTypeOf("object");
+  });
+});
+
+describe("connect's edge", () => {
+  const visitor = (address: string, headers: Record<string, string> = {}) => ({
+    redirect: "manual" as const,
+    headers: { "x-forwarded-for": address, ...headers },
+  });
+
+  it("lets one visitor start connecting CONNECT_MAX_STORES_PER_VISITOR stores a day, then answers 429", async () => {
+    const start = (address: string) =>
+      fetch(`${connectUrl}/woocommerce/connect?site=`, visitor(address)).then((r) => r.status);
+    // An empty site is refused (400) after the quota is taken: no store read, still a start.
+    expect([await start("198.51.100.7"), await start("198.51.100.7"), await start("198.51.100.7")]).toEqual([
+      400, 400, 400,
+    ]);
+    const refused = await fetch(`${connectUrl}/woocommerce/connect?site=`, visitor("198.51.100.7"));
+    expect(refused.status).toBe(429);
+    expect(await refused.text()).toContain("Too many stores from here today");
+    expect(await start("198.51.100.8")).toBe(400); // another visitor is not held back
+    // The service writes its log asynchronously: wait for the line rather than read once.
+    const log = await eventually(async () => {
+      const text = readFileSync(join(stack.dir, "connect.log"), "utf8");
+      expect(text).toContain("store connect refused: visitor over quota");
+      return text;
+    });
+    expect(log).not.toContain("198.51.100.7");
+  });
+
+  it("answers only to its own host names (DNS rebinding), and takes forms only from its own origin", async () => {
+    const port = new URL(connectUrl).port;
+    const as = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        // fetch won't set Host: a raw request names the host a rebinding page would.
+        const req = request({ host: "127.0.0.1", port, path: "/healthz", headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    expect(await as("attacker.example")).toBe(421);
+    expect(await as(`attacker.example:${port}`)).toBe(421);
+    expect(await as(`localhost:${port}`)).toBe(200);
+    expect(await as("connect.example")).toBe(200); // CONNECT_PUBLIC_URL's host, through a proxy
+
+    const post = (origin: string) =>
+      fetch(`${connectUrl}/bigcommerce/token`, {
+        method: "POST",
+        ...visitor("198.51.100.20", { origin, "content-type": "application/x-www-form-urlencoded" }),
+        body: "store_hash=abc&token=x",
+      });
+    expect((await post("https://attacker.example")).status).toBe(403);
+    expect((await post("https://connect.example")).status).not.toBe(403);
+  });
+
+  it("refuses a body over 1 MiB with 413, on routes without a limit of their own too (the token form)", async () => {
+    const form = await fetch(`${connectUrl}/bigcommerce/token`, {
+      method: "POST",
+      ...visitor("198.51.100.21", {
+        origin: connectUrl,
+        "content-type": "application/x-www-form-urlencoded",
+      }),
+      body: `store_hash=abc&token=${"x".repeat(2 * 1024 * 1024)}`,
+    });
+    expect(form.status).toBe(413);
   });
 });

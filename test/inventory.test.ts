@@ -160,7 +160,7 @@ beforeAll(async () => {
   tasks.push(() => report("RESTOCK", 48, 5));
   tasks.push(() => report("RESTOCK", 20, 50));
   await parallel(tasks);
-}, 180_000);
+}, 300_000);
 afterAll(async () => stack?.stop());
 
 describe("inventory forecasts from the pipeline", () => {

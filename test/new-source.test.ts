@@ -91,7 +91,7 @@ beforeAll(async () => {
   jsm = await jetstreamManager(nc);
   await ensureStreams(jsm);
   questdb = await startQuestDbServer({ dir: mkdtempSync(join(tmpdir(), "new-source-qdb-")) });
-}, 90_000);
+}, 300_000);
 
 afterAll(async () => {
   rmSync(folder, { recursive: true, force: true });
@@ -109,7 +109,7 @@ describe("a source added as a folder plus one registry line", () => {
     const app = createApp({
       adapters,
       publish: jetStreamPublisher(jetstream(nc), 5000),
-      ready: async () => true,
+      ready: async () => ({ ready: true }),
       maxBytes: 64 * 1024,
       log,
     });

@@ -1,5 +1,7 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sqlString } from "../core/questdb.ts";
+import { INGEST_NODE_FLAGS } from "../ingest/node-flags.ts";
 import { eventually } from "./support/eventually.ts";
 import { settled } from "./support/settled.ts";
 import {
@@ -265,6 +267,24 @@ describe("errors a platform can read", () => {
 
   it("reports health and readiness", async () => {
     expect((await fetch(`${stack.ingestUrl}/healthz`)).status).toBe(200);
+    expect(await (await fetch(`${stack.ingestUrl}/readyz`)).json()).toEqual({ status: "ready" });
+  });
+});
+
+describe("how ingest runs", () => {
+  it("with its V8 flags, and a compile cache its restart reuses", async () => {
+    const argv = readFileSync(`/proc/${stack.ingest.pid}/cmdline`, "utf8").split("\0");
+    expect(argv.slice(1, 1 + INGEST_NODE_FLAGS.length)).toEqual([...INGEST_NODE_FLAGS]);
+    const environ = readFileSync(`/proc/${stack.ingest.pid}/environ`, "utf8").split("\0");
+    const cache = environ
+      .find((v) => v.startsWith("NODE_COMPILE_CACHE="))
+      ?.slice("NODE_COMPILE_CACHE=".length);
+    expect(cache).toBeTruthy();
+    // Node writes what it compiled when the process ends; the next start reads it.
+    await stack.ingest.stop();
+    const cached = readdirSync(cache!, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    expect(cached.length).toBeGreaterThan(10);
+    await stack.ingest.start();
     expect(await (await fetch(`${stack.ingestUrl}/readyz`)).json()).toEqual({ status: "ready" });
   });
 });

@@ -36,7 +36,7 @@ let bc: FakeBigCommerce;
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let nc: NatsConnection;
 /** Days each shop's reconciliation found different and fixed, for the dashboard test at the end. */
-const fixedDays: { platform: string; shop: string; days: number }[] = [];
+const fixedDays: { platform: string; shop: string; days: number; revenueApart: number }[] = [];
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 const localDate = (timeZone: string, instant: string) =>
@@ -82,6 +82,7 @@ beforeAll(async () => {
   for (const spec of bcSpecs) await bc.createOrder(spec);
   stack = await startTestStack({
     WOOCOMMERCE_WEBHOOK_SECRET: WOO_SECRET,
+    WOOCOMMERCE_STORE_URL: woo.siteUrl,
     BIGCOMMERCE_STORE_HASH: bc.storeHash,
     BIGCOMMERCE_WEBHOOK_SECRET: BC_SECRET,
     BIGCOMMERCE_ACCESS_TOKEN: bc.accessToken,
@@ -90,7 +91,7 @@ beforeAll(async () => {
     RECONCILE_SETTLE_MS: "30000",
   });
   nc = await connect({ servers: stack.natsUrl });
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   await nc?.close();
   await stack?.stop();
@@ -190,7 +191,8 @@ describe("WooCommerce orders whose webhooks were lost", () => {
     for (const check of checks) {
       const theirs = expected.get(check.day.day) ?? { orders: 0, gross: 0 };
       const ours = before.get(check.day.day) ?? { orders: 0, gross: 0 };
-      expect(check.theirs.orders, check.day.day).toBe(theirs.orders);
+      // WooCommerce's own count and gross (its orders paged), against the specs' totals.
+      expect(check.theirs, check.day.day).toEqual({ orders: theirs.orders, grossMinor: theirs.gross });
       expect(check.ours, check.day.day).toEqual({ orders: ours.orders, grossMinor: ours.gross });
       expect(check.after, check.day.day).toEqual({ orders: theirs.orders, grossMinor: theirs.gross });
       expect(check.outcome, check.day.day).toBe(ours.orders === theirs.orders ? "match" : "fixed");
@@ -229,6 +231,8 @@ describe("WooCommerce orders whose webhooks were lost", () => {
       platform: "woocommerce",
       shop: shop(),
       days: checks.filter((c) => c.outcome === "fixed").length,
+      // The lost sales' totals, from the generated specs.
+      revenueApart: [...expected].reduce((sum, [day, t]) => sum + t.gross - (before.get(day)?.gross ?? 0), 0),
     });
 
     // Checked again, nothing differs and nothing is re-read.
@@ -267,8 +271,9 @@ describe("BigCommerce orders whose webhooks were lost", () => {
           theirs_count: number;
           ours_after_count: number;
           ours_after_minor: number;
+          theirs_minor: number;
         }>(
-          `SELECT day, ours_count, theirs_count, ours_after_count, ours_after_minor FROM reconciliation
+          `SELECT day, ours_count, theirs_count, ours_after_count, ours_after_minor, theirs_minor FROM reconciliation
            WHERE platform = 'bigcommerce' AND shop = ${sqlString(shop)} AND outcome = 'fixed' ORDER BY day`,
         );
         expect(rows.map((r) => r.day)).toEqual([...expected.keys()].sort());
@@ -276,7 +281,12 @@ describe("BigCommerce orders whose webhooks were lost", () => {
       },
       { timeoutMs: 30_000 },
     );
-    fixedDays.push({ platform: "bigcommerce", shop, days: fixed.length });
+    fixedDays.push({
+      platform: "bigcommerce",
+      shop,
+      days: fixed.length,
+      revenueApart: [...expected.values()].reduce((sum, day) => sum + day.gross, 0),
+    });
     for (const row of fixed) {
       const day = expected.get(row.day)!;
       expect(row).toMatchObject({
@@ -284,6 +294,8 @@ describe("BigCommerce orders whose webhooks were lost", () => {
         theirs_count: day.orders,
         ours_after_count: day.orders,
         ours_after_minor: day.gross,
+        // BigCommerce's own gross (its orders paged by creation date), against the specs' totals.
+        theirs_minor: day.gross,
       });
     }
     // Later rounds find every day matching.
@@ -322,13 +334,16 @@ describe("the Data health dashboard", () => {
       differences_found: number;
       fixed: number;
       persisting: number;
+      revenue_apart_minor: number;
     }>(renderQuery(RECONCILIATION_BY_SHOP, { ...range, ...chosen }));
-    for (const { platform, shop, days } of fixedDays) {
+    for (const { platform, shop, days, revenueApart } of fixedDays) {
       expect(days, platform).toBeGreaterThan(0);
+      expect(revenueApart, platform).toBeGreaterThan(0);
       expect(byShop.find((r) => r.platform === platform && r.shop === shop)).toMatchObject({
         differences_found: days,
         fixed: days,
         persisting: 0,
+        revenue_apart_minor: revenueApart,
       });
       // Live sales' data-health row, for that one shop.
       const [one] = await stack.db.rows(

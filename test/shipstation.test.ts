@@ -4,6 +4,7 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEAD_LETTER_STREAM } from "../core/nats.ts";
+import { viewsRefreshed } from "../core/questdb.ts";
 import { renderQuery } from "../grafana/interpolate.ts";
 import {
   AWAITING_SHIPMENT,
@@ -109,9 +110,9 @@ describe("a SHIP_NOTIFY webhook", () => {
     const rows = await rowsFor([9001, 9002, 9003]);
     expect(rows.map((r) => [r.shipment_id, r.order_ref, r.carrier, r.label_cost_minor, r.is_return])).toEqual(
       [
-        ["9001", "#9001", "ups", 745, false],
-        ["9002", "#9002", "ups", 1210, false],
-        ["9003", "#9003", "usps", 0, true],
+        ["9001", "9001", "ups", 745, false],
+        ["9002", "9002", "ups", 1210, false],
+        ["9003", "9003", "usps", 0, true],
       ],
     );
     // 18:05 UTC is 10:05 PST; the label's own time counts as shipped (ship date that same day).
@@ -281,6 +282,8 @@ describe("the Fulfilment dashboard", () => {
       expect(row?.n).toBe(4);
     });
 
+    // Labels by carrier and cost per day read the rollups: wait for QuestDB to refresh them.
+    expect(await viewsRefreshed(stack.db, ["shipments_1h", "shipments_1d"])).toBe(true);
     const ctx = {
       from: new Date(now - 2 * 24 * hour),
       to: new Date(now + hour),

@@ -12,6 +12,8 @@ import { FakeShopify } from "./fakes/shopify/server.ts";
 import { generateShop } from "./fakes/shopify/store.ts";
 import { catchUp } from "../processors/fetchers/catchup.ts";
 import { reconcileShop } from "../processors/reconcile/index.ts";
+import { renderQuery } from "../grafana/interpolate.ts";
+import { RECONCILIATION_BY_SHOP } from "../grafana/sql/data-health.ts";
 import { eventually } from "./support/eventually.ts";
 import { orderTotals, type OrderSpec } from "./support/shopify-webhooks.ts";
 import { startTestStack, TEST_SECRETS } from "./support/stack.ts";
@@ -31,8 +33,19 @@ let fake: FakeShopify;
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let nc: NatsConnection;
 let specs: OrderSpec[];
+/** The gross the reconciliation found apart and fixed, summed over the tests (Data health's revenue_apart_minor). */
+let revenueApart = 0;
+/** Every order the fake shop holds, as it now holds it. */
+let everyOrder: OrderSpec[] = [];
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+const localDay = (instant: string) =>
+  new Intl.DateTimeFormat("en-CA", {
+    timeZone: fake.shop(DOMAIN).data.timezone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  }).format(new Date(instant));
 
 /** Seeded orders placed over the last 20 minutes; one test order and two cancelled, so the sales rules matter. */
 function recentOrders(): OrderSpec[] {
@@ -65,7 +78,7 @@ beforeAll(async () => {
   });
   nc = await connect({ servers: stack.natsUrl });
   specs = recentOrders();
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   await nc?.close();
   await stack?.stop();
@@ -158,12 +171,7 @@ describe("a Shopify store whose webhooks were lost", () => {
       fake.loseNextDeliveries = 1;
       await fake.placeOrder(DOMAIN, spec);
     }
-    const day = new Intl.DateTimeFormat("en-CA", {
-      timeZone: fake.shop(DOMAIN).data.timezone,
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-    }).format(new Date(sale!.createdAt));
+    const day = localDay(sale!.createdAt);
     const js = jetstream(nc);
     const checks = await reconcileShop(api, {
       db: stack.db,
@@ -179,9 +187,97 @@ describe("a Shopify store whose webhooks were lost", () => {
     const fixed = checks.find((c) => c.day.day === day)!;
     expect(fixed.theirs.orders).toBe(fixed.ours.orders + 1);
     expect(fixed.after.grossMinor - fixed.ours.grossMinor).toBe(orderTotals(sale!).total);
-    await eventually(async () =>
-      expect(await figures()).toEqual(expected([...specs, sale!, test!, cancelled!])),
+    // Shopify's gross of the day (its orders paged) is what we hold after the re-read.
+    expect(fixed.theirs.grossMinor).toBe(fixed.after.grossMinor);
+    revenueApart += orderTotals(sale!).total;
+    everyOrder = [...specs, sale!, test!, cancelled!];
+    await eventually(async () => expect(await figures()).toEqual(expected(everyOrder)));
+  });
+
+  it("an edited order whose orders/updated was lost: counts agree, Shopify's gross does not; re-read and fixed", async () => {
+    fake.shop(DOMAIN).subscriptions.push({
+      id: "gid://shopify/WebhookSubscription/2",
+      topic: "ORDERS_UPDATED",
+      uri: `${stack.ingestUrl}/webhooks/shopify`,
+      format: "JSON",
+    });
+    const api = shopifyApi(
+      { shop: DOMAIN, accessToken: fake.issueToken(DOMAIN), apiUrl: fake.apiUrlTemplate },
+      { customerHashKey: TEST_SECRETS.CUSTOMER_HASH_KEY, log },
     );
+    const twoDaysAgo = Date.now() - 2 * 86_400_000;
+    const [placed] = generateShop({ domain: DOMAIN, orders: 1, seed: 78 }).orders.map((spec) => ({
+      ...spec,
+      id: 6_300_000_000_000n,
+      createdAt: iso(twoDaysAgo),
+      updatedAt: iso(twoDaysAgo),
+      cancelledAt: null,
+      test: false,
+    }));
+    await fake.placeOrder(DOMAIN, placed!);
+    await eventually(async () => expect(await figures()).toEqual(expected([...everyOrder, placed!])));
+    // The merchant adds a line (Shopify's order editing); the orders/updated delivery is lost.
+    const edited: OrderSpec = {
+      ...placed!,
+      updatedAt: iso(Date.now() - 60_000),
+      lines: [...placed!.lines, { id: 6_300_000_000_001n, priceCents: 2_350, quantity: 2, sku: "SKU-EDIT" }],
+    };
+    fake.loseNextDeliveries = 1;
+    await fake.editOrder(DOMAIN, edited);
+    expect(fake.loseNextDeliveries).toBe(0);
+    const apart = orderTotals(edited).total - orderTotals(placed!).total;
+    expect(apart).toBe(2 * 2_350);
+
+    const checks = await reconcileShop(api, {
+      db: stack.db,
+      publish: jetStreamPublisher(jetstream(nc), 10_000),
+      log,
+      days: 7,
+      settleMs: 30_000,
+      pollMs: 200,
+    });
+    const differing = checks.filter((c) => c.outcome !== "match");
+    expect(differing.map((c) => [c.day.day, c.outcome])).toEqual([[localDay(placed!.createdAt), "fixed"]]);
+    const [check] = differing;
+    // The same count on both sides: only Shopify's gross showed the difference.
+    expect(check!.ours.orders).toBe(check!.theirs.orders);
+    expect(check!.theirs.grossMinor! - check!.ours.grossMinor).toBe(apart);
+    expect(check!.after).toEqual({ orders: check!.theirs.orders, grossMinor: check!.theirs.grossMinor });
+    revenueApart += apart;
+    everyOrder = [...everyOrder.filter((o) => o.id !== edited.id), edited];
+    await eventually(async () => expect(await figures()).toEqual(expected(everyOrder)));
+
+    // Recorded: the check's row holds both grosses, and Data health's panel sums what was apart.
+    const [row] = await eventually(async () => {
+      const rows = await stack.db.rows<{
+        ours_minor: number;
+        theirs_minor: number;
+        ours_after_minor: number;
+      }>(
+        `SELECT ours_minor, theirs_minor, ours_after_minor FROM reconciliation
+         WHERE shop = ${sqlString(DOMAIN)} AND day = ${sqlString(check!.day.day)} AND outcome = 'fixed'`,
+      );
+      expect(rows).toHaveLength(1);
+      return rows;
+    });
+    expect(row).toEqual({
+      ours_minor: check!.ours.grossMinor,
+      theirs_minor: check!.ours.grossMinor + apart,
+      ours_after_minor: check!.ours.grossMinor + apart,
+    });
+    const range = { from: new Date(Date.now() - 7 * 86_400_000), to: new Date(), maxDataPoints: 1000 };
+    const [health] = await stack.db.rows<{
+      differences_found: number;
+      fixed: number;
+      revenue_apart_minor: number;
+    }>(
+      renderQuery(RECONCILIATION_BY_SHOP, {
+        ...range,
+        variables: { platform: ["shopify"], shop: [DOMAIN] },
+        allSelected: [],
+      }),
+    );
+    expect(health).toMatchObject({ differences_found: 2, fixed: 2, revenue_apart_minor: revenueApart });
   });
 
   it("a revoked token is KeysRefused, so a connected store is marked failed like the others", async () => {

@@ -4,14 +4,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Panel } from "@grafana/grafana-foundation-sdk/dashboard";
 import { sqlString } from "../core/questdb.ts";
 import { payments } from "../grafana/dashboards/payments.ts";
+import { liveSales } from "../grafana/dashboards/live-sales.ts";
 import { renderQuery } from "../grafana/interpolate.ts";
 import { measure } from "../alerting/measure.ts";
-import { parseRule } from "../alerting/rules.ts";
+import { parseRule, type Rule } from "../alerting/rules.ts";
 import {
   charge,
   deliver,
   dispute,
   event,
+  failedCharge,
+  failedIntent,
   newSecret,
   nowSeconds,
   payout,
@@ -279,6 +282,61 @@ describe("the Payments dashboard", () => {
     ]);
     expect(await run("Payouts")).toMatchObject([{ Payout: "po_failed", Failed: true, Amount: 500 }]);
   });
+
+  it("lists the orders no capture paid after 2 hours, for shops whose orders captures have matched", async () => {
+    const at = (hoursAgo: number) => new Date(Date.now() - hoursAgo * 3_600_000).toISOString();
+    // shop.example: order 101 was paid (ch_usd_2599 and others name it); 102 placed 3 h ago, unpaid;
+    // 103 placed 1 h ago (not yet late). other.example never matched a capture: its 201 is not listed.
+    const orders = [
+      ["shop.example", "101", 3.5],
+      ["shop.example", "102", 3],
+      ["shop.example", "103", 1],
+      ["other.example", "201", 3],
+    ] as const;
+    for (const [shop, id, hoursAgo] of orders)
+      await stack.db.exec(
+        `INSERT INTO orders (created_at, platform, shop, order_id, status, test, currency, total_minor)
+         VALUES (${sqlString(at(hoursAgo))}, 'woocommerce', ${sqlString(shop)}, ${sqlString(id)}, 'sale', false, 'USD', 4200)`,
+      );
+    const wide = (title: string) =>
+      stack.db.rows(
+        renderQuery(sqlOf(title), {
+          from: new Date(Date.now() - 6 * 3_600_000),
+          to: new Date(Date.now() + 60_000),
+          maxDataPoints: 100,
+          variables: { processor: ["stripe"] },
+          allSelected: ["processor"],
+        }),
+      );
+    await eventually(async () => {
+      expect(await wide("Orders unpaid after 2 hours")).toMatchObject([
+        { Shop: "shop.example", Order: "102", Currency: "USD", Total: 42 },
+      ]);
+    });
+  });
+});
+
+describe("the Live sales Payments row", () => {
+  it("sets the captures naming the shop's orders beside its revenue, per currency", async () => {
+    // The captures naming order 101 of shop.example (25.99 USD, 1500 JPY, 12.345 KWD), each
+    // currency its own row; no order here went through the sales processor, so no revenue.
+    const panel = (liveSales().build().panels as Panel[]).find(
+      (p) => p.title === "Payments: captured vs ordered",
+    )!;
+    const sql = renderQuery((panel.targets![0] as unknown as { rawSql: string }).rawSql, {
+      from: new Date(Date.now() - 86_400_000),
+      to: new Date(Date.now() + 60_000),
+      maxDataPoints: 100,
+      variables: { shop_platform: "woocommerce", shop: "shop.example", tz: "UTC" },
+      allSelected: [],
+    });
+    const today = (await stack.db.rows<Record<string, unknown>>(sql)).filter((r) => r.Span === "Today");
+    expect(today).toEqual([
+      { Span: "Today", Currency: "JPY", Ordered: 0, Captured: 1500, Orders: 0, Payments: 1 },
+      { Span: "Today", Currency: "KWD", Ordered: 0, Captured: 12.345, Orders: 0, Payments: 1 },
+      { Span: "Today", Currency: "USD", Ordered: 0, Captured: 25.99, Orders: 0, Payments: 1 },
+    ]);
+  });
 });
 
 describe("payment alert rules", () => {
@@ -287,6 +345,7 @@ describe("payment alert rules", () => {
       id: kind,
       name: kind,
       kind,
+      ...(kind === "payment_failures" ? { ratePercent: 20 } : {}),
       channels: [{ type: "email", to: ["ops@example.com"] }],
     });
     if (!parsed.ok) throw new Error(parsed.text);
@@ -302,5 +361,46 @@ describe("payment alert rules", () => {
     const payouts = await measure(stack.db, rule("payout_failed"), Date.now());
     expect(payouts).toMatchObject([{ subject: "stripe/po_failed", breached: true, value: 50_000 }]);
     expect(payouts[0]!.summary).toContain("500.00 USD");
+  });
+
+  it("fire for declines above the rate, each declined attempt counted once", async () => {
+    const t = nowSeconds() - 120;
+    const declined = [1, 2, 3].map((i) =>
+      failedCharge({ id: `ch_declined_${i}`, amount: 500, currency: "usd", created: t }),
+    );
+    for (const c of declined) expect((await send(event("charge.failed", c, t))).status).toBe(200);
+    // The intent of a declined charge names it: the same attempt, not a fourth decline.
+    const sameAttempt = failedIntent({
+      id: "pi_same",
+      amount: 500,
+      currency: "usd",
+      created: t,
+      latestCharge: "ch_declined_1",
+    });
+    // Failed before any charge was made (authentication): a decline of its own.
+    const noCharge = failedIntent({
+      id: "pi_no_charge",
+      amount: 800,
+      currency: "usd",
+      created: t,
+      latestCharge: null,
+    });
+    for (const pi of [sameAttempt, noCharge])
+      expect((await send(event("payment_intent.payment_failed", pi, t))).status).toBe(200);
+    await rows("payments", "kind = 'failed'", 4);
+    const failures = (ratePercent: number) =>
+      measure(stack.db, { ...rule("payment_failures"), ratePercent, minFailures: 4 } as Rule, Date.now());
+    // By hand: 4 declined against the 7 captures above (signatures 2, exact units 3, no order 1, twice 1) = 4/11 = 36.4 %.
+    expect(await failures(30)).toMatchObject([
+      {
+        subject: "stripe/stripe",
+        breached: true,
+        value: 36.4,
+        summary: expect.stringContaining("4 of 11 attempts"),
+      },
+    ]);
+    expect(await failures(40)).toMatchObject([{ breached: false }]);
+    const text = JSON.stringify(await stack.db.rows("SELECT * FROM payments WHERE kind = 'failed'"));
+    for (const pii of Object.values(STRIPE_PII)) expect(text).not.toContain(pii);
   });
 });

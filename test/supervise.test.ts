@@ -33,7 +33,7 @@ beforeAll(async () => {
   supervisor = supervise([stack.ingest, stack.processors], pino({ name: "start" }, sink), {
     minDelayMs: 1500,
   });
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   supervisor?.stop();
   await stack?.stop();

@@ -5,7 +5,7 @@ import { jetstream } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { connect } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { issueState, STATE_TTL_MS, stateKey } from "../connect/woocommerce.ts";
+import { issueState, STATE_TTL_MS, stateKey } from "../platforms/woocommerce/connect.ts";
 import { createLogger } from "../core/log.ts";
 import { sqlString } from "../core/questdb.ts";
 import { parseKey } from "../core/seal.ts";
@@ -14,7 +14,9 @@ import { generateWooHistory } from "./fakes/woocommerce/history.ts";
 import { phpJson } from "../platforms/woocommerce/php-json.ts";
 import { FakeWooCommerce, wooOrderTotals, type WooOrderSpec } from "./fakes/woocommerce/store.ts";
 import { eventually } from "./support/eventually.ts";
+import { settled } from "./support/settled.ts";
 import { startTestStack } from "./support/stack.ts";
+import { connectedSiteId } from "../ingest/behaviour/site-bucket.ts";
 import { startTlsProxy, type TlsProxy } from "./support/tls-proxy.ts";
 import { connectWooStore, waitForWooProgress, wooProgress } from "./support/woocommerce-connect.ts";
 
@@ -54,10 +56,12 @@ beforeAll(async () => {
     STORE_WEBHOOK_KEY: "test-store-webhook-key-0123456789abcdef",
     TOKEN_ENCRYPTION_KEY,
     CONNECT_PUBLIC_URL: proxy.url,
+    // One test browser connects a dozen stores; the per-visitor cap is tested in edge.test.ts.
+    CONNECT_MAX_STORES_PER_VISITOR: "100",
   });
   proxy.target = Number(new URL(stack.connectUrl!).port);
   connectUrl = proxy.url;
-}, 90_000);
+}, 300_000);
 afterAll(async () => {
   await stack?.stop();
   await Promise.all([main?.stop(), second?.stop(), proxy?.stop()]);
@@ -101,7 +105,10 @@ async function postCallback(body: unknown) {
     headers: { "content-type": "application/json;charset=UTF-8" },
     body: JSON.stringify(body),
   });
-  return { status: response.status, body: (await response.json()) as { error?: string } };
+  return {
+    status: response.status,
+    body: (await response.json()) as { error?: { code: string; message: string } },
+  };
 }
 
 describe("the fake WooCommerce, as documented", () => {
@@ -178,7 +185,10 @@ describe("nothing is connected when", () => {
       key_permissions: "read_write",
     });
     expect(forged.status).toBe(403);
-    expect(forged.body.error).toMatch(/not a state we issued/);
+    expect(forged.body.error).toMatchObject({
+      code: "invalid_state",
+      message: expect.stringMatching(/not a state we issued/),
+    });
     // Sealed like ours, but with another key.
     const otherKey = stateKey(randomBytes(32));
     const foreign = await postCallback({
@@ -194,17 +204,46 @@ describe("nothing is connected when", () => {
       key_permissions: "read_write",
     });
     expect(expired.status).toBe(400);
-    expect(expired.body.error).toMatch(/expired/);
+    expect(expired.body.error).toMatchObject({
+      code: "state_expired",
+      message: expect.stringMatching(/expired/),
+    });
     const readOnly = await postCallback({
       ...keys,
       user_id: issueState(ours, main.siteUrl).value,
       key_permissions: "read",
     });
     expect(readOnly.status).toBe(403);
-    expect(readOnly.body.error).toMatch(/needs read_write/);
-    expect(await postCallback({ hello: "world" })).toMatchObject({ status: 400 });
+    expect(readOnly.body.error).toMatchObject({
+      code: "insufficient_permissions",
+      message: expect.stringMatching(/needs read_write/),
+    });
+    expect(await postCallback({ hello: "world" })).toMatchObject({
+      status: 400,
+      body: { error: { code: "invalid_delivery" } },
+    });
     expect(main.hooks).toHaveLength(0);
     expect(await rawConnection(shopOf(main))).toBeNull();
+  });
+
+  it("the key delivery is not JSON or too large: refused in the one error shape", async () => {
+    const post = async (body: string) => {
+      const response = await fetch(`${connectUrl}/woocommerce/callback`, {
+        method: "POST",
+        headers: { "content-type": "application/json;charset=UTF-8" },
+        body,
+      });
+      return { status: response.status, body: (await response.json()) as unknown };
+    };
+    expect(await post("{not json")).toEqual({
+      status: 400,
+      body: { error: { code: "invalid_json", message: "the body is not JSON" } },
+    });
+    // `{"pad":""}` is 10 bytes: this body is one byte over the callback's 16 KiB limit.
+    expect(await post(JSON.stringify({ pad: "x".repeat(16 * 1024 - 9) }))).toEqual({
+      status: 413,
+      body: { error: { code: "payload_too_large", message: "key delivery too large" } },
+    });
   });
 
   it("the callback fails: WooCommerce deletes the key and shows its error; nothing stored", async () => {
@@ -267,6 +306,29 @@ describe("connecting a store", () => {
     }
     const p = await wooProgress(connectUrl, shop(), attempt.cookies);
     expect(p).toMatchObject({ currency: "EUR", timezone: "Europe/Berlin" });
+    // The status page gives the script tag; the site it names is accepted from the store's https
+    // origin by the running behaviour process, which was not restarted.
+    const site = connectedSiteId("woocommerce", shop());
+    expect(p.script).toBe(`<script src="${stack.behaviourUrl}/sdk.js" data-site="${site}" async></script>`);
+    const beacon = (origin: string) =>
+      fetch(`${stack.behaviourUrl}/collect`, {
+        method: "POST",
+        headers: { "content-type": "text/plain", origin },
+        body: JSON.stringify({
+          site,
+          session: "a".repeat(24),
+          view: "b".repeat(24),
+          seq: 0,
+          path: "/",
+          vw: 1000,
+          vh: 700,
+          start: Date.now() - 1000,
+          sent: Date.now(),
+          events: [],
+        }),
+      }).then((r) => r.status);
+    await eventually(async () => expect(await beacon(`https://${shop()}`)).toBe(202));
+    expect(await beacon("https://elsewhere.example")).toBe(403);
     // Another browser sees nothing.
     const stranger = await fetch(`${connectUrl}/stores/woocommerce/${encodeURIComponent(shop())}/progress`);
     expect(stranger.status).toBe(403);
@@ -297,7 +359,7 @@ describe("connecting a store", () => {
     for (const secret of [granted.consumerKey, granted.consumerSecret, main.hooks[0]!.secret]) {
       expect(raw).not.toContain(secret);
       expect(raw).not.toContain(secret.slice(3, 20));
-      for (const service of ["connect", "ingest", "processors"]) {
+      for (const service of ["connect", "ingest", "behaviour", "processors"]) {
         expect(readFileSync(join(stack.dir, `${service}.log`), "utf8")).not.toContain(secret);
       }
     }
@@ -333,7 +395,9 @@ describe("connecting a store", () => {
     // Both approvals did deliver working keys (the store is connected again, hooks unchanged).
     expect(main.hooks).toHaveLength(4);
     const want = expected(mainHistory, [main.orders.get(900_001)!.spec]);
-    await new Promise((r) => setTimeout(r, 1500));
+    // The approvals published what they publish before answering: once every consumer has caught up
+    // and QuestDB applied it, a doubled order would show.
+    await settled(stack.natsUrl, stack.db, ["orders"]);
     expect(await landed(shop())).toEqual(want);
   });
 });

@@ -29,6 +29,10 @@ export const RULE_FORM = `<form id="rule-form" novalidate>
       <option value="numbers_mismatch">Our numbers don't match the platform's</option>
       <option value="dispute_opened">A payment dispute is opened</option>
       <option value="payout_failed">A payout fails</option>
+      <option value="payment_failures">Payments declined above a rate</option>
+      <option value="unshipped_after">Orders wait too long to ship</option>
+      <option value="late_deliveries">Parcels are late</option>
+      <option value="exception_rate">Delivery exceptions rise</option>
     </select>
   </label>
 </p>
@@ -63,8 +67,22 @@ export const RULE_FORM = `<form id="rule-form" novalidate>
   <input data-path="minDays" data-type="int" size="3" aria-label="days"> store-local days.${err("minDays")}</p>
 <p class="sentence" data-kinds="dispute_opened">When a Stripe or PayPal dispute opened in the last
   <input data-path="withinHours" data-type="number" size="5" aria-label="hours"> hours is still open.${err("withinHours")}</p>
+<p class="sentence" data-kinds="payment_failures">When at least
+  <input data-path="ratePercent" data-type="number" size="4" aria-label="percent declined">% of a Stripe or PayPal account's payment attempts in the last
+  <input data-path="windowMinutes" data-type="int" size="4" aria-label="minutes"> minutes were declined${err("ratePercent")}${err("windowMinutes")},
+  and at least <input data-path="minFailures" data-type="int" size="4" aria-label="minimum declines"> of them.${err("minFailures")}</p>
 <p class="sentence" data-kinds="payout_failed">When a payout created in the last
   <input data-path="withinHours" data-type="number" size="5" aria-label="hours"> hours has failed.${err("withinHours")}</p>
+<p class="sentence" data-kinds="unshipped_after">When ${shopPicker} has at least
+  <input data-path="minOrders" data-type="int" size="3" aria-label="orders"> orders with no shipping label after
+  <input data-path="hours" data-type="number" size="4" aria-label="hours"> hours.${err("minOrders")}${err("hours")}</p>
+<p class="sentence" data-kinds="late_deliveries">When at least
+  <input data-path="minParcels" data-type="int" size="3" aria-label="parcels"> parcels of one carrier, tracked in the last
+  <input data-path="withinHours" data-type="number" size="5" aria-label="hours"> hours, are past their ETA and not delivered.${err("minParcels")}${err("withinHours")}</p>
+<p class="sentence" data-kinds="exception_rate">When
+  <input data-path="percent" data-type="number" size="4" aria-label="percent of parcels">% or more of one carrier's parcels tracked in the last
+  <input data-path="withinHours" data-type="number" size="5" aria-label="hours"> hours are in a delivery exception, judged once it has
+  <input data-path="minParcels" data-type="int" size="4" aria-label="minimum parcels"> parcels.${err("percent")}${err("withinHours")}${err("minParcels")}</p>
 
 <fieldset>
   <legend>Tell</legend>

@@ -18,9 +18,13 @@ const templates = {
   conversion_drop: { id: "", name: "Conversion 25% under last week", kind: "conversion_drop", severity: "warning", dropPercent: 25, minCheckouts: 20, timeZone: "UTC", hysteresis: 5, scope: { shops: [], skus: [] }, channels: [], cooldownMinutes: 120 },
   numbers_mismatch: { id: "", name: "Our numbers don't match the platform's", kind: "numbers_mismatch", severity: "error", minDays: 1, hysteresis: 0, scope: { shops: [], skus: [] }, channels: [], cooldownMinutes: 720 },
   dispute_opened: { id: "", name: "A dispute was opened", kind: "dispute_opened", severity: "error", withinHours: 72, scope: { shops: [], skus: [] }, channels: [], cooldownMinutes: 0 },
+  payment_failures: { id: "", name: "Payments declined: 20% or more in an hour", kind: "payment_failures", severity: "error", ratePercent: 20, minFailures: 5, windowMinutes: 60, hysteresis: 5, scope: { shops: [], skus: [] }, channels: [], cooldownMinutes: 60 },
   payout_failed: { id: "", name: "A payout failed", kind: "payout_failed", severity: "critical", withinHours: 72, scope: { shops: [], skus: [] }, channels: [], cooldownMinutes: 0 },
+  unshipped_after: { id: "", name: "Orders unshipped after 24 hours", kind: "unshipped_after", severity: "warning", hours: 24, minOrders: 1, scope: { shops: [], skus: [] }, channels: [], cooldownMinutes: 240 },
+  late_deliveries: { id: "", name: "Parcels past their ETA", kind: "late_deliveries", severity: "warning", withinHours: 168, minParcels: 1, scope: { shops: [], skus: [] }, channels: [], cooldownMinutes: 720 },
+  exception_rate: { id: "", name: "Delivery exceptions rising", kind: "exception_rate", severity: "error", percent: 5, withinHours: 168, minParcels: 20, hysteresis: 2, scope: { shops: [], skus: [] }, channels: [], cooldownMinutes: 720 },
 };
-const UNITS = { low_stock: "units", reorder_point: "units", stockout_eta: "hours", no_orders: "minutes", revenue_drop: "percentage points", conversion_drop: "percentage points", numbers_mismatch: "days" };
+const UNITS = { low_stock: "units", reorder_point: "units", stockout_eta: "hours", no_orders: "minutes", revenue_drop: "percentage points", conversion_drop: "percentage points", numbers_mismatch: "days", payment_failures: "percentage points", exception_rate: "percentage points" };
 const WORKING = "Working…";
 let current = null; // id of the saved rule being edited, null for a new one
 let channelFields = []; // which form field each channel of the last built rule came from
@@ -30,6 +34,15 @@ function cell(row, text, className) {
   td.textContent = text == null ? "" : String(text);
   if (className) td.className = className;
   row.appendChild(td);
+  return td;
+}
+
+/** An instant in the viewer's own time, to the second; the exact UTC instant on hover. */
+function timeCell(row, iso) {
+  const at = new Date(iso);
+  const td = cell(row, Number.isNaN(at.getTime()) ? iso : at.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" }));
+  td.title = iso;
+  td.style.whiteSpace = "nowrap";
   return td;
 }
 
@@ -272,7 +285,7 @@ async function loadIncidents(id) {
   for (const i of data.history ?? []) {
     const tr = document.createElement("tr");
     tr.dataset.subject = i.subject;
-    cell(tr, i.ts);
+    timeCell(tr, i.ts);
     cell(tr, i.state, i.state === "firing" ? "sev-critical" : "muted");
     cell(tr, i.subject);
     cell(tr, i.summary);
@@ -302,7 +315,7 @@ async function loadAudit() {
   for (const c of (await res.json()).changes) {
     const tr = document.createElement("tr");
     tr.dataset.rule = c.rule_id;
-    cell(tr, c.ts);
+    timeCell(tr, c.ts);
     cell(tr, c.actor);
     cell(tr, c.rule_id);
     cell(tr, c.action);
@@ -362,7 +375,7 @@ async function loadFiring() {
   for (const i of data.incidents) {
     const tr = document.createElement("tr");
     tr.dataset.subject = i.subject;
-    cell(tr, i.firedAt);
+    timeCell(tr, i.firedAt);
     cell(tr, i.ruleName);
     cell(tr, i.severity ?? "", "sev-" + i.severity);
     cell(tr, i.subject);

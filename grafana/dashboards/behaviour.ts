@@ -1,5 +1,5 @@
 import { BarGaugeDisplayMode, VizOrientation } from "@grafana/grafana-foundation-sdk/common";
-import { DashboardBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
+import { DashboardBuilder, TextBoxVariableBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
 import { PanelBuilder as BarGaugePanel } from "@grafana/grafana-foundation-sdk/bargauge";
 import { PanelBuilder as StatPanel } from "@grafana/grafana-foundation-sdk/stat";
 import { PanelBuilder as TablePanel } from "@grafana/grafana-foundation-sdk/table";
@@ -9,6 +9,7 @@ import {
   BEHAVIOUR_VARIABLE_QUERIES,
   EXIT_PAGES,
   FRUSTRATED_ELEMENTS,
+  FUNNEL,
   PAGE_VIEWS_SERIES,
   SCROLL_FUNNEL,
   SESSION_CONVERSION,
@@ -19,6 +20,24 @@ import {
 import { multiVariable } from "../variables.ts";
 
 export const BEHAVIOUR_UID = "metricsdash-behaviour";
+
+/**
+ * Each page row links to its heatmap through the behaviour process's `GET /heatmap/open`, which asks
+ * for HEATMAP_OPEN_PASSWORD and mints the overlay token: Grafana never holds the signing key. The
+ * dashboard only needs to know where that process answers (a text box, set once per Grafana).
+ */
+const BEHAVIOUR_VARIABLE = new TextBoxVariableBuilder("behaviour")
+  .label("SDK URL (heatmap links)")
+  .description(
+    "Where browsers reach the behaviour service (the script tag's origin); the page rows' heatmap links go to <this>/heatmap/open.",
+  )
+  .defaultValue("http://localhost:8082")
+  .current({ text: "http://localhost:8082", value: "http://localhost:8082" });
+export const OVERLAY_LINK = {
+  title: "Open this page with its heatmap",
+  url: "${behaviour}/heatmap/open?site=${__data.fields.site:percentencode}&page=${__data.fields.page:percentencode}",
+  targetBlank: true,
+};
 
 const table = (title: string, description: string, sql: string) =>
   new TablePanel().title(title).description(description).datasource(QUESTDB).withTarget(new SqlQuery(sql));
@@ -37,13 +56,14 @@ export function behaviour(): DashboardBuilder {
     .uid(BEHAVIOUR_UID)
     .tags(["metricsdash", "behaviour"])
     .description(
-      "Sessions, top pages, scroll depth, rage and dead clicks, top clicked elements; bots excluded.",
+      "Sessions, top pages, scroll depth, rage and dead clicks, top clicked elements, the funnel; bots excluded.",
     )
     .editable()
     .refresh("30s")
     .time({ from: "now-24h", to: "now" })
     .timezone("browser")
     .withVariable(multiVariable("site", "Site", BEHAVIOUR_VARIABLE_QUERIES.site))
+    .withVariable(BEHAVIOUR_VARIABLE)
     .withPanel(
       stat(
         "Sessions now",
@@ -75,14 +95,16 @@ export function behaviour(): DashboardBuilder {
     .withPanel(
       table(
         "Top pages",
-        "Views, sessions, unique visitors (daily hashes) and average time on page.",
+        "Views, sessions, unique visitors (daily hashes) and average time on page. Click a page for its heatmap (asks for HEATMAP_OPEN_PASSWORD).",
         TOP_PAGES,
-      ).gridPos({
-        x: 0,
-        y: 5,
-        w: 14,
-        h: 9,
-      }),
+      )
+        .overrideByName("page", [{ id: "links", value: [OVERLAY_LINK] }])
+        .gridPos({
+          x: 0,
+          y: 5,
+          w: 14,
+          h: 9,
+        }),
     )
     .withPanel(
       new BarGaugePanel()
@@ -127,5 +149,19 @@ export function behaviour(): DashboardBuilder {
         w: 12,
         h: 8,
       }),
+    )
+    .withPanel(
+      new BarGaugePanel()
+        .title("Funnel: product page → cart → checkout → order")
+        .description(
+          "Sessions that viewed a product page, then the cart, then a checkout page (URL patterns per site in BEHAVIOUR_SITES), and the checkouts started and orders placed that the sites' shops reported. A hosted checkout has no SDK on it: the checkout step is whichever of checkout pages viewed and checkouts started is larger.",
+        )
+        .datasource(QUESTDB)
+        .unit("short")
+        .min(0)
+        .orientation(VizOrientation.Horizontal)
+        .displayMode(BarGaugeDisplayMode.Basic)
+        .withTarget(new SqlQuery(FUNNEL))
+        .gridPos({ x: 12, y: 23, w: 12, h: 8 }),
     );
 }

@@ -4,7 +4,9 @@ import { QUESTDB, SqlQuery } from "../questdb.ts";
 import { CHOICE_QUERIES } from "../sql/chosen.ts";
 import {
   CATCH_UP_BY_SHOP,
+  CONSUMER_LAG,
   DIFFERENCES,
+  LAST_WEBHOOK_BY_SHOP,
   NEWEST_ORDER_BY_SHOP,
   RECONCILIATION_BY_SHOP,
 } from "../sql/data-health.ts";
@@ -17,7 +19,8 @@ const table = (title: string, description: string, sql: string) =>
 
 /**
  * Why our numbers match the platform's, or why not: per shop, the reconciliation's checks and the
- * differences it found and fixed, the catch-up's rounds (hooks re-enabled), and the newest order.
+ * differences it found and fixed, the catch-up's rounds (hooks re-enabled), the last webhook
+ * received, the newest order, and how far the processors' consumers are behind.
  */
 export function dataHealth(): DashboardBuilder {
   return new DashboardBuilder("Data health")
@@ -42,7 +45,7 @@ export function dataHealth(): DashboardBuilder {
     .withPanel(
       table(
         "Catch-up per shop",
-        "Rounds that re-read orders modified since the last one, and webhooks the platform had disabled that were turned back on. Source: catchup_runs.",
+        "Rounds that re-read orders modified since the last one, and webhooks the platform had disabled that were turned back on. A store that was slow, paged without end or failed is stopped at its budget (CATCHUP_STORE_BUDGET_MS, CATCHUP_STORE_MAX_PAGES) and counted in rounds_stopped; last_outcome says why. Source: catchup_runs.",
         CATCH_UP_BY_SHOP,
       ).gridPos({ x: 0, y: 7, w: 12, h: 7 }),
     )
@@ -55,9 +58,25 @@ export function dataHealth(): DashboardBuilder {
     )
     .withPanel(
       table(
+        "Last webhook received per shop",
+        "When each shop's newest webhook reached ingest, and its age (the quietest shop first). A shop silent for longer than it usually is may have had its webhooks disabled or dropped by the platform; the catch-up still reads its orders, but they do not count here. Source: webhook_receipts.",
+        LAST_WEBHOOK_BY_SHOP,
+      )
+        .unit("s")
+        .gridPos({ x: 0, y: 14, w: 24, h: 6 }),
+    )
+    .withPanel(
+      table(
         "Differences found",
-        "Every check whose counts differed: ours before and after the re-fetch, the platform's, and the outcome. Source: reconciliation.",
+        "Every check whose counts or gross differed: ours before and after the re-fetch, the platform's (its gross where it reports one), and the outcome. Source: reconciliation.",
         DIFFERENCES,
-      ).gridPos({ x: 0, y: 14, w: 24, h: 10 }),
+      ).gridPos({ x: 0, y: 20, w: 24, h: 10 }),
+    )
+    .withPanel(
+      table(
+        "Consumer lag",
+        "Per processors' consumer: events not yet delivered to it (JetStream's num_pending) and delivered but not yet acknowledged, as last sampled (every CONSUMER_LAG_INTERVAL_MS), and the largest backlog in the range. Source: consumer_lag.",
+        CONSUMER_LAG,
+      ).gridPos({ x: 0, y: 30, w: 24, h: 7 }),
     );
 }

@@ -5,7 +5,9 @@ import {
 } from "@grafana/grafana-foundation-sdk/dashboard";
 import { PanelBuilder as TablePanel } from "@grafana/grafana-foundation-sdk/table";
 import { QUESTDB, SqlQuery } from "../questdb.ts";
-import { ONE_SHOP_HEALTH } from "../sql/data-health.ts";
+import { ONE_SHOP_HEALTH, ONE_SHOP_LAST_WEBHOOK } from "../sql/data-health.ts";
+import { sessionConversionPanel } from "../session-conversion-panel.ts";
+import { shopPaymentsPanel } from "../shop-payments-panel.ts";
 import {
   comparisonTablePanel,
   metricStat,
@@ -69,7 +71,20 @@ export function liveSales(): DashboardBuilder {
         )
         .withTarget(new SqlQuery(ONE_SHOP_HEALTH))
         .datasource(QUESTDB)
-        .gridPos({ x: 0, y: 23, w: 24, h: 4 }),
-    );
+        .gridPos({ x: 0, y: 23, w: 16, h: 4 }),
+    )
+    .withPanel(
+      new TablePanel()
+        .title("Last webhook received")
+        .description(
+          "When the shop's newest webhook reached us, and how long ago. Orders the catch-up read from the platform's API do not count. Source: webhook_receipts.",
+        )
+        .withTarget(new SqlQuery(ONE_SHOP_LAST_WEBHOOK))
+        .datasource(QUESTDB)
+        .unit("s")
+        .gridPos({ x: 16, y: 23, w: 8, h: 4 }),
+    )
+    .withPanel(sessionConversionPanel().gridPos({ x: 0, y: 27, w: 6, h: 4 }))
+    .withPanel(shopPaymentsPanel().gridPos({ x: 6, y: 27, w: 18, h: 6 }));
   return dashboard;
 }

@@ -11,7 +11,10 @@ import {
   PAYMENT_VARIABLE_QUERIES,
   PAYOUTS_TABLE,
   UNMATCHED_PAYMENTS,
+  UNPAID_AFTER_HOURS,
+  UNPAID_ORDERS,
 } from "../sql/payments.ts";
+import { ORDER_MATCH_DAYS } from "../sql/order-match.ts";
 import { multiVariable } from "../variables.ts";
 
 export const PAYMENTS_UID = "metricsdash-payments";
@@ -47,7 +50,7 @@ export function payments(): DashboardBuilder {
     .withPanel(
       table(
         "By processor: captured, refunded, fees, net",
-        "Fees and net as the processor reports them (PayPal's seller_receivable_breakdown; Stripe's fees are not fetched yet, counted as captures without fee data).",
+        "Fees and net of fees as the processor reports them: PayPal's seller_receivable_breakdown on the capture; Stripe's balance transaction, fetched after the capture when STRIPE_API_KEY is set (in the account's settlement currency). Until then a capture counts as without fee data.",
         BY_PROCESSOR,
       )
         .decimals(2)
@@ -93,8 +96,15 @@ export function payments(): DashboardBuilder {
     .withPanel(
       table(
         "Payments with no order",
-        "Completed captures whose order reference is missing or names no order we hold. They still count in every total above.",
+        `Completed captures whose order reference is missing or names no order we hold placed within ${ORDER_MATCH_DAYS} days of the capture (either way: an order placed earlier than that is not matched). They still count in every total above.`,
         UNMATCHED_PAYMENTS,
       ).gridPos({ x: 0, y: 25, w: 24, h: 9 }),
+    )
+    .withPanel(
+      table(
+        `Orders unpaid after ${UNPAID_AFTER_HOURS} hours`,
+        `Orders placed in the time range, ${UNPAID_AFTER_HOURS} hours ago or more, that no completed Stripe or PayPal capture within ${ORDER_MATCH_DAYS} days of the order names by its order reference. Only shops whose orders in the range or the ${ORDER_MATCH_DAYS} days before it captures have paid are listed (a shop paid through another gateway would show every order).`,
+        UNPAID_ORDERS,
+      ).gridPos({ x: 0, y: 34, w: 24, h: 9 }),
     );
 }

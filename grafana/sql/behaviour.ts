@@ -78,3 +78,23 @@ CROSS JOIN (
   SELECT coalesce(sum(orders), 0) AS orders FROM sales_1m
   WHERE $__timeFilter(ts) AND shop IN (SELECT DISTINCT shop FROM page_views WHERE ${SITES})
 ) o`;
+
+/** Sessions with a page view of one funnel step (ingest tags page views by the site's URL patterns). */
+const stepSessions = (step: string) =>
+  `SELECT count_distinct(session) AS sessions FROM page_views WHERE $__timeFilter(ts) AND ${HUMANS} AND step = '${step}'`;
+
+/**
+ * Bar gauge: the funnel over the range — sessions that viewed a product page, the cart, a checkout
+ * page, then the checkouts started and orders placed that the sites' shops report (checkout and
+ * order webhooks). A hosted checkout (Shopify's) carries no SDK, so the checkout step is whichever
+ * source saw more: checkout pages viewed or checkouts started.
+ */
+export const FUNNEL = `SELECT p.sessions AS "Product page", c.sessions AS "Cart",
+  greatest(k.sessions, e.checkouts) AS "Checkout", e.orders AS "Order"
+FROM (${stepSessions("product")}) p
+CROSS JOIN (${stepSessions("cart")}) c
+CROSS JOIN (${stepSessions("checkout")}) k
+CROSS JOIN (
+  SELECT coalesce(sum(checkouts), 0) AS checkouts, coalesce(sum(orders_created), 0) AS orders FROM sales_1m
+  WHERE $__timeFilter(ts) AND shop IN (SELECT DISTINCT shop FROM page_views WHERE ${SITES})
+) e`;

@@ -2,9 +2,10 @@
  * A filter on a multi-value variable (`platform IN ($platform)`), wrapped in the QuestDB plugin's
  * `$__conditionalAll` so that All reads as no filter at all: a shop that appears while a wall screen
  * keeps its variables from the last load is still in "everything", and an empty list is no SQL error.
+ * `qualified` names the column where a join makes the bare name ambiguous (`o.shop`).
  */
-export function chosen(column: string): string {
-  return `$__conditionalAll(${column} IN ($${column}), $${column})`;
+export function chosen(column: string, qualified = column): string {
+  return `$__conditionalAll(${qualified} IN ($${column}), $${column})`;
 }
 
 /** The platforms and shops chosen on the dashboard. */

@@ -30,10 +30,17 @@ export function shiftLocalDays(ts: string, days: number, zone: string): string {
   return days ? `to_utc(dateadd('d', ${days}, to_timezone(${ts}, ${zone})), ${zone})` : ts;
 }
 
+/**
+ * "Same day last year" is 52 weeks back (364 days), the retail convention: the same weekday, so a
+ * Saturday is compared with a Saturday. sales_1m keeps two years, so the span is there.
+ */
+export const LAST_YEAR_DAYS = 364;
+
 export const SPANS = [
   { daysBack: 0, label: "Today" },
   { daysBack: 1, label: "Same time yesterday" },
   { daysBack: 7, label: "Same time last week" },
+  { daysBack: LAST_YEAR_DAYS, label: "Same time last year" },
 ] as const;
 
 /** Relative change as a fraction; NULL when the base is zero or missing. */

@@ -1,5 +1,13 @@
 import { chosen, CHOICE_QUERIES } from "./chosen.ts";
-import { change, localDayStart, localSameTime, NOW, shiftLocalDays, SPANS } from "./local-day.ts";
+import {
+  change,
+  LAST_YEAR_DAYS,
+  localDayStart,
+  localSameTime,
+  NOW,
+  shiftLocalDays,
+  SPANS,
+} from "./local-day.ts";
 
 /**
  * The live-sales metrics for one shop as QuestDB SQL, defined once for every panel that shows one
@@ -55,18 +63,20 @@ export const METRICS = {
 } as const;
 export type MetricName = keyof typeof METRICS;
 
-/** Today's value of a metric with its change against the same time yesterday and last week. */
+/** Today's value of a metric with its change against the same time yesterday, last week and last year. */
 export function metricComparison(metric: MetricName): string {
   const m = METRICS[metric].sql;
   return `SELECT ${m("t")} AS "Today",
   ${change(m("t"), m("y"))} AS "vs yesterday",
-  ${change(m("t"), m("w"))} AS "vs last week"
+  ${change(m("t"), m("w"))} AS "vs last week",
+  ${change(m("t"), m("l"))} AS "vs last year"
 FROM (${spanTotals(0)}) t
 CROSS JOIN (${spanTotals(1)}) y
-CROSS JOIN (${spanTotals(7)}) w`;
+CROSS JOIN (${spanTotals(7)}) w
+CROSS JOIN (${spanTotals(LAST_YEAR_DAYS)}) l`;
 }
 
-/** Every metric for today, the same time yesterday and the same time last week: one row each. */
+/** Every metric for today and the same time yesterday, last week and last year: one row each. */
 export function comparisonTable(): string {
   return SPANS.map(
     ({ daysBack, label }) => `SELECT '${label}' AS "Period",

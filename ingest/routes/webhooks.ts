@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { isStoreRefusal } from "../../core/jetstream-errors.ts";
 import { overlongName } from "../../core/limits.ts";
 import type { Logger } from "../../core/log.ts";
 import { InvalidPayload, type Delivery, type PlatformAdapter } from "../../platforms/adapter.ts";
@@ -16,6 +17,12 @@ export interface WebhookRoutesOptions {
 }
 
 const JSON_TYPES = ["application/json"];
+
+/**
+ * Seconds a refused sender is asked to wait: about how long the processors take to make room in a
+ * full stream (processors/stream-trim runs every second once they have caught up).
+ */
+export const RETRY_AFTER_SECONDS = 5;
 
 /**
  * `POST /webhooks/<platform>`: verify, normalise, publish, and nothing else — no database work,
@@ -72,11 +79,23 @@ export function webhookRoutes({ adapters, publish, maxBytes, log, counters }: We
         return jsonError(c, 400, "invalid_payload", `${overlong} is too long`, overlong);
       }
 
+      // Marked here, where it is true: the processors keep each shop's last webhook from it.
+      for (const event of result.events) event.via = "webhook";
       try {
         const { duplicates } = await publish(result.events);
         counters.add(adapter.platform, duplicates ? "duplicate" : "published");
         return c.json({ ok: true, events: result.events.length, duplicates });
       } catch (err) {
+        // Both refusals leave nothing half-stored that matters: the retry's events are deduped by msg id.
+        c.header("Retry-After", String(RETRY_AFTER_SECONDS));
+        if (isStoreRefusal(err)) {
+          counters.add(adapter.platform, "stream full");
+          log.warn(
+            { platform: adapter.platform },
+            "stream EVENTS full: webhook refused with 503, the platform retries",
+          );
+          return jsonError(c, 503, "stream_full", "event stream full, retry later");
+        }
         counters.add(adapter.platform, "unavailable");
         log.error({ platform: adapter.platform, err: (err as Error).message }, "publish to JetStream failed");
         return jsonError(c, 503, "unavailable", "event store unavailable, retry later");

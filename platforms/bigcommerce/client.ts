@@ -15,6 +15,10 @@ export interface BigCommerceClientOptions {
   /** Attempts for one request through 429s and 5xx before giving up (the caller retries later). */
   maxAttempts?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** The longest single wait (a person waiting on connect's page is less patient than the fetchers). */
+  maxWaitMs?: number;
+  /** Per request. */
+  timeoutMs?: number;
 }
 
 export class RateLimited extends Error {}
@@ -33,6 +37,7 @@ export class BigCommerceClient {
   private readonly sleep: (ms: number) => Promise<void>;
   private left: number | undefined;
   private resetAt = 0;
+  private readonly maxWaitMs: number;
   /** Requests answered 429, for logs and tests. */
   throttled = 0;
 
@@ -40,13 +45,38 @@ export class BigCommerceClient {
     this.options = options;
     this.base = `${options.apiUrl.replace(/\/+$/, "")}/stores/${options.storeHash}`;
     this.sleep = options.sleep ?? sleepFor;
+    this.maxWaitMs = options.maxWaitMs ?? 30_000;
   }
 
   async request(method: string, path: string, body?: unknown): Promise<BcResponse> {
+    const response = await this.send(method, path, body);
+    const text = await response.text();
+    if (response.status === 404 || response.status === 204) return { status: response.status, json: null };
+    if (!response.ok) {
+      const problem = `BigCommerce ${method} ${path} answered ${response.status}: ${text.slice(0, 200)}`;
+      throw response.status === 401 ? new KeysRefused(problem) : new Error(problem);
+    }
+    return { status: response.status, json: text ? parseJsonExact(text) : null };
+  }
+
+  /**
+   * A GET whose status is the answer (connect asks whether a token may read a resource): any status
+   * but 429 and 5xx is returned, not thrown, with the body's text.
+   */
+  async probe(path: string): Promise<{ status: number; text: string }> {
+    const response = await this.send("GET", path);
+    return { status: response.status, text: await response.text() };
+  }
+
+  /**
+   * The one loop through BigCommerce's rate limit: waits for the window's reset when none are left,
+   * retries a 429 after the reset it names and a 5xx or network failure with back-off.
+   */
+  private async send(method: string, path: string, body?: unknown): Promise<Response> {
     const maxAttempts = this.options.maxAttempts ?? 6;
     for (let attempt = 1; ; attempt++) {
       if (this.left !== undefined && this.left <= 0 && Date.now() < this.resetAt) {
-        await this.sleep(this.resetAt - Date.now());
+        await this.sleep(Math.min(this.maxWaitMs, this.resetAt - Date.now()));
       }
       let response: Response;
       try {
@@ -58,44 +88,37 @@ export class BigCommerceClient {
             ...(body ? { "content-type": "application/json" } : {}),
           },
           ...(body ? { body: JSON.stringify(body) } : {}),
-          signal: AbortSignal.timeout(30_000),
+          signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
         });
       } catch (err) {
         if (attempt >= maxAttempts)
           throw new Error(`BigCommerce ${method} ${path} unreachable: ${String(err)}`, { cause: err });
-        await this.sleep(Math.min(30_000, 250 * 2 ** attempt));
+        await this.sleep(Math.min(this.maxWaitMs, 250 * 2 ** attempt));
         continue;
       }
-      const resetMs = Number(response.headers.get("x-rate-limit-time-reset-ms") ?? "");
-      const left = Number(response.headers.get("x-rate-limit-requests-left") ?? "");
-      if (Number.isFinite(left) && response.headers.has("x-rate-limit-requests-left")) this.left = left;
-      if (Number.isFinite(resetMs) && resetMs >= 0) this.resetAt = Date.now() + resetMs;
-
-      if (response.status === 429 || response.status >= 500) {
-        await response.body?.cancel();
-        if (response.status === 429) this.throttled++;
-        const wait =
-          response.status === 429 && Number.isFinite(resetMs) && resetMs > 0
-            ? resetMs
-            : Math.min(30_000, 250 * 2 ** attempt);
-        if (attempt >= maxAttempts) {
-          throw new RateLimited(`BigCommerce ${method} ${path} answered ${response.status} ${attempt} times`);
-        }
-        this.options.log.warn(
-          { platform: "bigcommerce", status: response.status, path, waitMs: wait },
-          "BigCommerce asked us to wait",
-        );
-        await this.sleep(wait);
-        continue;
+      const resetMs = this.readLimits(response);
+      if (response.status !== 429 && response.status < 500) return response;
+      await response.body?.cancel();
+      if (response.status === 429) this.throttled++;
+      const wait = response.status === 429 && resetMs > 0 ? resetMs : 250 * 2 ** attempt;
+      if (attempt >= maxAttempts) {
+        throw new RateLimited(`BigCommerce ${method} ${path} answered ${response.status} ${attempt} times`);
       }
-      const text = await response.text();
-      if (response.status === 404 || response.status === 204) return { status: response.status, json: null };
-      if (!response.ok) {
-        const problem = `BigCommerce ${method} ${path} answered ${response.status}: ${text.slice(0, 200)}`;
-        throw response.status === 401 ? new KeysRefused(problem) : new Error(problem);
-      }
-      return { status: response.status, json: text ? parseJsonExact(text) : null };
+      this.options.log.warn(
+        { platform: "bigcommerce", status: response.status, path, waitMs: Math.min(this.maxWaitMs, wait) },
+        "BigCommerce asked us to wait",
+      );
+      await this.sleep(Math.min(this.maxWaitMs, wait));
     }
+  }
+
+  /** Remembers the window's remaining requests and reset; the reset in ms (NaN-safe: 0 when absent). */
+  private readLimits(response: Response): number {
+    const resetMs = Number(response.headers.get("x-rate-limit-time-reset-ms") ?? "");
+    const left = Number(response.headers.get("x-rate-limit-requests-left") ?? "");
+    if (Number.isFinite(left) && response.headers.has("x-rate-limit-requests-left")) this.left = left;
+    if (Number.isFinite(resetMs) && resetMs >= 0) this.resetAt = Date.now() + resetMs;
+    return Number.isFinite(resetMs) ? resetMs : 0;
   }
 
   get(path: string): Promise<BcResponse> {

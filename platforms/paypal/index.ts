@@ -9,6 +9,7 @@ import {
 } from "../adapter.ts";
 import { paymentEvent } from "../payment-event.ts";
 import { PayPalCertificates } from "./certificates.ts";
+import { payPalDemo } from "./demo/index.ts";
 import { PLATFORM, paypalPayment, paypalTopicHandled, type OrderRefFields } from "./normalise.ts";
 import { PayPalEvent } from "./payload.ts";
 import { paypalSignatureValid } from "./signature.ts";
@@ -89,4 +90,5 @@ export const paypal: PlatformModule<typeof env> = {
     if (!config) throw new Error("paypal runs only with PAYPAL_WEBHOOK_ID set");
     return createAdapter(config);
   },
+  demoFollower: payPalDemo,
 };

@@ -1,5 +1,6 @@
 import { toMinorUnits } from "../../core/money.ts";
 import type { OrderRef, Payment } from "../../core/payment-events.ts";
+import { orderReference } from "../../core/order-ref.ts";
 import { parsePayload } from "../adapter.ts";
 import { PayPalCapture, PayPalRefund, type PayPalEvent } from "./payload.ts";
 
@@ -38,7 +39,7 @@ function orderRefOf(
   resource: { custom_id?: string | undefined; invoice_id?: string | undefined },
   fields: OrderRefFields,
 ): OrderRef | null {
-  const orderId = fields.map((f) => resource[f]).find((v) => v !== undefined && v !== "");
+  const orderId = orderReference(fields.map((f) => resource[f]));
   return orderId ? { orderId, site: null } : null;
 }
 

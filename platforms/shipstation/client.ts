@@ -1,3 +1,4 @@
+import { boundedText } from "../../core/bounded-text.ts";
 import type { Logger } from "../../core/log.ts";
 import { KeysRefused, RefRefused } from "../adapter.ts";
 import { SsShipmentPage } from "./payload.ts";
@@ -116,7 +117,9 @@ export class ShipStationClient {
         await response.body?.cancel();
         throw new ShipStationApiError(response.status, url.href);
       }
-      return JSON.parse(await this.boundedText(response));
+      return JSON.parse(
+        await boundedText(response, this.options.maxBytes, () => new ShipStationApiError(413, url.href)),
+      );
     }
   }
 
@@ -135,21 +138,5 @@ export class ShipStationClient {
     const seconds = Number(response.headers.get("x-rate-limit-reset"));
     const ms = Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : fallback;
     return Math.min(ms, this.options.maxWaitMs);
-  }
-
-  /** Reads at most `maxBytes`, whatever the headers claim. */
-  private async boundedText(response: Response): Promise<string> {
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    const reader = response.body?.getReader();
-    for (let read = await reader?.read(); read && !read.done; read = await reader!.read()) {
-      size += read.value.byteLength;
-      if (size > this.options.maxBytes) {
-        await reader!.cancel();
-        throw new ShipStationApiError(413, response.url);
-      }
-      chunks.push(read.value);
-    }
-    return Buffer.concat(chunks).toString("utf8");
   }
 }

@@ -15,6 +15,7 @@ import {
   type PlatformModule,
 } from "../adapter.ts";
 import { ShipStationClient } from "./client.ts";
+import { shipStationDemo } from "./demo/index.ts";
 import { normaliseShipment, SHIPSTATION_ZONE } from "./normalise.ts";
 import { SsWebhook } from "./payload.ts";
 
@@ -174,4 +175,5 @@ export const shipstation: PlatformModule<typeof env> = {
     return createAdapter(config);
   },
   api,
+  demoFollower: shipStationDemo,
 };

@@ -1,5 +1,6 @@
 import type { Shipment } from "../../core/events.ts";
 import { toMinorUnits } from "../../core/money.ts";
+import { orderReference } from "../../core/order-ref.ts";
 import { zonedInstant } from "../../core/zoned.ts";
 import type { SsShipment } from "./payload.ts";
 
@@ -29,7 +30,7 @@ export function normaliseShipment(shipment: SsShipment, currency: string): Shipm
     .at(-1)!;
   return {
     shipmentId: String(shipment.shipmentId),
-    orderRef: shipment.orderNumber || null,
+    orderRef: orderReference([shipment.orderNumber]),
     carrier: shipment.carrierCode ?? null,
     service: shipment.serviceCode ?? null,
     trackingNumber: shipment.trackingNumber || null,

@@ -4,6 +4,7 @@ import { customerKey } from "../../core/identity.ts";
 import type { Logger } from "../../core/log.ts";
 import type { PlatformApi, PlatformApiModule } from "../adapter.ts";
 import { AdminClient } from "./client.ts";
+import { grossOfSearch, GROSS_BOUNDS, type GrossBounds } from "./gross.ts";
 import {
   GqlLineItem,
   ORDERS_COUNT_QUERY,
@@ -62,7 +63,7 @@ export function salesSearch(window: { from: Date; to: Date }): string {
 
 export function shopifyApi(
   credentials: ShopifyCredentials,
-  shared: { customerHashKey: string; log: Logger; fetch?: typeof fetch },
+  shared: { customerHashKey: string; log: Logger; fetch?: typeof fetch; grossBounds?: GrossBounds },
 ): PlatformApi & { readonly client: AdminClient } {
   const { shop } = credentials;
   const client = new AdminClient({
@@ -127,15 +128,16 @@ export function shopifyApi(
         receivedAt,
       ),
     async countOrders(window) {
-      const { ordersCount } = await client.request(
-        ORDERS_COUNT_QUERY,
-        { query: salesSearch(window) },
-        OrdersCount,
-      );
+      const search = salesSearch(window);
+      const { ordersCount } = await client.request(ORDERS_COUNT_QUERY, { query: search }, OrdersCount);
       if (!ordersCount || ordersCount.precision !== "EXACT")
         throw new Error(`Shopify gave no exact order count for ${shop}`);
-      // ordersCount counts; Shopify has no cheap sum of totals over a search.
-      return { orders: ordersCount.count, grossMinor: null };
+      // ordersCount only counts: the gross is the same search's orders paged and summed.
+      const orders = ordersCount.count;
+      const grossMinor = orders
+        ? await grossOfSearch(client, search, shared.log, shared.grossBounds ?? GROSS_BOUNDS)
+        : 0;
+      return { orders, grossMinor };
     },
     // Shopify removes a subscription that keeps failing rather than disabling it; there is nothing to turn back on.
     reactivateHooks: async () => 0,

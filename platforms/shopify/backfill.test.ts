@@ -1,29 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { newCheckpoint, progressOf, readJsonl } from "./backfill.ts";
-
-describe("bulk JSONL", () => {
-  it("keeps roots in file order and finds children wherever ungrouped output puts them", () => {
-    const text = [
-      `{"id":"gid://shopify/Order/1"}`,
-      `{"id":"gid://shopify/Order/2"}`,
-      `{"id":"gid://shopify/LineItem/20","__parentId":"gid://shopify/Order/2"}`,
-      `{"id":"gid://shopify/LineItem/10","__parentId":"gid://shopify/Order/1"}`,
-      `{"id":"gid://shopify/LineItem/11","__parentId":"gid://shopify/Order/1"}`,
-      "",
-    ].join("\n");
-    const { roots, children } = readJsonl(text);
-    expect(roots).toEqual([{ id: "gid://shopify/Order/1" }, { id: "gid://shopify/Order/2" }]);
-    expect(children.get("gid://shopify/Order/1")?.map((c) => (c as { id: string }).id)).toEqual([
-      "gid://shopify/LineItem/10",
-      "gid://shopify/LineItem/11",
-    ]);
-    expect(children.get("gid://shopify/Order/2")).toHaveLength(1);
-  });
-
-  it("names the line that is not JSON", () => {
-    expect(() => readJsonl(`{"id":"a"}\n{oops`)).toThrow(/line 2 is not JSON/);
-  });
-});
+import { newCheckpoint, progressOf } from "./backfill.ts";
 
 describe("backfill progress", () => {
   const cp = newCheckpoint("acme.myshopify.com", 60, "bulk", Date.parse("2026-11-25T00:00:00Z"));

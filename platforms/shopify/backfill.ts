@@ -21,6 +21,7 @@ import {
   OrdersPage,
 } from "./graphql.ts";
 import { allOrderLines } from "./order-lines.ts";
+import { readJsonlStream } from "./bulk-jsonl.ts";
 import { PLATFORM } from "./index.ts";
 import { normaliseGraphqlInventoryLevel, normaliseGraphqlOrder } from "./normalise-graphql.ts";
 
@@ -121,10 +122,36 @@ const sleep = (ms: number, signal: AbortSignal) =>
     });
   });
 
+/** One run of a shop's history: its checkpoint (changed in place, saved at every step) and its needs. */
+interface Run {
+  cp: Checkpoint;
+  deps: BackfillDeps;
+  /** The orders the history covers, as a Shopify search. */
+  search: string;
+  save(change: (c: Checkpoint) => void): Promise<void>;
+}
+
+/**
+ * A shop's history, resumable from its checkpoint: the orders (a bulk export, its newest pages
+ * first as a preview, or pages under the cost limit when bulk is not possible), then the stock.
+ */
 export async function runBackfill(start: Checkpoint, deps: BackfillDeps): Promise<Checkpoint> {
+  const run = startRun(start, deps);
+  const { cp } = run;
+  if (cp.phase === "orders" && cp.orders.total === null) await countOrders(run);
+  if (cp.phase === "orders" && cp.mode === "bulk" && !cp.orders.previewDone) await previewNewest(run);
+  if (cp.phase === "orders" && cp.mode === "bulk") {
+    const fellBack = await bulkOrders(run);
+    if (fellBack)
+      await run.save((c) => ((c.mode = "paginated"), (c.orders.cursor = null), (c.orders.bulkId = null)));
+  }
+  if (cp.phase === "orders" && cp.mode === "paginated") await paginatedOrders(run);
+  if (cp.phase === "inventory") await inventory(run);
+  return cp;
+}
+
+function startRun(start: Checkpoint, deps: BackfillDeps): Run {
   const cp: Checkpoint = structuredClone(start);
-  const shop = cp.shop;
-  const search = `created_at:>=${cp.since}`;
   let lastLog = 0;
   const save = async (change: (c: Checkpoint) => void) => {
     change(cp);
@@ -132,231 +159,224 @@ export async function runBackfill(start: Checkpoint, deps: BackfillDeps): Promis
     await deps.save(cp);
     if (Date.now() - lastLog > 2000 || cp.phase === "done") {
       lastLog = Date.now();
-      deps.log.info(
-        {
-          shop,
-          phase: cp.phase,
-          mode: cp.mode,
-          progress: Math.round(progressOf(cp) * 1000) / 10,
-          orders: `${cp.orders.published}/${cp.orders.total ?? "?"}`,
-          exported: cp.mode === "bulk" ? cp.orders.exported : undefined,
-          inventoryLevels: cp.inventory.levels,
-          throttled: deps.client.stats.throttled,
-          waitedMs: deps.client.stats.waitedMs,
-        },
-        "backfill progress",
-      );
+      logProgress(cp, deps);
     }
   };
-  const base = (eventId: string) => ({
-    v: 1 as const,
-    platform: PLATFORM,
-    shop,
-    eventId,
-    receivedAt: new Date().toISOString(),
-  });
-  const orderEvent = (order: GqlOrder, lines: GqlLineItem[]): CanonicalEvent => {
-    const canonical = normaliseGraphqlOrder(order, lines, (id) =>
-      customerKey(deps.customerHashKey, PLATFORM, shop, id),
+  return { cp, deps, search: `created_at:>=${cp.since}`, save };
+}
+
+function logProgress(cp: Checkpoint, deps: BackfillDeps): void {
+  deps.log.info(
+    {
+      shop: cp.shop,
+      phase: cp.phase,
+      mode: cp.mode,
+      progress: Math.round(progressOf(cp) * 1000) / 10,
+      orders: `${cp.orders.published}/${cp.orders.total ?? "?"}`,
+      exported: cp.mode === "bulk" ? cp.orders.exported : undefined,
+      inventoryLevels: cp.inventory.levels,
+      throttled: deps.client.stats.throttled,
+      waitedMs: deps.client.stats.waitedMs,
+    },
+    "backfill progress",
+  );
+}
+
+/** How many orders the history covers, for its progress. */
+async function countOrders(run: Run): Promise<void> {
+  const { ordersCount } = await run.deps.client.request(
+    ORDERS_COUNT_QUERY,
+    { query: run.search },
+    OrdersCount,
+  );
+  await run.save((c) => (c.orders.total = ordersCount?.count ?? null));
+}
+
+const eventBase = (run: Run, eventId: string) => ({
+  v: 1 as const,
+  platform: PLATFORM,
+  shop: run.cp.shop,
+  eventId,
+  receivedAt: new Date().toISOString(),
+});
+
+function orderEvent(run: Run, order: GqlOrder, lines: GqlLineItem[]): CanonicalEvent {
+  const canonical = normaliseGraphqlOrder(order, lines, (id) =>
+    customerKey(run.deps.customerHashKey, PLATFORM, run.cp.shop, id),
+  );
+  // Deterministic: a batch repeated after a crash carries the same ids and JetStream drops it.
+  return {
+    ...eventBase(run, `backfill:order:${canonical.orderId}:${canonical.updatedAt}`),
+    type: "order",
+    order: canonical,
+  };
+}
+
+/** Returns true when the export can't be done in bulk (another bulk query runs, or it failed). */
+async function bulkOrders(run: Run): Promise<boolean> {
+  if (!run.cp.orders.bulkId && !(await startBulk(run))) return true;
+  const finished = await awaitBulk(run);
+  if (finished === "expired") return bulkOrders(run);
+  if (finished === "failed") return true;
+  if (finished.url) await publishBulk(run, finished.url);
+  // No URL: no orders at all (Shopify completes with no file).
+  await run.save((c) => (c.phase = "inventory"));
+  return false;
+}
+
+/** Asks Shopify for the export; false when it refuses (one bulk query per shop at a time). */
+async function startBulk(run: Run): Promise<boolean> {
+  const { bulkOperationRunQuery: started } = await run.deps.client.request(
+    BULK_RUN_MUTATION,
+    { query: bulkOrdersQuery(run.search) },
+    BulkRun,
+  );
+  if (!started.bulkOperation) {
+    run.deps.log.warn(
+      { shop: run.cp.shop, errors: started.userErrors.map((e) => e.message) },
+      "bulk export not possible, paging through orders instead",
     );
-    // Deterministic: a batch repeated after a crash carries the same ids and JetStream drops it.
-    return {
-      ...base(`backfill:order:${canonical.orderId}:${canonical.updatedAt}`),
-      type: "order",
-      order: canonical,
-    };
-  };
-
-  if (cp.phase === "orders" && cp.orders.total === null) {
-    const { ordersCount } = await deps.client.request(ORDERS_COUNT_QUERY, { query: search }, OrdersCount);
-    await save((c) => (c.orders.total = ordersCount?.count ?? null));
-  }
-
-  if (cp.phase === "orders" && cp.mode === "bulk" && !cp.orders.previewDone) await previewNewest();
-  if (cp.phase === "orders" && cp.mode === "bulk") {
-    const fellBack = await bulkOrders();
-    if (fellBack)
-      await save((c) => ((c.mode = "paginated"), (c.orders.cursor = null), (c.orders.bulkId = null)));
-  }
-  if (cp.phase === "orders" && cp.mode === "paginated") await paginatedOrders();
-  if (cp.phase === "inventory") await inventory();
-  return cp;
-
-  /** Returns true when the export can't be done in bulk (another bulk query runs, or it failed). */
-  async function bulkOrders(): Promise<boolean> {
-    if (!cp.orders.bulkId) {
-      const { bulkOperationRunQuery: run } = await deps.client.request(
-        BULK_RUN_MUTATION,
-        { query: bulkOrdersQuery(search) },
-        BulkRun,
-      );
-      if (!run.bulkOperation) {
-        deps.log.warn(
-          { shop, errors: run.userErrors.map((e) => e.message) },
-          "bulk export not possible, paging through orders instead",
-        );
-        return true;
-      }
-      const id = run.bulkOperation.id;
-      await save((c) => (c.orders.bulkId = id));
-    }
-    let url: string | null | undefined;
-    for (;;) {
-      const { node } = await deps.client.request(BULK_STATUS_QUERY, { id: cp.orders.bulkId }, BulkStatus);
-      if (!node) throw new Error(`bulk operation ${cp.orders.bulkId} of ${shop} not found`);
-      if (node.rootObjectCount !== cp.orders.exported)
-        await save((c) => (c.orders.exported = node.rootObjectCount));
-      if (node.status === "COMPLETED") {
-        url = node.url;
-        break;
-      }
-      if (node.status === "EXPIRED") {
-        // Results are kept for 7 days; a resume after that starts a fresh export.
-        await save((c) => ((c.orders.bulkId = null), (c.orders.exported = 0)));
-        return bulkOrders();
-      }
-      if (["FAILED", "CANCELED", "CANCELING"].includes(node.status)) {
-        deps.log.warn(
-          { shop, status: node.status, errorCode: node.errorCode },
-          "bulk export failed, paging instead",
-        );
-        return true;
-      }
-      await sleep(deps.pollMs, deps.signal);
-    }
-    if (!url) {
-      // No orders at all: Shopify completes with no file.
-      await save((c) => (c.phase = "inventory"));
-      return false;
-    }
-    const response = await (deps.fetch ?? fetch)(url, { signal: deps.signal });
-    if (!response.ok)
-      throw new Error(`bulk result of ${shop} could not be downloaded: HTTP ${response.status}`);
-    const { roots, children } = readJsonl(await response.text());
-    await save((c) => (c.orders.exported = roots.length));
-    const batch = deps.batchSize ?? 500;
-    for (let i = cp.orders.published; i < roots.length; i += batch) {
-      const slice = roots.slice(i, i + batch);
-      const events = slice.map((raw) => {
-        const order = GqlOrder.parse(raw);
-        const lines = (children.get(order.id) ?? []).map((line) => GqlLineItem.parse(line));
-        return orderEvent(order, lines);
-      });
-      await deps.publish(events);
-      await save((c) => (c.orders.published = i + slice.length));
-    }
-    await save((c) => (c.phase = "inventory"));
     return false;
   }
+  const id = started.bulkOperation.id;
+  await run.save((c) => (c.orders.bulkId = id));
+  return true;
+}
 
-  /**
-   * A bulk export shows nothing until Shopify finishes it (minutes for a big shop). The newest
-   * `previewPages` pages go first, newest first, so today's figures appear at once; the export
-   * brings the same orders again later and they land on the same rows.
-   */
-  async function previewNewest(): Promise<void> {
-    let cursor: string | null = null;
-    for (let page = 0; page < (deps.previewPages ?? 5); page++) {
-      const { orders }: z.infer<typeof OrdersPage> = await deps.client.request(
-        ORDERS_PAGE_QUERY_NEWEST,
-        { first: deps.pageSize, after: cursor, query: search },
-        OrdersPage,
-      );
-      const events = await pageEvents(orders.nodes);
-      if (events.length) await deps.publish(events);
-      await save((c) => (c.orders.previewed += events.length));
-      if (!orders.pageInfo.hasNextPage) break;
-      cursor = orders.pageInfo.endCursor;
+/** Polls the export until it ends: its file's URL (null when empty), or why there is none. */
+async function awaitBulk(run: Run): Promise<{ url: string | null | undefined } | "expired" | "failed"> {
+  const { cp, deps, save } = run;
+  for (;;) {
+    const { node } = await deps.client.request(BULK_STATUS_QUERY, { id: cp.orders.bulkId }, BulkStatus);
+    if (!node) throw new Error(`bulk operation ${cp.orders.bulkId} of ${cp.shop} not found`);
+    if (node.rootObjectCount !== cp.orders.exported)
+      await save((c) => (c.orders.exported = node.rootObjectCount));
+    if (node.status === "COMPLETED") return { url: node.url };
+    if (node.status === "EXPIRED") {
+      // Results are kept for 7 days; a resume after that starts a fresh export.
+      await save((c) => ((c.orders.bulkId = null), (c.orders.exported = 0)));
+      return "expired";
     }
-    await save((c) => (c.orders.previewDone = true));
+    if (["FAILED", "CANCELED", "CANCELING"].includes(node.status)) {
+      deps.log.warn(
+        { shop: cp.shop, status: node.status, errorCode: node.errorCode },
+        "bulk export failed, paging instead",
+      );
+      return "failed";
+    }
+    await sleep(deps.pollMs, deps.signal);
   }
+}
 
-  async function pageEvents(nodes: z.infer<typeof OrdersPage>["orders"]["nodes"]): Promise<CanonicalEvent[]> {
-    const events: CanonicalEvent[] = [];
-    for (const order of nodes) {
-      events.push(orderEvent(order, await allOrderLines(deps.client, order)));
-    }
-    return events;
-  }
-
-  async function paginatedOrders(): Promise<void> {
-    for (;;) {
-      const { orders } = await deps.client.request(
-        ORDERS_PAGE_QUERY,
-        { first: deps.pageSize, after: cp.orders.cursor, query: search },
-        OrdersPage,
-      );
-      const events = await pageEvents(orders.nodes);
-      if (events.length) await deps.publish(events);
-      const next = orders.pageInfo.endCursor;
-      await save((c) => {
-        c.orders.published += events.length;
-        if (next) c.orders.cursor = next;
-        if (!orders.pageInfo.hasNextPage) c.phase = "inventory";
-      });
-      if (!orders.pageInfo.hasNextPage) return;
-    }
-  }
-
-  async function inventory(): Promise<void> {
-    for (;;) {
-      const { inventoryItems } = await deps.client.request(
-        INVENTORY_PAGE_QUERY,
-        { first: INVENTORY_PAGE_SIZE, after: cp.inventory.cursor },
-        InventoryPage,
-      );
-      const now = new Date().toISOString();
-      const events: CanonicalEvent[] = inventoryItems.nodes.flatMap((item) =>
-        item.inventoryLevels.nodes.map((level) => {
-          const inventoryLevel = normaliseGraphqlInventoryLevel(item, level, now);
-          return {
-            ...base(
-              `backfill:inventory:${inventoryLevel.inventoryItemId}:${inventoryLevel.locationId}:${inventoryLevel.updatedAt}`,
-            ),
-            type: "inventory_level" as const,
-            inventoryLevel,
-          };
-        }),
-      );
-      if (events.length) await deps.publish(events);
-      const next = inventoryItems.pageInfo.endCursor;
-      await save((c) => {
-        c.inventory.items += inventoryItems.nodes.length;
-        c.inventory.levels += events.length;
-        if (next) c.inventory.cursor = next;
-        if (!inventoryItems.pageInfo.hasNextPage) {
-          c.phase = "done";
-          c.finishedAt = new Date().toISOString();
-        }
-      });
-      if (!inventoryItems.pageInfo.hasNextPage) return;
-    }
+/** Downloads the export and publishes its orders in batches, resuming after the last one published. */
+async function publishBulk(run: Run, url: string): Promise<void> {
+  const { cp, deps, save } = run;
+  const response = await (deps.fetch ?? fetch)(url, { signal: deps.signal });
+  if (!response.ok)
+    throw new Error(`bulk result of ${cp.shop} could not be downloaded: HTTP ${response.status}`);
+  const { roots, children } = await readJsonlStream(response.body);
+  await save((c) => (c.orders.exported = roots.length));
+  const batch = deps.batchSize ?? 500;
+  for (let i = cp.orders.published; i < roots.length; i += batch) {
+    const slice = roots.slice(i, i + batch);
+    const events = slice.map((raw) => {
+      const order = GqlOrder.parse(raw);
+      const lines = (children.get(order.id) ?? []).map((line) => GqlLineItem.parse(line));
+      return orderEvent(run, order, lines);
+    });
+    await deps.publish(events);
+    await save((c) => (c.orders.published = i + slice.length));
   }
 }
 
 /**
- * A bulk operation's JSONL: root objects in file order, and each root's children (lines with
- * `__parentId`) wherever they appear — ungrouped output does not put them right after their parent.
+ * A bulk export shows nothing until Shopify finishes it (minutes for a big shop). The newest
+ * `previewPages` pages go first, newest first, so today's figures appear at once; the export
+ * brings the same orders again later and they land on the same rows.
  */
-export function readJsonl(text: string): { roots: unknown[]; children: Map<string, unknown[]> } {
-  const roots: unknown[] = [];
-  const children = new Map<string, unknown[]>();
-  let lineNo = 0;
-  for (const line of text.split("\n")) {
-    lineNo++;
-    if (!line.trim()) continue;
-    let value: Record<string, unknown>;
-    try {
-      value = JSON.parse(line) as Record<string, unknown>;
-    } catch (err) {
-      throw new Error(`bulk result line ${lineNo} is not JSON: ${(err as Error).message}`, { cause: err });
-    }
-    const parent = value.__parentId;
-    if (typeof parent === "string") {
-      const list = children.get(parent);
-      if (list) list.push(value);
-      else children.set(parent, [value]);
-    } else roots.push(value);
+async function previewNewest(run: Run): Promise<void> {
+  const { deps, search, save } = run;
+  let cursor: string | null = null;
+  for (let page = 0; page < (deps.previewPages ?? 5); page++) {
+    const { orders }: z.infer<typeof OrdersPage> = await deps.client.request(
+      ORDERS_PAGE_QUERY_NEWEST,
+      { first: deps.pageSize, after: cursor, query: search },
+      OrdersPage,
+    );
+    const events = await pageEvents(run, orders.nodes);
+    if (events.length) await deps.publish(events);
+    await save((c) => (c.orders.previewed += events.length));
+    if (!orders.pageInfo.hasNextPage) break;
+    cursor = orders.pageInfo.endCursor;
   }
-  return { roots, children };
+  await save((c) => (c.orders.previewDone = true));
+}
+
+async function pageEvents(
+  run: Run,
+  nodes: z.infer<typeof OrdersPage>["orders"]["nodes"],
+): Promise<CanonicalEvent[]> {
+  const { deps } = run;
+  const events: CanonicalEvent[] = [];
+  for (const order of nodes) {
+    events.push(orderEvent(run, order, await allOrderLines(deps.client, order)));
+  }
+  return events;
+}
+
+async function paginatedOrders(run: Run): Promise<void> {
+  const { cp, deps, search, save } = run;
+  for (;;) {
+    const { orders } = await deps.client.request(
+      ORDERS_PAGE_QUERY,
+      { first: deps.pageSize, after: cp.orders.cursor, query: search },
+      OrdersPage,
+    );
+    const events = await pageEvents(run, orders.nodes);
+    if (events.length) await deps.publish(events);
+    const next = orders.pageInfo.endCursor;
+    await save((c) => {
+      c.orders.published += events.length;
+      if (next) c.orders.cursor = next;
+      if (!orders.pageInfo.hasNextPage) c.phase = "inventory";
+    });
+    if (!orders.pageInfo.hasNextPage) return;
+  }
+}
+
+async function inventory(run: Run): Promise<void> {
+  const { cp, deps, save } = run;
+  for (;;) {
+    const { inventoryItems } = await deps.client.request(
+      INVENTORY_PAGE_QUERY,
+      { first: INVENTORY_PAGE_SIZE, after: cp.inventory.cursor },
+      InventoryPage,
+    );
+    const now = new Date().toISOString();
+    const events: CanonicalEvent[] = inventoryItems.nodes.flatMap((item) =>
+      item.inventoryLevels.nodes.map((level) => {
+        const inventoryLevel = normaliseGraphqlInventoryLevel(item, level, now);
+        return {
+          ...eventBase(
+            run,
+            `backfill:inventory:${inventoryLevel.inventoryItemId}:${inventoryLevel.locationId}:${inventoryLevel.updatedAt}`,
+          ),
+          type: "inventory_level" as const,
+          inventoryLevel,
+        };
+      }),
+    );
+    if (events.length) await deps.publish(events);
+    const next = inventoryItems.pageInfo.endCursor;
+    await save((c) => {
+      c.inventory.items += inventoryItems.nodes.length;
+      c.inventory.levels += events.length;
+      if (next) c.inventory.cursor = next;
+      if (!inventoryItems.pageInfo.hasNextPage) {
+        c.phase = "done";
+        c.finishedAt = new Date().toISOString();
+      }
+    });
+    if (!inventoryItems.pageInfo.hasNextPage) return;
+  }
 }

@@ -1,7 +1,7 @@
-import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { Delivery } from "../adapter.ts";
 import { shopify } from "./index.ts";
+import { shopifySignature } from "./webhook-headers.ts";
 
 const secret = "checkout-test-secret-0123456789";
 const adapter = shopify.create({ SHOPIFY_API_SECRET: secret }, { customerHashKey: "k".repeat(32) });
@@ -11,7 +11,7 @@ function delivery(topic: string, body: string): Delivery {
     "x-shopify-topic": topic,
     "x-shopify-shop-domain": "Shop.MyShopify.com",
     "x-shopify-event-id": "evt-1",
-    "x-shopify-hmac-sha256": createHmac("sha256", secret).update(body).digest("base64"),
+    "x-shopify-hmac-sha256": shopifySignature(secret, body),
   };
   return {
     header: (name) => headers[name],

@@ -107,18 +107,16 @@ describe("AdminClient against the leaky bucket", () => {
     const token = fake.issueToken(SHOP);
     const c = client(token);
     const throttledBefore = fake.stats.throttled;
-    const started = Date.now();
     // 12 queries requesting 82 points each from a 300-point bucket restoring 200/s (the bucket is
     // shared with the earlier tests' token, as on Shopify: per app and shop).
     for (let i = 0; i < 12; i++) {
       const answer = await c.request(COST_QUERY, { first: 10 }, Shape);
       expect(answer.orders.nodes).toHaveLength(3);
     }
-    const elapsed = Date.now() - started;
     // Spent 12 × 17 actual points; the client only waits when the bucket can't pay 82.
     expect(c.stats.actualCost).toBe(12 * 17);
     expect(fake.stats.throttled - throttledBefore).toBe(c.stats.throttled);
-    expect(elapsed).toBeLessThan(5000);
+    // How long that takes is a figure, not a pass/fail: bench/shopify-client.ts measures it.
   });
 
   it("waits for exactly the missing points when another client drained the bucket", async () => {

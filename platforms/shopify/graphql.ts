@@ -65,6 +65,20 @@ query OrderLines($id: ID!, $after: String) {
 export const ORDERS_COUNT_QUERY = `
 query OrdersCount($query: String!) { ordersCount(query: $query, limit: null) { count precision } }`;
 
+/**
+ * Just the totals of a day's orders, for the reconciliation's gross: requested cost 2 + 250 × (order 1
+ * + totalPriceSet 1 + shopMoney 1) = 752 points, so one page fits the 1,000 a query may ask for.
+ */
+export const ORDER_TOTALS_PAGE_SIZE = 250;
+
+export const ORDER_TOTALS_QUERY = `
+query OrderTotals($first: Int!, $after: String, $query: String!) {
+  orders(first: $first, after: $after, query: $query, sortKey: CREATED_AT) {
+    pageInfo { hasNextPage endCursor }
+    nodes { totalPriceSet { ${money} } }
+  }
+}`;
+
 /** The bulk export: connections in `edges { node }` form, children written as their own JSONL lines. */
 export function bulkOrdersQuery(search: string): string {
   return `{
@@ -172,6 +186,10 @@ export const OrdersCount = z.object({
   ordersCount: z.object({ count: z.number().int(), precision: z.string() }).nullable(),
 });
 
+export const OrderTotalsPage = z.object({
+  orders: z.object({ pageInfo: PageInfo, nodes: z.array(z.object({ totalPriceSet: MoneyBag })) }),
+});
+
 export const BulkRun = z.object({
   bulkOperationRunQuery: z.object({
     bulkOperation: z.object({ id: z.string(), status: z.string() }).nullable(),
@@ -238,6 +256,7 @@ export const WebhookList = z.object({
 
 export type GqlOrder = z.infer<typeof GqlOrder>;
 export type GqlLineItem = z.infer<typeof GqlLineItem>;
+export type OrderTotalsPage = z.infer<typeof OrderTotalsPage>;
 
 /** `gid://shopify/Order/450789469` → `450789469`: the REST id webhooks carry, so both paths key alike. */
 export function legacyId(gid: string): string {

@@ -5,6 +5,7 @@ import { parseJsonExact } from "../../core/json.ts";
 import { hmacSha256Matches } from "../../core/signature.ts";
 import {
   InvalidPayload,
+  type ConnectShared,
   type Delivery,
   type PlatformAdapter,
   type PlatformModule,
@@ -26,6 +27,8 @@ import {
 } from "./payload.ts";
 import { shopifyApiModule } from "./api.ts";
 import { PLATFORM } from "./constants.ts";
+import { shopifyConnectEnv, type ShopifyConnectEnv } from "./connect-env.ts";
+import { shopifyDemo } from "./demo/index.ts";
 
 export { PLATFORM, SHOPIFY_API_VERSION } from "./constants.ts";
 
@@ -135,9 +138,30 @@ export const shopify: PlatformModule<typeof env> = {
   platform: PLATFORM,
   env,
   configuredBy: ["SHOPIFY_API_SECRET"],
+  demo: shopifyDemo,
   create: createAdapter,
-  // The app install (OAuth) needs the app's key; its secret is checked with it in core/config.ts.
+  // The app install (OAuth) runs when the app's key is set; its flow's own env checks the rest.
   connectedBy: ["SHOPIFY_API_KEY"],
+  connect: {
+    env: shopifyConnectEnv,
+    flow: async (env: ShopifyConnectEnv, shared: ConnectShared) =>
+      (await import("./connect.ts")).shopifyFlow(env, shared),
+    // Its history is its own (a bulk export, then pages), kept in its own checkpoints.
+    history: async (bucket) => {
+      const [{ ShopifyCheckpoints }, { shopifyHistoryReader }] = await Promise.all([
+        import("./checkpoints.ts"),
+        import("./history-status.ts"),
+      ]);
+      return shopifyHistoryReader(await ShopifyCheckpoints.open(bucket));
+    },
+  },
+  // A shop is its myshopify.com domain, which serves the storefront even behind a custom domain.
+  storefrontOrigin: (shop) => `https://${shop}`,
+  storefrontFunnel: {
+    product: ["/products/*", "/collections/*/products/*"],
+    cart: ["/cart", "/cart/*"],
+    checkout: ["/checkout", "/checkouts/*"],
+  },
   redact: {
     fields: ["SHOPIFY_API_SECRET", "SHOPIFY_ADMIN_TOKEN"],
     // The webhook signature, and the Admin API token header of every API call.

@@ -7,22 +7,13 @@ import {
   type PlatformAdapter,
   type PlatformModule,
 } from "../adapter.ts";
-import { paymentEvent } from "../payment-event.ts";
-import { UnrepresentableAmount } from "./amounts.ts";
-import { PLATFORM, stripePayment, stripeTopicHandled, type OrderRefKeys } from "./normalise.ts";
+import { stripeApi } from "./api.ts";
+import { stripeDemo } from "./demo/index.ts";
+import { list, stripeEventOptions, stripeSharedEnv } from "./env.ts";
+import { stripeEvents } from "./events.ts";
+import { PLATFORM } from "./normalise.ts";
 import { StripeEvent } from "./payload.ts";
 import { stripeSignatureValid } from "./signature.ts";
-
-const list = (what: string) =>
-  z
-    .string()
-    .transform((value) =>
-      value
-        .split(",")
-        .map((part) => part.trim())
-        .filter(Boolean),
-    )
-    .refine((parts) => parts.length > 0, `${what} must name at least one`);
 
 const env = z.object({
   /**
@@ -35,16 +26,20 @@ const env = z.object({
   ),
   /** How old a signature's timestamp may be; Stripe's libraries use 300 s. */
   STRIPE_SIGNATURE_TOLERANCE_S: z.coerce.number().int().min(1).max(3600).default(300),
-  /** Metadata keys holding the shop's order id and site (the WooCommerce Stripe gateway's by default). */
-  STRIPE_ORDER_ID_KEYS: list("STRIPE_ORDER_ID_KEYS").default(["order_id"]),
-  STRIPE_SITE_KEYS: list("STRIPE_SITE_KEYS").default(["site_url"]),
-  /** The name rows carry as `shop` for the account's own payments (connected accounts use their acct_ id). */
-  STRIPE_ACCOUNT_NAME: z.string().min(1).max(255).default("stripe"),
+  ...stripeSharedEnv,
+  /**
+   * Read here only as "is it set": captures then carry a reference to their balance transaction for
+   * the fetchers to read fees from. Ingest never keeps or uses the key itself.
+   */
+  STRIPE_API_KEY: z
+    .string()
+    .optional()
+    .transform((key) => Boolean(key)),
 });
 export type StripeEnv = z.infer<typeof env>;
 
 function createAdapter(config: StripeEnv): PlatformAdapter {
-  const keys: OrderRefKeys = { orderKeys: config.STRIPE_ORDER_ID_KEYS, siteKeys: config.STRIPE_SITE_KEYS };
+  const options = stripeEventOptions(config, config.STRIPE_API_KEY);
   const signature = {
     secrets: config.STRIPE_WEBHOOK_SECRET,
     toleranceSeconds: config.STRIPE_SIGNATURE_TOLERANCE_S,
@@ -62,18 +57,10 @@ function createAdapter(config: StripeEnv): PlatformAdapter {
         throw new InvalidPayload(`body is not valid JSON: ${(err as Error).message}`);
       }
       const event = parsePayload(StripeEvent, body, "stripe event");
-      if (!stripeTopicHandled(event.type)) return { kind: "ignore", reason: `type ${event.type}` };
-      let payment;
-      try {
-        payment = stripePayment(event, keys);
-      } catch (err) {
-        if (err instanceof UnrepresentableAmount) throw new InvalidPayload(err.message, "data.object.amount");
-        throw err;
-      }
-      if (!payment) return { kind: "ignore", reason: "no money moved" };
-      const shop = event.account ?? config.STRIPE_ACCOUNT_NAME;
+      const events = stripeEvents(event, options, delivery.receivedAt);
+      if (!events) return { kind: "ignore", reason: `type ${event.type}` };
       // Stripe's event id is the same on every retry: JetStream's dedupe and our idempotent rows key on it.
-      return { kind: "publish", events: [paymentEvent(shop, event.id, payment, delivery.receivedAt)] };
+      return { kind: "publish", events };
     },
   };
 }
@@ -87,4 +74,6 @@ export const stripe: PlatformModule<typeof env> = {
     if (!config) throw new Error("stripe runs only with STRIPE_WEBHOOK_SECRET set");
     return createAdapter(config);
   },
+  api: stripeApi,
+  demoFollower: stripeDemo,
 };

@@ -1,7 +1,15 @@
 import type { OrderRef, Payment, PaymentKind } from "../../core/payment-events.ts";
+import { orderReference } from "../../core/order-ref.ts";
 import { parsePayload } from "../adapter.ts";
 import { stripeToMinor } from "./amounts.ts";
-import { StripeCharge, StripeDispute, StripePayout, type StripeEvent } from "./payload.ts";
+import {
+  StripeCharge,
+  StripeDispute,
+  StripePaymentIntent,
+  StripePayout,
+  type StripeBalanceTransaction,
+  type StripeEvent,
+} from "./payload.ts";
 
 export const PLATFORM = "stripe";
 
@@ -23,15 +31,21 @@ const DISPUTE_EVENTS = new Set([
   "charge.dispute.funds_reinstated",
 ]);
 const PAYOUT_EVENTS = new Set(["payout.paid", "payout.failed"]);
+const FAILURE_EVENTS = new Set(["charge.failed", "payment_intent.payment_failed"]);
+
+/** The event types we turn into payments (also what the catch-up asks `GET /v1/events` for; at most 20). */
+export const STRIPE_TYPES: readonly string[] = [
+  ...CHARGE_CAPTURED,
+  "charge.refunded",
+  ...DISPUTE_EVENTS,
+  ...PAYOUT_EVENTS,
+  ...FAILURE_EVENTS,
+];
+const HANDLED = new Set(STRIPE_TYPES);
 
 /** The topics we turn into payments; any other is acknowledged and ignored. */
 export function stripeTopicHandled(type: string): boolean {
-  return (
-    CHARGE_CAPTURED.has(type) ||
-    type === "charge.refunded" ||
-    DISPUTE_EVENTS.has(type) ||
-    PAYOUT_EVENTS.has(type)
-  );
+  return HANDLED.has(type);
 }
 
 /** A site as the shop platforms name shops: the host of `https://shop.example/`. */
@@ -44,10 +58,10 @@ function siteOf(value: string): string {
 }
 
 export function orderRefFrom(metadata: Record<string, string>, keys: OrderRefKeys): OrderRef | null {
-  const orderId = keys.orderKeys.map((k) => metadata[k]).find((v) => v !== undefined && v !== "");
+  const orderId = orderReference(keys.orderKeys.map((k) => metadata[k]));
   if (!orderId) return null;
   const site = keys.siteKeys.map((k) => metadata[k]).find((v) => v !== undefined && v !== "");
-  return { orderId: orderId.slice(0, 128), site: site ? siteOf(site).slice(0, 255) : null };
+  return { orderId, site: site ? siteOf(site).slice(0, 255) : null };
 }
 
 function disputeKind(type: string, status: string): PaymentKind {
@@ -64,6 +78,7 @@ export function stripePayment(event: StripeEvent, keys: OrderRefKeys): Payment |
   const what = `stripe ${event.type}`;
   const base = { processor: PLATFORM, feeMinor: null, netMinor: null, cumulativeMinor: null, updatedAt };
 
+  if (FAILURE_EVENTS.has(event.type)) return stripeFailure(event, keys);
   if (CHARGE_CAPTURED.has(event.type) || event.type === "charge.refunded") {
     const charge = parsePayload(StripeCharge, object, what);
     const common = {
@@ -113,4 +128,72 @@ export function stripePayment(event: StripeEvent, keys: OrderRefKeys): Payment |
     };
   }
   return null;
+}
+
+/**
+ * A declined attempt to pay, once: every declined card attempt is a failed charge (charge.failed),
+ * and payment_intent.payment_failed names the same attempt as its `latest_charge`, so the intent
+ * counts only when no charge was made (it failed before one, e.g. authentication).
+ */
+function stripeFailure(event: StripeEvent, keys: OrderRefKeys): Payment | null {
+  const what = `stripe ${event.type}`;
+  const updatedAt = iso(event.created);
+  const base = {
+    processor: PLATFORM,
+    kind: "failed" as const,
+    feeMinor: null,
+    netMinor: null,
+    cumulativeMinor: null,
+  };
+  if (event.type === "charge.failed") {
+    const charge = parsePayload(StripeCharge, event.data.object, what);
+    return {
+      ...base,
+      objectId: charge.id,
+      paymentId: charge.id,
+      amountMinor: stripeToMinor(charge.amount, charge.currency),
+      currency: charge.currency,
+      status: charge.status,
+      at: iso(charge.created),
+      updatedAt,
+      orderRef: orderRefFrom(charge.metadata, keys),
+    };
+  }
+  const intent = parsePayload(StripePaymentIntent, event.data.object, what);
+  if (intent.latest_charge) return null;
+  return {
+    ...base,
+    objectId: intent.id,
+    paymentId: intent.id,
+    amountMinor: stripeToMinor(intent.amount, intent.currency),
+    currency: intent.currency,
+    status: "failed",
+    at: iso(intent.created),
+    updatedAt,
+    orderRef: orderRefFrom(intent.metadata, keys),
+  };
+}
+
+/**
+ * A charge's fee and net as their own `fee` row, keyed by the balance transaction: a capture's row is
+ * rewritten whole by every later state of the charge, which would drop a fee written into it. In the
+ * transaction's currency (the account's settlement currency, which may differ from the charge's).
+ */
+export function stripeFee(txn: StripeBalanceTransaction, fetchedAt: string): Payment {
+  return {
+    processor: PLATFORM,
+    kind: "fee",
+    objectId: txn.id,
+    paymentId: txn.source,
+    amountMinor: stripeToMinor(txn.fee, txn.currency),
+    feeMinor: stripeToMinor(txn.fee, txn.currency),
+    netMinor: stripeToMinor(txn.net, txn.currency),
+    cumulativeMinor: null,
+    currency: txn.currency,
+    status: txn.status,
+    at: iso(txn.created),
+    // `pending` becomes `available` later; the newest fetch wins.
+    updatedAt: fetchedAt,
+    orderRef: null,
+  };
 }

@@ -18,6 +18,7 @@ import { WOO_TOPICS, WooClient } from "./client.ts";
 import { orderEvents, PLATFORM } from "./events.ts";
 import { normaliseInventory, WOO_SALE_STATUSES, wooShop } from "./normalise.ts";
 import { WooOrder, WooProduct } from "./payload.ts";
+import { wooCommerceDemo } from "./demo/index.ts";
 
 export { PLATFORM } from "./events.ts";
 
@@ -27,8 +28,11 @@ const env = z.object({
   /**
    * The one site the env secret speaks for (as BIGCOMMERCE_WEBHOOK_SECRET speaks only for its store
    * hash): a delivery signed with it but naming another site in X-WC-Webhook-Source is refused.
+   * Required: a secret bound to no site would let whoever holds it post orders as any shop.
    */
-  WOOCOMMERCE_STORE_URL: z.url("WOOCOMMERCE_STORE_URL must be the site's URL").optional(),
+  WOOCOMMERCE_STORE_URL: z.url(
+    "WOOCOMMERCE_STORE_URL must be set to the site's URL (as in X-WC-Webhook-Source) with WOOCOMMERCE_WEBHOOK_SECRET",
+  ),
 });
 
 const apiEnv = z.object({
@@ -79,9 +83,8 @@ function secretsFor(delivery: Delivery, config: z.infer<typeof env> | undefined,
   return secrets;
 }
 
-/** Whether the hand-made hook's secret may sign for `source`: only for WOOCOMMERCE_STORE_URL's site when set. */
+/** Whether the hand-made hook's secret may sign for `source`: only for WOOCOMMERCE_STORE_URL's site. */
 function envSecretSpeaksFor(config: z.infer<typeof env>, source: string | undefined): boolean {
-  if (!config.WOOCOMMERCE_STORE_URL) return true;
   if (!source || !URL.canParse(source)) return false;
   return wooShop(source) === wooShop(config.WOOCOMMERCE_STORE_URL);
 }
@@ -192,10 +195,10 @@ export function wooApi(
     reactivateHooks: () => client.reactivateDisabledHooks(),
     shopInfo: () => client.shopInfo(),
     // WooCommerce has no test orders; cancelled, pending and failed ones are not among the sales statuses.
-    countOrders: async (window) => ({
-      orders: await client.countCreated(window, WOO_SALE_STATUSES),
-      grossMinor: null,
-    }),
+    async countOrders(window) {
+      const orders = await client.countCreated(window, WOO_SALE_STATUSES);
+      return { orders, grossMinor: orders ? await client.grossCreated(window, WOO_SALE_STATUSES) : 0 };
+    },
     async subscribeWebhooks(deliveryUrl, secret) {
       await client.ensureWebhooks(deliveryUrl, secret, WOO_TOPICS);
       return [...WOO_TOPICS];
@@ -205,7 +208,8 @@ export function wooApi(
 
 const api: PlatformApiModule<typeof apiEnv> = {
   env: apiEnv,
-  configuredBy: ["WOOCOMMERCE_STORE_URL", "WOOCOMMERCE_CONSUMER_KEY", "WOOCOMMERCE_CONSUMER_SECRET"],
+  // Not the site URL: the webhook secret needs it too, and a site without a REST key has no API.
+  configuredBy: ["WOOCOMMERCE_CONSUMER_KEY", "WOOCOMMERCE_CONSUMER_SECRET"],
   create: (config, shared) =>
     wooApi(
       {
@@ -222,6 +226,7 @@ export const woocommerce: PlatformModule<typeof env> = {
   platform: PLATFORM,
   env,
   configuredBy: ["WOOCOMMERCE_WEBHOOK_SECRET"],
+  demo: wooCommerceDemo,
   redact: {
     // The REST key pair as env, as WooCommerce's key delivery names it, and as WooCredentials names it.
     fields: [
@@ -237,5 +242,16 @@ export const woocommerce: PlatformModule<typeof env> = {
   },
   create: createAdapter,
   connectable: true,
+  // A shop is the site's host and path (wooShop); pages come from the host.
+  storefrontOrigin: (shop) => `https://${shop.split("/")[0]}`,
+  storefrontFunnel: {
+    product: ["/product/*"],
+    cart: ["/cart", "/cart/"],
+    checkout: ["/checkout", "/checkout/*"],
+  },
+  connect: {
+    env: z.object({}),
+    flow: async (_env, shared) => (await import("./connect.ts")).woocommerceFlow(shared),
+  },
   api,
 };

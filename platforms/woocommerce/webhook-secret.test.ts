@@ -36,6 +36,11 @@ describe("the WooCommerce env secret", () => {
     expect(bound.verify(delivery("not a url"))).toBe(false);
   });
 
+  it("refuses to start with the secret but no site to bind it to, naming the variable", () => {
+    expect(() => adapter({})).toThrow(/WOOCOMMERCE_STORE_URL must be set .* with WOOCOMMERCE_WEBHOOK_SECRET/);
+    expect(() => adapter({ WOOCOMMERCE_STORE_URL: "" })).toThrow(/WOOCOMMERCE_STORE_URL/);
+  });
+
   it("names the variable when WOOCOMMERCE_STORE_URL is not a URL", () => {
     expect(() => adapter({ WOOCOMMERCE_STORE_URL: "shop" })).toThrow(/WOOCOMMERCE_STORE_URL/);
   });

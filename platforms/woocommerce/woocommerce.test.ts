@@ -10,7 +10,7 @@ import { wooSalesStatus, wooShop } from "./normalise.ts";
 
 const SECRET = "woo-unit-test-secret-0123";
 const adapter = woocommerce.create(
-  { WOOCOMMERCE_WEBHOOK_SECRET: SECRET },
+  { WOOCOMMERCE_WEBHOOK_SECRET: SECRET, WOOCOMMERCE_STORE_URL: "https://shop.example/" },
   { customerHashKey: "k".repeat(32) },
 );
 
@@ -27,7 +27,7 @@ describe("stores connected through the connect service", () => {
   const key = "store-webhook-key-for-tests-0123";
   const connected = woocommerce.create(undefined, { customerHashKey: "k".repeat(32), storeWebhookKey: key });
   const both = woocommerce.create(
-    { WOOCOMMERCE_WEBHOOK_SECRET: SECRET },
+    { WOOCOMMERCE_WEBHOOK_SECRET: SECRET, WOOCOMMERCE_STORE_URL: "https://c.example/" },
     { customerHashKey: "k".repeat(32), storeWebhookKey: key },
   );
   // The per-store secret as documented: HMAC-SHA256(key, "webhook-secret\0woocommerce\0<host/path>"), base64url.
@@ -52,8 +52,9 @@ describe("stores connected through the connect service", () => {
     expect(connected.verify(signedWith(secretOf("a.example"), "not a url"))).toBe(false);
   });
 
-  it("still takes the hand-set env secret from any store when both are configured", () => {
+  it("still takes the hand-set env secret from its own site when both are configured, and from no other", () => {
     expect(both.verify(signedWith(SECRET, "https://c.example/"))).toBe(true);
+    expect(both.verify(signedWith(SECRET, "https://a.example/shop/"))).toBe(false);
   });
 });
 
@@ -68,17 +69,26 @@ describe("PHP-style JSON", () => {
 describe("verification", () => {
   const body = phpJson({ id: 1, href: "https://shop.example/x" });
   const signed = createHmac("sha256", SECRET).update(body).digest("base64");
+  const site = "https://shop.example/";
 
   it("checks the signature over the raw PHP bytes", () => {
     expect(
       adapter.verify(
-        delivery(body, { "content-type": "application/json", "x-wc-webhook-signature": signed }),
+        delivery(body, {
+          "content-type": "application/json",
+          "x-wc-webhook-source": site,
+          "x-wc-webhook-signature": signed,
+        }),
       ),
     ).toBe(true);
     const reserialised = JSON.stringify(JSON.parse(body));
     expect(
       adapter.verify(
-        delivery(reserialised, { "content-type": "application/json", "x-wc-webhook-signature": signed }),
+        delivery(reserialised, {
+          "content-type": "application/json",
+          "x-wc-webhook-source": site,
+          "x-wc-webhook-signature": signed,
+        }),
       ),
     ).toBe(false);
     expect(adapter.verify(delivery(body, { "content-type": "application/json" }))).toBe(false);

@@ -12,7 +12,9 @@ import type { Sender } from "@questdb/nodejs-client";
 import { InteractionBatch } from "../../core/interaction.ts";
 import type { Logger } from "../../core/log.ts";
 import { BEHAVIOUR_STREAM, DEAD_LETTER_PREFIX } from "../../core/nats.ts";
+import { untilAnswered } from "../../core/start-up.ts";
 import type { RunningConsumer } from "../consumer.ts";
+import { chunksOf, rowsOf, type RowBudget } from "./row-budget.ts";
 import { writeBehaviourRows } from "./rows.ts";
 
 export interface BehaviourConsumerOptions {
@@ -24,6 +26,8 @@ export interface BehaviourConsumerOptions {
   batchMaxWaitMs: number;
   maxDeliveries: number;
   ackWaitMs: number;
+  /** Caps the rows written per second (none: as fast as QuestDB takes them). */
+  budget?: RowBudget;
 }
 
 const NAME = "behaviour";
@@ -36,9 +40,15 @@ const NAME = "behaviour";
  */
 export async function startBehaviourConsumer(options: BehaviourConsumerOptions): Promise<RunningConsumer> {
   const { js, jsm, log } = options;
-  await ensureDurable(jsm, options.ackWaitMs, options.batchMaxMessages);
-  const consumer = await js.consumers.get(BEHAVIOUR_STREAM, NAME);
-  const messages = await consumer.consume({ max_messages: options.batchMaxMessages * 2 });
+  const messages = await untilAnswered(
+    `consumer ${NAME} on ${BEHAVIOUR_STREAM}`,
+    async () => {
+      await ensureDurable(jsm, options.ackWaitMs, options.batchMaxMessages);
+      const consumer = await js.consumers.get(BEHAVIOUR_STREAM, NAME);
+      return consumer.consume({ max_messages: options.batchMaxMessages * 2 });
+    },
+    { log },
+  );
 
   let pending: JsMsg[] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -94,7 +104,7 @@ async function ensureDurable(jsm: JetStreamManager, ackWaitMs: number, batchMaxM
 
 async function settle(batch: JsMsg[], options: BehaviourConsumerOptions): Promise<void> {
   if (!batch.length) return;
-  const decoded: { msg: JsMsg; batch: InteractionBatch }[] = [];
+  const decoded: Decoded[] = [];
   for (const msg of batch) {
     const parsed = InteractionBatch.safeParse(safeJson(msg));
     if (parsed.success) decoded.push({ msg, batch: parsed.data });
@@ -102,22 +112,40 @@ async function settle(batch: JsMsg[], options: BehaviourConsumerOptions): Promis
       await deadLetter(msg, `not an interaction batch: ${parsed.error.issues[0]?.path.join(".")}`, options);
   }
   if (!decoded.length) return;
-  try {
-    for (const d of decoded) await writeBehaviourRows(options.sender, d.batch);
-    await options.sender.flush();
-    for (const { msg } of decoded) msg.ack();
-  } catch (err) {
-    options.sender.reset();
-    options.log.warn(
-      { consumer: NAME, messages: decoded.length, err: String(err) },
-      "behaviour batch not written",
-    );
-    for (const { msg } of decoded) {
-      if (msg.info.deliveryCount >= options.maxDeliveries) await deadLetter(msg, String(err), options);
-      else msg.nak(Math.min(30_000, 500 * 2 ** msg.info.deliveryCount));
+  const { budget } = options;
+  const chunks = budget ? chunksOf(decoded, (d) => rowsOf(d.batch), budget.chunkRows) : [decoded];
+  for (let i = 0; i < chunks.length; i++) {
+    const chunk = chunks[i]!;
+    if (budget) await waitForBudget(budget, chunk, chunks.slice(i));
+    try {
+      for (const d of chunk) await writeBehaviourRows(options.sender, d.batch);
+      await options.sender.flush();
+      for (const { msg } of chunk) msg.ack();
+    } catch (err) {
+      options.sender.reset();
+      const unwritten = chunks.slice(i).flat();
+      options.log.warn(
+        { consumer: NAME, messages: unwritten.length, err: String(err) },
+        "behaviour batch not written",
+      );
+      for (const { msg } of unwritten) {
+        if (msg.info.deliveryCount >= options.maxDeliveries) await deadLetter(msg, String(err), options);
+        else msg.nak(Math.min(30_000, 500 * 2 ** msg.info.deliveryCount));
+      }
+      return;
     }
   }
 }
+
+/** Waits until the budget allows the chunk, telling the broker the waiting messages are in hand. */
+async function waitForBudget(budget: RowBudget, chunk: Decoded[], waiting: Decoded[][]) {
+  const waitMs = budget.take(chunk.reduce((n, d) => n + rowsOf(d.batch), 0));
+  if (!waitMs) return;
+  for (const { msg } of waiting.flat()) msg.working();
+  await new Promise((resolve) => setTimeout(resolve, waitMs));
+}
+
+type Decoded = { msg: JsMsg; batch: InteractionBatch };
 
 function safeJson(msg: JsMsg): unknown {
   try {

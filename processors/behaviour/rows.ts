@@ -11,12 +11,14 @@ const cell = (n: number) => Math.min(GRID - 1, Math.floor(n * GRID));
 export async function writeBehaviourRows(sender: Sender, batch: InteractionBatch): Promise<void> {
   const start = toMicros(batch.start);
   const page = pageOf(batch.path);
-  await sender
+  const view = sender
     .table("page_views")
     .symbol("site", batch.site)
     .symbol("shop", batch.shop)
     .symbol("platform", batch.platform)
-    .symbol("page", page)
+    .symbol("page", page);
+  if (batch.step) view.symbol("step", batch.step); // symbols before other columns (ILP)
+  await view
     .stringColumn("path", batch.path)
     .stringColumn("view", batch.view)
     .stringColumn("session", batch.session)

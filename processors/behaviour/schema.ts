@@ -1,3 +1,5 @@
+import { shopTables } from "../../core/shop-data.ts";
+
 /**
  * Behaviour facts and the aggregates the overlay and the "Customer behaviour" dashboard read.
  * WAL tables with DEDUP UPSERT KEYS, so a redelivered batch rewrites its rows. A page view's rows are
@@ -14,6 +16,7 @@ export const BEHAVIOUR_TABLES = [
     shop SYMBOL,
     platform SYMBOL,
     page SYMBOL,
+    step SYMBOL,
     path VARCHAR,
     view VARCHAR,
     session VARCHAR,
@@ -24,6 +27,9 @@ export const BEHAVIOUR_TABLES = [
     received_at TIMESTAMP
   ) TIMESTAMP(ts) PARTITION BY DAY TTL 90 DAYS WAL
   DEDUP UPSERT KEYS(ts, site, view)`,
+
+  // Tables made before the funnel (issue 16) lack the step; IF NOT EXISTS makes this a no-op after.
+  `ALTER TABLE page_views ADD COLUMN IF NOT EXISTS step SYMBOL`,
 
   `CREATE TABLE IF NOT EXISTS clicks (
     ts TIMESTAMP,
@@ -79,3 +85,15 @@ export const BEHAVIOUR_TABLES = [
 ];
 
 export const BEHAVIOUR_FACT_TABLES = ["page_views", "clicks", "scrolls"];
+
+/**
+ * Which of these hold a shop's rows (for shop/redact). `clicks` and `scrolls` carry the site and the
+ * shop but no platform, so their shop's rows are found through the sites its `page_views` name; they
+ * come first so that `page_views` still holds those sites while they are redacted, a rerun included.
+ */
+export const BEHAVIOUR_SHOP_TABLES = shopTables([
+  { table: "clicks", ts: "ts", by: "DAY", sitesFrom: "page_views" },
+  { table: "scrolls", ts: "ts", by: "DAY", sitesFrom: "page_views" },
+  { table: "page_views", ts: "ts", by: "DAY" },
+]);
+export const BEHAVIOUR_VIEWS = ["click_cells_1h", "scroll_reach_1h"];

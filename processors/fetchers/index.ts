@@ -14,8 +14,10 @@ import { ApiRegistry } from "./registry.ts";
 import { Connections, CONNECTIONS_BUCKET } from "../../platforms/connections.ts";
 import { parseKey } from "../../core/seal.ts";
 import type { QuestDb } from "../../core/questdb.ts";
+import { shopPartition, WHOLE, type Partition } from "../../core/partitions.ts";
+import { untilAnswered } from "../../core/start-up.ts";
 import { ensureTables } from "../orders/schema.ts";
-import { CATCHUP_RUNS_TABLE, recordCatchUp, type CatchUpRun } from "./runs.ts";
+import { CATCHUP_RUNS_OUTCOME, CATCHUP_RUNS_TABLE, recordCatchUp, type CatchUpRun } from "./runs.ts";
 import { RECONCILIATION_TABLE, reconcileEnv, startReconcileLoop } from "../reconcile/index.ts";
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -55,19 +57,25 @@ export async function startFetchers(options: {
   log: Logger;
   /** Where our figures are read from for the reconciliation (none: no reconciliation). */
   db?: QuestDb;
+  /** This replica's shops: it resolves their refs, catches them up and reconciles them, and no others. */
+  partition?: Partition;
 }): Promise<{ stop(): Promise<void> }> {
   const { js, jsm, config, log } = options;
+  const partition = options.partition ?? WHOLE;
   const reconcileConfig = loadConfig(reconcileEnv, options.env);
   const apis = loadApis(options.env, { customerHashKey: config.CUSTOMER_HASH_KEY, log });
   const kvm = new Kvm(js);
-  const refundTimes = new RefundTimes(await kvm.create("refund_first_seen", { history: 1, ttl: 120 * DAY }));
-  const watermarks = await kvm.create("catchup_watermarks", { history: 1 });
-  const publish = jetStreamPublisher(js, 10_000);
+  // Start-up requests that time out on a loaded broker are waited out (core/start-up.ts).
+  const bucket = (name: string, opts: Parameters<Kvm["create"]>[1]) =>
+    untilAnswered(`NATS: KV bucket ${name}`, () => kvm.create(name, opts), { log });
+  const refundTimes = new RefundTimes(await bucket("refund_first_seen", { history: 1, ttl: 120 * DAY }));
+  const watermarks = await bucket("catchup_watermarks", { history: 1 });
+  const publish = jetStreamPublisher(js, 10_000, partition.count);
   const registry = new ApiRegistry(apis);
   const following = new AbortController();
   if (config.TOKEN_ENCRYPTION_KEY && config.CUSTOMER_HASH_KEY) {
     const connections = new Connections(
-      await kvm.create(CONNECTIONS_BUCKET, { history: 5 }),
+      await bucket(CONNECTIONS_BUCKET, { history: 5 }),
       parseKey(config.TOKEN_ENCRYPTION_KEY),
     );
     await registry.follow(connections, { customerHashKey: config.CUSTOMER_HASH_KEY, log }, following.signal);
@@ -95,21 +103,33 @@ export async function startFetchers(options: {
     // A batch of refs waits on platform rate limits; give it longer than a QuestDB write needs.
     ackWaitMs: Math.max(config.ACK_WAIT_MS, 60_000),
     filterSubject: "evt.*.*.ref",
+    partition,
   });
   const db = options.db;
-  if (db) await ensureTables(db, [CATCHUP_RUNS_TABLE, RECONCILIATION_TABLE]);
-  const loop = startCatchUpLoop(() => registry.all(), {
+  if (db)
+    await untilAnswered(
+      "QuestDB: catch-up and reconciliation tables",
+      () => ensureTables(db, [CATCHUP_RUNS_TABLE, CATCHUP_RUNS_OUTCOME, RECONCILIATION_TABLE]),
+      { log },
+    );
+  const ours = () =>
+    registry
+      .all()
+      .filter((api) => shopPartition(api.platform, api.shop, partition.count) === partition.index);
+  const loop = startCatchUpLoop(ours, {
     ...(db ? { record: (run: CatchUpRun) => recordCatchUp(db, run) } : {}),
     watermarks,
     publish,
     log,
     lookbackMs: config.CATCHUP_LOOKBACK_MS,
     intervalMs: config.CATCHUP_INTERVAL_MS,
+    budget: { timeMs: config.CATCHUP_STORE_BUDGET_MS, pages: config.CATCHUP_STORE_MAX_PAGES },
+    concurrency: config.CATCHUP_CONCURRENCY,
     keysRefused: (api, err) => registry.keysRefused(api, err, log),
   });
   let reconciliation: { stop(): Promise<void> } | undefined;
   if (options.db) {
-    reconciliation = startReconcileLoop(() => registry.all(), {
+    reconciliation = startReconcileLoop(ours, {
       db: options.db,
       publish,
       log,
@@ -121,7 +141,7 @@ export async function startFetchers(options: {
       keysRefused: (api, err) => registry.keysRefused(api, err, log),
     });
   }
-  log.info({ apis: registry.all().map((api) => `${api.platform}:${api.shop}`) }, "fetchers started");
+  log.info({ apis: ours().map((api) => `${api.platform}:${api.shop}`) }, "fetchers started");
   return {
     async stop() {
       following.abort();

@@ -11,6 +11,7 @@ import {
   type StockReport,
 } from "./forecast.ts";
 import { loadItemSkus, unmappedSku } from "./items.ts";
+import { BoundedMap } from "../../core/bounded-map.ts";
 
 const MINUTE_US = 60_000_000n;
 /** How far back unreported sales are looked for when a SKU's newest report is old. */
@@ -22,7 +23,14 @@ export interface ForecasterOptions {
   sender: Sender;
   settings: ForecastSettings;
   log: Logger;
+  /** The shops this replica forecasts (its partition); every shop when absent. */
+  owns?: (platform: string, shop: string) => boolean;
+  /** Level fingerprints remembered (one per SKU and location); past it the oldest are rewritten once more. */
+  writtenMax?: number;
 }
+
+/** ≈ 100 bytes each: ~10 MB for a catalogue of 100,000 SKU-locations, whatever the shops send. */
+export const DEFAULT_WRITTEN_MAX = 100_000;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const micros = (ms: number) => BigInt(Math.round(ms)) * 1000n;
@@ -33,13 +41,22 @@ const micros = (ms: number) => BigInt(Math.round(ms)) * 1000n;
  */
 export class Forecaster {
   private readonly options: ForecasterOptions;
-  /** Level rows already written, so an unchanged level is not rewritten every cycle. */
-  private readonly written = new Map<string, string>();
+  /**
+   * Level rows already written, so an unchanged level is not rewritten every cycle. Bounded: SKUs and
+   * locations are names from the shops, and forgetting one costs only an upsert of the same row.
+   */
+  private readonly written: BoundedMap<string, string>;
   /** SKUs each shop's last sweep forecast: one missing from the next sweep gets a retired row. */
   private readonly swept = new Map<string, Set<string>>();
 
   constructor(options: ForecasterOptions) {
     this.options = options;
+    this.written = new BoundedMap(options.writtenMax ?? DEFAULT_WRITTEN_MAX);
+  }
+
+  /** How many level fingerprints are remembered (for the memory bound's test). */
+  get rememberedLevels(): number {
+    return this.written.size;
   }
 
   /** Every shop with stock reports or recent sales. */
@@ -52,7 +69,8 @@ export class Forecaster {
       `SELECT DISTINCT platform, shop FROM order_lines WHERE created_at > ${since}`,
     ]) {
       for (const [platform, shop] of (await db.exec<[string, string]>(query)).dataset)
-        shops.set(`${platform}\u0000${shop}`, { platform, shop });
+        if (this.options.owns?.(platform, shop) ?? true)
+          shops.set(`${platform}\u0000${shop}`, { platform, shop });
     }
     let computed = 0;
     for (const { platform, shop } of shops.values()) computed += await this.computeShop(platform, shop, now);

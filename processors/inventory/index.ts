@@ -2,6 +2,7 @@ import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { loadConfig, type ProcessorsConfig } from "../../core/config.ts";
 import type { Logger } from "../../core/log.ts";
 import type { QuestDb } from "../../core/questdb.ts";
+import { shopPartition, WHOLE, type Partition } from "../../core/partitions.ts";
 import { ensureTables } from "../orders/schema.ts";
 import { startConsumer, type RunningConsumer } from "../consumer.ts";
 import { inventoryEnv } from "./config.ts";
@@ -22,8 +23,11 @@ export async function startInventory(deps: {
   log: Logger;
   config: ProcessorsConfig;
   env?: Record<string, string | undefined>;
+  /** This replica's shops: it files and forecasts theirs only. */
+  partition?: Partition;
 }): Promise<RunningConsumer> {
   const { db, log, config } = deps;
+  const partition = deps.partition ?? WHOLE;
   const settings = loadConfig(inventoryEnv, deps.env ?? process.env);
   await ensureTables(db, INVENTORY_TABLES);
   // Re-check a dirty SKU after the orders consumer has surely written its lines (its batch wait + slack).
@@ -40,12 +44,14 @@ export async function startInventory(deps: {
     batchMaxWaitMs: config.BATCH_MAX_WAIT_MS,
     maxDeliveries: config.MAX_DELIVERIES,
     ackWaitMs: config.ACK_WAIT_MS,
+    partition,
   });
   const forecaster = runForecaster(
     new Forecaster({
       db,
       sender: await db.sender(),
       log,
+      owns: (platform, shop) => shopPartition(platform, shop, partition.count) === partition.index,
       settings: {
         leadTimeDays: settings.INVENTORY_LEAD_TIME_DAYS,
         serviceZ: settings.INVENTORY_SERVICE_Z,

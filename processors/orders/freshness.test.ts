@@ -54,7 +54,7 @@ beforeAll(async () => {
     version("E", at(30, 30), at(40)),
   ];
   await storeAndWait(stored, stored.length);
-}, 120_000);
+}, 300_000);
 afterAll(async () => server?.stop());
 
 describe("OrderVersions after a restart", () => {

@@ -14,10 +14,13 @@ export async function startRetention(options: {
   db: QuestDb;
   log: Logger;
   env?: Record<string, string | undefined>;
+  /** Whether this process runs the conversion: one replica does (partition 0), the tables are shared. */
+  convert?: boolean;
 }): Promise<{ stop(): Promise<void> }> {
   const { db, log } = options;
   const config = loadConfig(retentionEnv, options.env ?? process.env);
   await ensureTables(db, [...HISTORY_TTL_DDL, ...ROLLUP_VIEWS]);
+  if (options.convert === false) return { stop: async () => undefined };
   return scheduleConversion(db, log, {
     hotDays: config.RETENTION_HOT_DAYS,
     intervalMs: config.RETENTION_INTERVAL_MS,

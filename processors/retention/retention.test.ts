@@ -78,7 +78,7 @@ beforeAll(async () => {
     expect(await one<[number]>("SELECT count() FROM sales_1m")).toEqual([minutes.length]);
     expect(await one<[number]>("SELECT count() FROM orders")).toEqual([minutes.length]);
   });
-}, 120_000);
+}, 300_000);
 afterAll(async () => server?.stop());
 
 describe("two years of history", () => {

@@ -7,10 +7,12 @@ describe("salesEnv", () => {
     expect(loadConfig(salesEnv, { SHOP_TIMEZONES: '{"a.myshopify.com":"Europe/Berlin"}' })).toEqual({
       SHOP_TIMEZONES: { "a.myshopify.com": "Europe/Berlin" },
       DEFAULT_SHOP_TIMEZONE: "UTC",
+      SALES_MEMORY_HOURS: 48,
     });
     expect(loadConfig(salesEnv, { SHOP_TIMEZONES: "", DEFAULT_SHOP_TIMEZONE: "" })).toEqual({
       SHOP_TIMEZONES: {},
       DEFAULT_SHOP_TIMEZONE: "UTC",
+      SALES_MEMORY_HOURS: 48,
     });
   });
 

@@ -37,6 +37,16 @@ export const salesEnv = z.object({
     .pipe(z.record(z.string().min(1), zone)),
   /** The zone of a shop nobody configured yet. */
   DEFAULT_SHOP_TIMEZONE: z.preprocess((v) => (v === "" ? undefined : v), zone.default("UTC")),
+  /**
+   * Hours of the owned shops' facts held in memory to recompute windows from (0: read every batch
+   * back from QuestDB). Late events older than this are recomputed from QuestDB.
+   */
+  SALES_MEMORY_HOURS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 31)
+    .default(48),
 });
 
 export type SalesConfig = z.infer<typeof salesEnv>;

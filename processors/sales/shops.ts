@@ -4,6 +4,9 @@ import type { Logger } from "../../core/log.ts";
 import { currencyExponent } from "../../core/money.ts";
 import { type QuestDb, sqlString, toMicros } from "../../core/questdb.ts";
 import { isIanaZone, type SalesConfig } from "./config.ts";
+
+/** The settings that say where a shop's day starts. */
+type ZoneSettings = Pick<SalesConfig, "SHOP_TIMEZONES" | "DEFAULT_SHOP_TIMEZONE">;
 import { SHOP_ROW_TIMESTAMP } from "./schema.ts";
 import { offsetZone } from "../../core/zoned.ts";
 import { ZoneCheck } from "./zones.ts";
@@ -28,11 +31,11 @@ export interface ShopSettings {
  */
 export class ShopDirectory {
   private readonly db: QuestDb;
-  private readonly config: SalesConfig;
+  private readonly config: ZoneSettings;
   private readonly zones: ZoneCheck;
   private readonly known = new Map<string, ShopSettings>();
 
-  constructor(db: QuestDb, config: SalesConfig) {
+  constructor(db: QuestDb, config: ZoneSettings) {
     this.db = db;
     this.config = config;
     this.zones = new ZoneCheck(db);

@@ -12,6 +12,14 @@ export interface StoredFact {
   test: boolean;
 }
 
+/** The columns of `sales_facts` a StoredFact is read from, in the order `storedFact` takes them. */
+export const STORED_COLUMNS = "kind, id, order_id, ts, amount_minor, items, test";
+export type StoredRow = [FactKind, string, string | null, string, number, number, boolean];
+
+export function storedFact([kind, id, orderId, ts, amountMinor, items, test]: StoredRow): StoredFact {
+  return { kind, id, orderId, at: Date.parse(ts), amountMinor, items, test };
+}
+
 /** What is known of the orders that refunds belong to. */
 export interface OrderStatus {
   test: boolean;

@@ -3,7 +3,8 @@ import type { CanonicalEvent } from "../../core/events.ts";
 import type { Logger } from "../../core/log.ts";
 import { toMicros, type QuestDb } from "../../core/questdb.ts";
 import type { BatchHandler } from "../consumer.ts";
-import { ObjectVersions, type ObjectTable } from "../object-versions.ts";
+import { latestStateHandler } from "../latest-state-handler.ts";
+import type { ObjectTable } from "../object-versions.ts";
 
 type ShipmentEvent = Extract<CanonicalEvent, { type: "shipment" }>;
 
@@ -11,24 +12,14 @@ const SHIPMENTS: ObjectTable = { table: "shipments", idColumn: "shipment_id", sc
 
 /** Writes `shipments` rows for a batch; a state older than the stored one is dropped (and acked). */
 export function shipmentsHandler(db: QuestDb, log: Logger): BatchHandler {
-  const versions = new ObjectVersions(db);
-  return async (events, sender) => {
-    const shipments = events
-      .filter((e): e is ShipmentEvent => e.type === "shipment")
-      .map((event) => ({
-        event,
-        processor: event.platform,
-        shop: event.shop,
-        objectId: event.shipment.shipmentId,
-        updatedAt: event.shipment.updatedAt,
-      }));
-    const fresh = await versions.fresh(SHIPMENTS, shipments);
-    if (fresh.length < shipments.length)
-      log.debug({ stale: shipments.length - fresh.length }, "stale shipments ignored");
-    for (const { event } of fresh) await writeShipmentRow(sender, event);
-    await sender.flush();
-    versions.remember(SHIPMENTS, fresh);
-  };
+  return latestStateHandler(db, log, {
+    type: "shipment",
+    table: SHIPMENTS,
+    state: (event) => ({ objectId: event.shipment.shipmentId, updatedAt: event.shipment.updatedAt }),
+    write: writeShipmentRow,
+    staleMessage: "stale shipments ignored",
+    staleLevel: "debug",
+  });
 }
 
 async function writeShipmentRow(sender: Sender, event: ShipmentEvent): Promise<void> {

@@ -1,3 +1,6 @@
+import { rollupViewDdl } from "../rollup-view.ts";
+import { SHIPMENT_ROLLUP } from "./rollups.ts";
+
 /**
  * Shipping facts (the ShipStation source; shippers share the table). Keyed by the label's creation
  * time, which never changes for a shipment, so a void or a redelivery rewrites the row instead of
@@ -23,4 +26,5 @@ export const SHIPMENT_TABLES = [
     received_at TIMESTAMP
   ) TIMESTAMP(created_at) PARTITION BY DAY TTL 2 YEARS WAL
   DEDUP UPSERT KEYS(created_at, shipper, account, shipment_id)`,
+  ...rollupViewDdl(SHIPMENT_ROLLUP),
 ] as const;

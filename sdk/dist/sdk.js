@@ -1,4 +1,4 @@
-/* MetricsDash browser SDK — built by sdk/build.ts from sdk/*.ts */
+/* MetricsDash browser SDK — built by sdk/build.ts from sdk/browser/*.ts */
 (()=>{"use strict";
 function pagePath(location) {
 const kept = [];
@@ -9,8 +9,6 @@ kept.push(`${key}=${encodeURIComponent(value.slice(0, 100))}`);
 const path = location.pathname.slice(0, 400) || "/";
 return kept.length ? `${path}?${kept.join("&")}` : path;
 }
-const PRESSABLE = "a,button,input,select,textarea,label,summary,[role=button],[data-md-id]";
-const MAX_DEPTH = 8;
 function stableName(name) {
 return (/^[a-zA-Z][\w-]{0,39}$/.test(name) &&
 !/\d{2,}/.test(name) &&
@@ -18,6 +16,8 @@ return (/^[a-zA-Z][\w-]{0,39}$/.test(name) &&
 !(name.match(/[a-f0-9]{6,}/gi) ?? []).some((run) => /\d/.test(run)) &&
 !/[-_](?=[a-zA-Z]*\d)[a-zA-Z0-9]{5,}$/.test(name));
 }
+const PRESSABLE = "a,button,input,select,textarea,label,summary,[role=button],[data-md-id]";
+const MAX_DEPTH = 8;
 function segment(el) {
 const tag = el.tagName.toLowerCase();
 const classes = Array.from(el.classList).filter(stableName).slice(0, 2);

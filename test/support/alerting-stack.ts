@@ -6,6 +6,10 @@ import { QuestDb } from "../../core/questdb.ts";
 import { INVENTORY_TABLES } from "../../processors/inventory/schema.ts";
 import { ensureTables, ORDER_TABLES } from "../../processors/orders/schema.ts";
 import { SALES_TABLES } from "../../processors/sales/schema.ts";
+import { PAYMENT_TABLES } from "../../processors/payments/schema.ts";
+import { SHIPMENT_TABLES } from "../../processors/shipments/schema.ts";
+import { TRACKING_TABLES } from "../../processors/shipments/tracking-schema.ts";
+import { RECONCILIATION_TABLE } from "../../processors/reconcile/schema.ts";
 import { startNatsServer, type NatsServer } from "../../services/nats-server.ts";
 import { nodeService, type NodeService } from "../../services/node-service.ts";
 import { freePort, waitFor } from "../../services/ports.ts";
@@ -43,7 +47,15 @@ export async function startAlertingStack(
     freePort(),
   ]);
   const db = new QuestDb(questdb.httpUrl);
-  await ensureTables(db, [...ORDER_TABLES, ...INVENTORY_TABLES, ...SALES_TABLES]);
+  await ensureTables(db, [
+    ...ORDER_TABLES,
+    ...INVENTORY_TABLES,
+    ...SALES_TABLES,
+    ...PAYMENT_TABLES,
+    ...SHIPMENT_TABLES,
+    ...TRACKING_TABLES,
+    RECONCILIATION_TABLE,
+  ]);
   const rulesFile = join(dir, "rules.json");
   writeFileSync(rulesFile, JSON.stringify(rules, null, 2));
   const apiUrl = `http://127.0.0.1:${port}`;
@@ -119,4 +131,25 @@ export async function startAlertingStack(
       await Promise.all([nats.stop(), questdb.stop(), smtp.close(), pagerduty.close()]);
     },
   };
+}
+
+/**
+ * The demo's viral product as the forecaster writes it: HOODIE at viral.myshopify.com, 4 left in one
+ * location, selling 1 an hour (sells out in 4 h), reorder point 30, a week's lead time. Both the
+ * reorder-point and the stockout-ETA default rules fire on it.
+ */
+export async function writeViralForecast(sender: Sender): Promise<void> {
+  await sender
+    .table("stockout_forecast")
+    .symbol("platform", "shopify")
+    .symbol("shop", "viral.myshopify.com")
+    .symbol("sku", "HOODIE")
+    .intColumn("available", 4)
+    .intColumn("locations", 1)
+    .floatColumn("velocity_per_hour", 1)
+    .floatColumn("reorder_point", 30)
+    .floatColumn("eta_hours", 4)
+    .floatColumn("lead_time_days", 7)
+    .at(BigInt(Date.now()) * 1000n, "us");
+  await sender.flush();
 }

@@ -58,6 +58,15 @@ export interface PagerDutyReceiver {
   failNext(...statuses: number[]): void;
   /** The next accepted event is processed at once but answered only after `ms` (a sender may die meanwhile). */
   delayNextAnswer(ms: number): void;
+  /**
+   * From now on, accepted events are processed at once but answered only on `release()` (a slow
+   * network): a sender stays in the middle of its delivery for as long as the test needs.
+   */
+  hold(): void;
+  /** Answers what `hold` kept back (nobody hears it where the sender died) and stops holding. */
+  release(): void;
+  /** Events processed whose answer is still held back. */
+  readonly held: PagerDutyEvent[];
   /** Incidents as PagerDuty keeps them: a trigger for an open dedup_key adds to it, it does not page again. */
   readonly incidents: Map<string, { status: "triggered" | "resolved"; pages: number; triggers: number }>;
   close(): Promise<void>;
@@ -69,6 +78,9 @@ export async function startPagerDutyReceiver(): Promise<PagerDutyReceiver> {
   const failures: number[] = [];
   const incidents = new Map<string, { status: "triggered" | "resolved"; pages: number; triggers: number }>();
   let delayNext = 0;
+  let holding = false;
+  const held: PagerDutyEvent[] = [];
+  const heldReplies: (() => void)[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -138,7 +150,10 @@ export async function startPagerDutyReceiver(): Promise<PagerDutyReceiver> {
       delayNext = 0;
       const reply = () =>
         answer(202, { status: "success", message: "Event processed", dedup_key: dedupKey }, body);
-      if (delay) setTimeout(reply, delay);
+      if (holding) {
+        held.push(parsed.data);
+        heldReplies.push(reply);
+      } else if (delay) setTimeout(reply, delay);
       else reply();
     });
   });
@@ -152,6 +167,15 @@ export async function startPagerDutyReceiver(): Promise<PagerDutyReceiver> {
     delayNextAnswer: (ms) => {
       delayNext = ms;
     },
+    hold: () => {
+      holding = true;
+    },
+    release: () => {
+      holding = false;
+      held.length = 0;
+      for (const reply of heldReplies.splice(0)) reply();
+    },
+    held,
     incidents,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { ProgressReport } from "../../connect/progress.ts";
 
 /**
  * A person going through the connect flow without a browser: the connect page's redirect, the
@@ -89,18 +90,8 @@ export async function connectShop(
   return { status: done.status, location: done.headers.get("location"), body: await done.text() };
 }
 
-export interface Progress {
-  phase: string;
-  percent: number;
-  status: string;
-  currency: string;
-  timezone: string;
-  orders: { total: number | null; published: number; exported: number };
-  inventory: { levels: number };
-  visibleOrders: number | null;
-  dashboardUrl: string | null;
-  error: string | null;
-}
+/** The one progress shape every store's status page reads (connect/progress.ts). */
+export type Progress = ProgressReport;
 
 /** The cookies of the "browser" that connected each shop: only it may read the shop's progress. */
 const statusCookies = new Map<string, string>();
@@ -111,7 +102,7 @@ export function useStatusCookies(shop: string, cookieHeader: string): void {
 }
 
 export async function progress(connectUrl: string, shop: string): Promise<Progress> {
-  const response = await fetch(`${connectUrl}/status/${shop}/progress`, {
+  const response = await fetch(`${connectUrl}/stores/shopify/${shop}/progress`, {
     headers: { cookie: statusCookies.get(shop) ?? "" },
   });
   if (!response.ok) throw new Error(`progress of ${shop}: HTTP ${response.status}`);

@@ -9,10 +9,14 @@ export const TEST_SECRETS = {
 };
 
 /** The whole pipeline on free ports in a temporary directory, as whole-pipeline tests need it. */
-export async function startTestStack(env: Record<string, string> = {}): Promise<Stack & { dir: string }> {
+export async function startTestStack(
+  env: Record<string, string> = {},
+  { alerting = false }: { alerting?: boolean } = {},
+): Promise<Stack & { dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), "metricsdash-test-"));
   const stack = await startStack({
     dir,
+    alerting,
     env: { ...TEST_SECRETS, LOG_LEVEL: "info", BATCH_MAX_WAIT_MS: "50", ...env },
   });
   return Object.assign(stack, { dir });

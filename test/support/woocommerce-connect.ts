@@ -1,3 +1,4 @@
+import type { ProgressReport } from "../../connect/progress.ts";
 import { CookieJar } from "./shopify-connect.ts";
 
 /**
@@ -72,18 +73,8 @@ export async function connectWooStore(
   return stop("return", await browse(returnUrl.toString(), jar), returnUrl.toString());
 }
 
-export interface WooProgress {
-  phase: string;
-  percent: number;
-  status: string;
-  currency: string | null;
-  timezone: string | null;
-  orders: { published: number; total: number | null };
-  pages: { next: number; total: number | null };
-  visibleOrders: number | null;
-  dashboardUrl: string | null;
-  error: string | null;
-}
+/** The one progress shape every store's status page reads (connect/progress.ts). */
+export type WooProgress = ProgressReport;
 
 export async function wooProgress(connectUrl: string, shop: string, cookies: string): Promise<WooProgress> {
   const response = await fetch(`${connectUrl}/stores/woocommerce/${encodeURIComponent(shop)}/progress`, {

@@ -246,6 +246,20 @@ export class FakeShopify {
     return this.deliver(shopDomain, "orders/create", orderPayload(spec));
   }
 
+  /**
+   * The merchant edits an order (Shopify's order editing: lines added or removed, so its total moves
+   * and `updated_at` with it): later queries answer the new state and `orders/updated` is delivered.
+   */
+  async editOrder(shopDomain: string, spec: OrderSpec) {
+    const shop = this.shop(shopDomain);
+    const index = shop.data.orders.findIndex((o) => o.id === spec.id);
+    if (index < 0) throw new Error(`fake Shopify: ${shopDomain} has no order ${spec.id}`);
+    shop.data.orders[index] = spec;
+    // Cached searches are keyed by the number of orders, which an edit leaves as it was.
+    shop.searches.clear();
+    return this.deliver(shopDomain, "orders/updated", orderPayload(spec));
+  }
+
   /** The merchant uninstalls: tokens stop working, then `app/uninstalled` is delivered. */
   async uninstall(shopDomain: string) {
     const shop = this.shop(shopDomain);

@@ -1,4 +1,5 @@
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
+import { stripeSignatureHeader } from "../../../platforms/stripe/sign.ts";
 
 /**
  * What Stripe sends to a webhook endpoint, built from Stripe's documentation (Webhooks → "Verify
@@ -67,6 +68,54 @@ export function charge(spec: ChargeSpec) {
   };
 }
 
+/** A declined card charge (charge.failed): not captured, with the decline in `outcome` and `failure_code`. */
+export function failedCharge(spec: Omit<ChargeSpec, "captured" | "amountRefunded">) {
+  return {
+    ...charge({ ...spec, captured: false }),
+    balance_transaction: null,
+    failure_code: "card_declined",
+    failure_message: "Your card was declined.",
+    outcome: { network_status: "declined_by_network", reason: "generic_decline", type: "issuer_declined" },
+    paid: false,
+    status: "failed",
+  };
+}
+
+/** A PaymentIntent whose last attempt failed; its payment method (with the buyer's details) rides along. */
+export function failedIntent(spec: {
+  id: string;
+  amount: number;
+  currency: string;
+  created: number;
+  latestCharge: string | null;
+}) {
+  return {
+    id: spec.id,
+    object: "payment_intent",
+    amount: spec.amount,
+    amount_received: 0,
+    created: spec.created,
+    currency: spec.currency,
+    latest_charge: spec.latestCharge,
+    last_payment_error: {
+      code: spec.latestCharge ? "card_declined" : "payment_intent_authentication_failure",
+      message: "The provided PaymentMethod has failed authentication.",
+      payment_method: {
+        id: id("pm"),
+        object: "payment_method",
+        billing_details: { address, email: STRIPE_PII.email, name: STRIPE_PII.name, phone: STRIPE_PII.phone },
+        type: "card",
+      },
+      type: "card_error",
+    },
+    livemode: false,
+    metadata: {},
+    receipt_email: STRIPE_PII.email,
+    shipping: { address, name: STRIPE_PII.name, phone: STRIPE_PII.phone },
+    status: "requires_payment_method",
+  };
+}
+
 export function dispute(spec: {
   id: string;
   charge: string;
@@ -127,13 +176,8 @@ export function event(type: string, object: object, created: number, eventId = i
   };
 }
 
-/** The header value Stripe computes for `body` at `timestamp`, one v1 per secret. */
-export function signatureHeader(body: string, secrets: string[], timestamp: number): string {
-  const v1 = secrets.map(
-    (secret) => `v1=${createHmac("sha256", secret).update(`${timestamp}.${body}`, "utf8").digest("hex")}`,
-  );
-  return [`t=${timestamp}`, ...v1].join(",");
-}
+/** The header value Stripe computes for `body` at `timestamp`, one v1 per secret (the demo signs the same way). */
+export const signatureHeader = stripeSignatureHeader;
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
 

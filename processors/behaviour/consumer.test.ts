@@ -1,0 +1,168 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { interactionBatch, type Beacon } from "../../core/interaction.ts";
+import { createLogger } from "../../core/log.ts";
+import { ensureStreams } from "../../core/nats.ts";
+import { walApplied, type QuestDb } from "../../core/questdb.ts";
+import { interactionPublisher } from "../../ingest/behaviour/publish.ts";
+import { startNatsServer, type NatsServer } from "../../services/nats-server.ts";
+import { startQuestDbServer, type QuestDbServer } from "../../services/questdb-server.ts";
+import { eventually } from "../../test/support/eventually.ts";
+import { ensureTables } from "../orders/schema.ts";
+import { startBehaviourConsumer } from "./consumer.ts";
+import { setViewRefresh } from "./index.ts";
+import { chunksOf, RowBudget, rowsOf } from "./row-budget.ts";
+import { BEHAVIOUR_TABLES, BEHAVIOUR_VIEWS } from "./schema.ts";
+
+/**
+ * The behaviour consumer with a row budget, on a real nats-server and QuestDB: a flood of beacons
+ * is written no faster than the budget, every row lands exactly once (a beacon the browser sent
+ * twice included), and the heatmap views take the refresh mode they are given.
+ */
+
+let nats: NatsServer;
+let questdb: QuestDbServer;
+let db: QuestDb;
+let nc: NatsConnection;
+let js: JetStreamClient;
+const log = createLogger("behaviour-consumer-test", "silent");
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), "metricsdash-behaviour-consumer-"));
+  [nats, questdb] = await Promise.all([startNatsServer({ dir }), startQuestDbServer({ dir })]);
+  db = questdb.db;
+  nc = await connect({ servers: nats.url });
+  js = jetstream(nc);
+  await ensureStreams(await jetstreamManager(nc));
+  await ensureTables(db, BEHAVIOUR_TABLES);
+}, 300_000);
+afterAll(async () => {
+  await nc?.close();
+  await nats?.stop();
+  await questdb?.stop();
+});
+
+const CLICKS = 5;
+function beacon(now: number): Beacon {
+  return {
+    site: "budget-site",
+    session: randomBytes(12).toString("hex"),
+    view: randomBytes(12).toString("hex"),
+    seq: 0,
+    path: "/products/mug",
+    vw: 1000,
+    vh: 700,
+    start: now - 5000,
+    sent: now,
+    events: [
+      ...Array.from({ length: CLICKS }, (_, i) => ({
+        k: "click" as const,
+        at: now - 4000 + i,
+        x: 10 + i,
+        y: 20,
+        sel: "button",
+        nx: 0.5,
+        ny: 0.5,
+      })),
+      { k: "scroll" as const, at: now - 100, depth: 700, height: 1400 },
+    ],
+  };
+}
+
+const count = async (table: string) =>
+  Number((await db.rows(`SELECT count() n FROM ${table} WHERE site = 'budget-site'`))[0]?.n ?? 0);
+
+describe("the row budget", () => {
+  it("lets a second's worth through at once, then one row per 1/rate seconds", () => {
+    let t = 0;
+    const budget = new RowBudget(100, () => t);
+    expect(budget.take(100)).toBe(0);
+    expect(budget.take(50)).toBe(500); // in debt by 50 rows: half a second
+    t = 500;
+    expect(budget.take(10)).toBe(100);
+    t = 10_000;
+    expect(budget.take(100)).toBe(0); // refilled, but never beyond a second's worth
+    expect(budget.take(1)).toBe(10);
+  });
+
+  it("splits batches into chunks of at most a second's rows, in order", () => {
+    const sizes = [5, 5, 5, 12, 1, 1];
+    const chunks = chunksOf(sizes, (n) => n, 10);
+    expect(chunks).toEqual([[5, 5], [5], [12], [1, 1]]);
+    expect(chunks.flat()).toEqual(sizes);
+  });
+});
+
+describe("the behaviour consumer under a budget", () => {
+  it("writes a flood no faster than the budget and every row exactly once", async () => {
+    const publish = interactionPublisher(js, 5000);
+    const batches = Array.from({ length: 60 }, () =>
+      interactionBatch(beacon(Date.now()), {
+        shop: "budget.example",
+        platform: "shopify",
+        visitor: "0123456789abcdef",
+        bot: false,
+        receivedMs: Date.now(),
+      }),
+    );
+    for (const batch of batches) await publish(batch);
+    // The browser sent two beacons twice: the broker keeps one of each.
+    expect((await publish(batches[0]!)).duplicate).toBe(true);
+    expect((await publish(batches[1]!)).duplicate).toBe(true);
+    const rows = batches.reduce((n, b) => n + rowsOf(b), 0);
+    expect(rows).toBe(60 * (1 + CLICKS + 1));
+
+    const perSecond = 120;
+    const started = Date.now();
+    const consumer = await startBehaviourConsumer({
+      js,
+      jsm: await jetstreamManager(nc),
+      sender: await db.sender(),
+      log,
+      batchMaxMessages: 500,
+      batchMaxWaitMs: 100,
+      maxDeliveries: 5,
+      ackWaitMs: 5000,
+      budget: new RowBudget(perSecond),
+    });
+    try {
+      await eventually(
+        async () => {
+          expect(await walApplied(db, ["page_views", "clicks", "scrolls"], 2000)).toBe(true);
+          expect(await count("clicks")).toBe(60 * CLICKS);
+        },
+        { timeoutMs: 60_000, intervalMs: 250 },
+      );
+      const elapsed = Date.now() - started;
+      // A second's worth goes at once; the rest no faster than the rate.
+      expect(elapsed).toBeGreaterThanOrEqual(((rows - perSecond) / perSecond) * 1000);
+      expect(await count("page_views")).toBe(60);
+      expect(await count("scrolls")).toBe(60);
+      const info = await (await jetstreamManager(nc)).consumers.info("BEHAVIOUR", "behaviour");
+      await eventually(async () => {
+        const now = await (await jetstreamManager(nc)).consumers.info("BEHAVIOUR", "behaviour");
+        expect(now.num_ack_pending + now.num_pending).toBe(0);
+      });
+      expect(info.num_redelivered).toBe(0); // the waits kept every message in hand (working())
+    } finally {
+      await consumer.stop();
+    }
+  }, 90_000);
+
+  it("puts the heatmap views on a timer or back to immediate", async () => {
+    const mode = async () =>
+      (await db.rows(`SELECT view_name, refresh_type FROM materialized_views()`))
+        .filter((r) => BEHAVIOUR_VIEWS.includes(String(r.view_name)))
+        .map((r) => String(r.refresh_type));
+    // QuestDB applies the change through the view's own WAL: visible a moment after the ALTER.
+    await setViewRefresh(db, "1m");
+    await eventually(async () => expect(await mode()).toEqual(["timer", "timer"]));
+    await setViewRefresh(db, "immediate");
+    await eventually(async () => expect(await mode()).toEqual(["immediate", "immediate"]));
+  });
+});
