@@ -65,3 +65,92 @@ describe("the forecaster's memory of written levels", () => {
     });
   }, 60_000);
 });
+
+describe("retiring an item:<id> key once its item is mapped to a SKU", () => {
+  const now = Date.parse("2026-12-01T12:00:00Z");
+
+  async function reportUnmapped(shop: string, item: string, available: number) {
+    await db.exec(
+      `INSERT INTO inventory_reports (updated_at, platform, shop, inventory_item_id, location_id, available, received_at)
+       VALUES ('2026-12-01T10:00:00.000000Z', 'shopify', ${sqlString(shop)}, ${sqlString(item)}, 'loc-1', ${available}, '2026-12-01T10:00:01.000000Z')`,
+    );
+  }
+  async function mapItem(shop: string, item: string, sku: string) {
+    await db.exec(
+      `INSERT INTO inventory_items (updated_at, platform, shop, inventory_item_id, sku, product_id, variant_id)
+       VALUES ('2026-12-01T11:00:00.000000Z', 'shopify', ${sqlString(shop)}, ${sqlString(item)}, ${sqlString(sku)}, 'p-1', 'v-1')`,
+    );
+    await eventually(async () => {
+      const { dataset } = await db.exec(`SELECT sku FROM inventory_items WHERE shop = ${sqlString(shop)}`);
+      expect(dataset).toEqual([[sku]]);
+    });
+  }
+  async function latest(shop: string) {
+    const { dataset } = await db.exec<[string, number | null, boolean]>(
+      `SELECT sku, available, retired FROM stockout_forecast WHERE shop = ${sqlString(shop)}
+       LATEST ON ts PARTITION BY sku ORDER BY sku`,
+    );
+    return dataset;
+  }
+  async function withForecaster<T>(run: (f: Forecaster) => Promise<T>): Promise<T> {
+    const sender = await db.sender();
+    try {
+      return await run(
+        new Forecaster({
+          db,
+          sender,
+          settings: DEFAULT_FORECAST_SETTINGS,
+          log: createLogger("test", "silent"),
+        }),
+      );
+    } finally {
+      await sender.close();
+    }
+  }
+
+  it("retires a key only a dirty pass forecast, at the next full sweep", async () => {
+    const shop = "dirty-ghost.example";
+    await reportUnmapped(shop, "77", 5);
+    await eventually(async () => {
+      const { dataset } = await db.exec(
+        `SELECT count() FROM inventory_reports WHERE shop = ${sqlString(shop)}`,
+      );
+      expect(dataset).toEqual([[1]]);
+    });
+    await withForecaster(async (forecaster) => {
+      // No sweep has seen the item yet: the dirty pass alone files its report under item:77.
+      await forecaster.computeDirty([{ platform: "shopify", shop, sku: "item:77" }], now);
+      await eventually(async () => expect(await latest(shop)).toEqual([["item:77", 5, false]]));
+      await mapItem(shop, "77", "MUG");
+      await forecaster.sweep(now + 60_000);
+    });
+    await eventually(async () =>
+      expect(await latest(shop)).toEqual([
+        ["MUG", 5, false],
+        ["item:77", null, true],
+      ]),
+    );
+  }, 60_000);
+
+  it("retires a key a previous forecaster left live, after a restart", async () => {
+    const shop = "restart-ghost.example";
+    await reportUnmapped(shop, "88", 9);
+    await eventually(async () => {
+      const { dataset } = await db.exec(
+        `SELECT count() FROM inventory_reports WHERE shop = ${sqlString(shop)}`,
+      );
+      expect(dataset).toEqual([[1]]);
+    });
+    await withForecaster((f) => f.sweep(now));
+    await eventually(async () => expect(await latest(shop)).toEqual([["item:88", 9, false]]));
+    await mapItem(shop, "88", "JUG");
+    // A new process: nothing in memory says item:88 was ever forecast.
+    await withForecaster((f) => f.sweep(now + 60_000));
+    await eventually(async () =>
+      expect(await latest(shop)).toEqual([
+        ["JUG", 9, false],
+        ["item:88", null, true],
+      ]),
+    );
+  }, 60_000);
+});

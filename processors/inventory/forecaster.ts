@@ -46,12 +46,26 @@ export class Forecaster {
    * locations are names from the shops, and forgetting one costs only an upsert of the same row.
    */
   private readonly written: BoundedMap<string, string>;
-  /** SKUs each shop's last sweep forecast: one missing from the next sweep gets a retired row. */
-  private readonly swept = new Map<string, Set<string>>();
+  /**
+   * SKUs each shop has a live (not retired) forecast for, from any pass, seeded from QuestDB the first
+   * time a shop is seen so a restart still retires what the previous process left: one that a pass no
+   * longer finds gets a retired row.
+   */
+  private readonly live = new Map<string, Set<string>>();
 
   constructor(options: ForecasterOptions) {
     this.options = options;
     this.written = new BoundedMap(options.writtenMax ?? DEFAULT_WRITTEN_MAX);
+  }
+
+  private async liveSkus(platform: string, shop: string): Promise<Set<string>> {
+    const key = `${platform}\u0000${shop}`;
+    let live = this.live.get(key);
+    if (!live) {
+      live = await loadLiveSkus(this.options.db, platform, shop);
+      this.live.set(key, live);
+    }
+    return live;
   }
 
   /** How many level fingerprints are remembered (for the memory bound's test). */
@@ -186,12 +200,11 @@ export class Forecaster {
     }
     // A SKU that no longer has reports or sales (an item:<id> now mapped to its SKU, say) gets a
     // retired row, so "latest forecast per SKU" stops showing, and alerting on, a ghost.
-    const shopKey = `${platform}\u0000${shop}`;
-    const gone = only
-      ? [...only].filter((sku) => !skus.has(sku))
-      : [...(this.swept.get(shopKey) ?? [])].filter((sku) => !skus.has(sku));
-    if (!only) this.swept.set(shopKey, skus);
+    const live = await this.liveSkus(platform, shop);
+    const gone = [...(only ?? live)].filter((sku) => live.has(sku) && !skus.has(sku));
+    for (const sku of skus) live.add(sku);
     for (const sku of gone) {
+      live.delete(sku);
       await sender
         .table("stockout_forecast")
         .symbol("platform", platform)
@@ -206,10 +219,20 @@ export class Forecaster {
       sender.reset();
       // Forget what we thought was written, so the next pass writes it again.
       this.written.clear();
+      this.live.delete(`${platform}\u0000${shop}`);
       throw err;
     }
     return skus.size;
   }
+}
+
+async function loadLiveSkus(db: QuestDb, platform: string, shop: string): Promise<Set<string>> {
+  const { dataset } = await db.exec<[string, boolean]>(
+    `SELECT sku, retired FROM stockout_forecast
+     WHERE platform = ${sqlString(platform)} AND shop = ${sqlString(shop)}
+     LATEST ON ts PARTITION BY sku`,
+  );
+  return new Set(dataset.filter(([, retired]) => !retired).map(([sku]) => sku));
 }
 
 function chunks<T>(items: T[], size: number): T[][] {
