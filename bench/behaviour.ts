@@ -3,12 +3,11 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
-import { renderQuery } from "../grafana/interpolate.ts";
-import { metricComparison } from "../grafana/sql/one-shop.ts";
 import { startStack } from "../services/stack.ts";
 import { BENCH_ORIGIN, BENCH_SITE, benchBeacon, CLICKS_PER_BEACON, ROWS_PER_BEACON } from "./beacons.ts";
-import { BENCH_HASH_KEY, BENCH_SECRET, OrderWebhooks } from "./corpus.ts";
+import { BENCH_HASH_KEY, BENCH_SECRET } from "./corpus.ts";
 import { child, now, percentiles, ServiceSampler, sleep } from "./measure.ts";
+import { TileProbe } from "./tile-probe.ts";
 
 /**
  * Behaviour beacons end to end, against the same run's raw JetStream publish of the same canonical
@@ -53,67 +52,6 @@ const stack = await startStack({
   },
 });
 
-/** The "Orders today" tile of Live sales, as Grafana would send it for the bench shop. */
-const ordersTile = () =>
-  renderQuery(metricComparison("orders"), {
-    from: new Date(Date.now() - 3_600_000),
-    to: new Date(Date.now() + 60_000),
-    maxDataPoints: 100,
-    variables: { shop: ORDER_SHOP, shop_platform: "shopify", tz: "UTC", minor: "100" },
-  });
-const tileCount = async () => Number((await stack.db.rows(ordersTile()))[0]?.Today ?? 0);
-/** The bench shop's rows in `orders`: the processors' write, before the tile's `sales_1m` and its SQL. */
-const ordersRowCount = async () =>
-  Number((await stack.db.rows(`SELECT count() n FROM orders WHERE shop = '${ORDER_SHOP}'`))[0]?.n ?? 0);
-
-/** Orders sent one at a time during the flood; each one's freshness is send → the tile counts it. */
-async function sendOrders(
-  sentAt: number[],
-  until: () => boolean,
-  /** How long ingest took to answer each (verify, publish, JetStream ack): ingest's part of the wait. */
-  answeredMs: number[] = [],
-): Promise<number> {
-  const corpus = new OrderWebhooks(ORDER_SHOP, Date.now() % 1_000_000_000);
-  let failed = 0;
-  while (!until()) {
-    const webhook = corpus.next();
-    const at = now();
-    const response = await fetch(`${stack.ingestUrl}/webhooks/shopify`, {
-      method: "POST",
-      headers: webhook.headers,
-      body: webhook.body,
-    });
-    await response.body?.cancel();
-    if (response.ok) {
-      sentAt.push(at);
-      answeredMs.push(now() - at);
-    } else failed++;
-    await sleep(Math.max(0, ORDER_EVERY_MS - (now() - at)));
-  }
-  return failed;
-}
-
-/**
- * Polls the tile (or `count`): when it first shows `base` + k orders, the first k sent are fresh at
- * that instant.
- */
-async function watchTile(
-  sentAt: number[],
-  done: () => boolean,
-  base: number,
-  counted: () => Promise<number> = tileCount,
-): Promise<number[]> {
-  const seen: number[] = [];
-  const deadline = () => done() && (seen.length >= sentAt.length || now() - sentAt.at(-1)! > 30_000);
-  while (!deadline()) {
-    const count = (await counted()) - base;
-    const at = now();
-    while (seen.length < Math.min(count, sentAt.length)) seen.push(at - sentAt[seen.length]!);
-    await sleep(25);
-  }
-  return seen;
-}
-
 async function rowsLanded(): Promise<number> {
   const count = (table: string) => `(SELECT count() n FROM ${table})`;
   const [row] = await stack.db.rows(
@@ -136,13 +74,22 @@ log("baseline", raw);
 
 /** Orders alone for `ms`: the freshness this machine gives without a flood, for comparison. */
 async function quietFreshness(ms: number) {
-  const sentAt: number[] = [];
-  const answered: number[] = [];
+  const probe = new TileProbe(stack.db, stack.ingestUrl, ORDER_SHOP, ORDER_EVERY_MS);
   const end = now() + ms;
-  const watching = watchTile(sentAt, () => now() >= end, 0);
-  const rows = watchTile(sentAt, () => now() >= end, 0, ordersRowCount);
-  const refused = await sendOrders(sentAt, () => now() >= end, answered);
-  return { sent: sentAt.length, refused, latencies: await watching, answered, rows: await rows };
+  const watching = probe.watch(() => now() >= end);
+  const rows = probe.watch(
+    () => now() >= end,
+    0,
+    () => probe.ordersRowCount(),
+  );
+  await probe.send(() => now() >= end);
+  return {
+    sent: probe.sentAt.length,
+    refused: probe.refused,
+    latencies: await watching,
+    answered: probe.answeredMs,
+    rows: await rows,
+  };
 }
 
 log(`quiet: orders alone for ${QUIET_MS / 1000} s, one every ${ORDER_EVERY_MS} ms`);
@@ -183,11 +130,14 @@ log(`flood: ${SECONDS} s, ${CONNECTIONS} connections, an order every ${ORDER_EVE
 const sampler = new ServiceSampler();
 const started = now();
 let flooding = true;
-const sentAt: number[] = [];
-const answeredInFlood: number[] = [];
-const orders = sendOrders(sentAt, () => !flooding, answeredInFlood);
-const watching = watchTile(sentAt, () => !flooding, quiet.sent);
-const rowsWatch = watchTile(sentAt, () => !flooding, quiet.sent, ordersRowCount);
+const probe = new TileProbe(stack.db, stack.ingestUrl, ORDER_SHOP, ORDER_EVERY_MS);
+const orders = probe.send(() => !flooding);
+const watching = probe.watch(() => !flooding, quiet.sent);
+const rowsWatch = probe.watch(
+  () => !flooding,
+  quiet.sent,
+  () => probe.ordersRowCount(),
+);
 const backlog = walBacklog(() => !flooding);
 let accepted = 0;
 const flood = autocannon({
@@ -211,7 +161,7 @@ const flood = autocannon({
 const result = await flood;
 const floodEnded = now();
 flooding = false;
-const ordersFailed = await orders;
+await orders;
 const freshness = await watching;
 const ordersRowFreshness = await rowsWatch;
 const walTxnsBehind = await backlog;
@@ -277,11 +227,11 @@ const results = {
     ingestAnsweredMs: percentiles(quiet.answered),
   },
   ordersDuringFlood: {
-    sent: sentAt.length,
-    refused: ordersFailed,
-    freshnessMs: { ...percentiles(freshness), notSeen: sentAt.length - freshness.length },
+    sent: probe.sentAt.length,
+    refused: probe.refused,
+    freshnessMs: { ...percentiles(freshness), notSeen: probe.sentAt.length - freshness.length },
     ordersRowMs: percentiles(ordersRowFreshness),
-    ingestAnsweredMs: percentiles(answeredInFlood),
+    ingestAnsweredMs: percentiles(probe.answeredMs),
   },
 };
 mkdirSync(join(ROOT, "bench/results"), { recursive: true });

@@ -5,6 +5,7 @@ type Run = {
   httpLatencyMs: { p50: number; p99: number };
   e2eOrdersPerSecond: number;
   freshnessMs: { p50: number; p99: number; n: number };
+  tileFreshnessMs?: { p50: number; p99: number; n: number; notSeen: number };
   rssPeakMb: Record<string, number>;
   cpuMicrosPerWebhook: Record<string, number>;
   targetRate: number | string;
@@ -47,6 +48,11 @@ export function markdownReport(results: Record<string, unknown>): string {
     lines.push(
       `| at ${run.targetRate}/s (reached ${run.acceptedPerSecond}/s): freshness p50 / p99 (HTTP p50 / p99) | ${run.freshnessMs.p50} / ${run.freshnessMs.p99} ms (${run.httpLatencyMs.p50} / ${run.httpLatencyMs.p99} ms) | ${run.targetRate === 1000 ? "p99 < 1,000 ms" : ""} |`,
     );
+    const tile = run.tileFreshnessMs;
+    if (tile)
+      lines.push(
+        `| at ${run.targetRate}/s: webhook → Live sales tile counts it, p50 / p99 (${tile.n} probes, ${tile.notSeen} not seen) | ${tile.p50} / ${tile.p99} ms | p99 < 1,000 ms |`,
+      );
   }
   if (baselines) {
     lines.push(

@@ -18,11 +18,14 @@ import {
   percentiles,
   rssNow,
   ServiceSampler,
+  servicePids,
   sleep,
   waitForRows,
 } from "./measure.ts";
+import { snapshotSummary } from "./heap-summary.ts";
 import { profileService, summariseProfiles } from "./profile.ts";
 import { markdownReport } from "./report.ts";
+import { TileProbe } from "./tile-probe.ts";
 
 /**
  * `npm run bench`: brings the pipeline up on free ports (services/stack.ts), measures the baselines,
@@ -38,6 +41,8 @@ const { values: args } = parseArgs({
     /** Every n-th webhook is sent twice (10 = 10 % redeliveries); 0 for none. */
     "redeliver-every": { type: "string", default: "10" },
     profile: { type: "boolean", default: false },
+    /** After each SKU-count drain, a heap snapshot of the processors, summarised into the results. */
+    "heap-snapshots": { type: "boolean", default: false },
     "skip-baselines": { type: "boolean", default: false },
     "skip-fixed": { type: "boolean", default: false },
     /** Backlogs of this many events, one per SKU count below (processors' RSS against SKUs sold). */
@@ -58,9 +63,17 @@ const log = (msg: string, extra: object = {}) =>
     Object.keys(extra).length ? JSON.stringify(extra) : "",
   );
 
+/** A shop of its own, an order every 200 ms beside a fixed-rate run: webhook → Live sales tile. */
+const TILE_SHOP = "bench-tile.myshopify.com";
 const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
 const profileDir = join(RESULTS, "profiles", `${args.label}-${stamp}`);
 if (args.profile) mkdirSync(profileDir, { recursive: true });
+const snapshotDir = join(RESULTS, "heap", `${args.label}-${stamp}`);
+if (args["heap-snapshots"]) mkdirSync(snapshotDir, { recursive: true });
+const nodeOptions = [
+  ...(args.profile ? [`--cpu-prof --cpu-prof-dir=${profileDir}`] : []),
+  ...(args["heap-snapshots"] ? [`--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${snapshotDir}`] : []),
+].join(" ");
 
 const dir = mkdtempSync(join(tmpdir(), "metricsdash-bench-"));
 const loadAtStart = loadavg();
@@ -76,7 +89,8 @@ const stack: Stack = await startStack({
     TOKEN_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
     CONNECT_PUBLIC_URL: "https://connect.example",
     LOG_LEVEL: "warn",
-    ...(args.profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
+    SHOP_TIMEZONES: JSON.stringify({ [TILE_SHOP]: "UTC" }),
+    ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
   },
 });
 const webhookUrl = `${stack.ingestUrl}/webhooks/shopify`;
@@ -104,12 +118,20 @@ function load(
   });
 }
 
-/** A run against the pipeline: load, then wait for every accepted order's row. */
-async function pipelineRun(name: string, opts: { rate?: number; seconds: number; probeEvery: number }) {
+/**
+ * A run against the pipeline: load, then wait for every accepted order's row. With `tile`, the tile
+ * probe's shop gets an order every 200 ms beside the load, timed until the Live sales tile counts it.
+ */
+async function pipelineRun(
+  name: string,
+  opts: { rate?: number; seconds: number; probeEvery: number; tile?: boolean },
+) {
   const shop = `bench-${name}.myshopify.com`;
   const started = now();
   const probe = new FreshnessProbe(stack.db, shop, Date.now());
   const rss = new ServiceSampler();
+  let loading = true;
+  const tile = opts.tile ? tileProbe(() => !loading) : undefined;
   const result = await load(
     {
       url: webhookUrl,
@@ -121,7 +143,8 @@ async function pipelineRun(name: string, opts: { rate?: number; seconds: number;
       redeliverEvery,
     },
     (id, at) => probe.add(id, at),
-  );
+  ).finally(() => (loading = false));
+  const tileFreshness = await tile;
   totalAccepted += result.accepted;
   const orders = result.accepted - result.acceptedRedeliveries;
   const lastRow = await waitForRows(stack.db, shop, orders, 300_000);
@@ -141,6 +164,7 @@ async function pipelineRun(name: string, opts: { rate?: number; seconds: number;
     e2eSeconds: Math.round(e2eSeconds * 10) / 10,
     e2eOrdersPerSecond: Math.round(orders / e2eSeconds),
     freshnessMs: { ...percentiles(probe.latencies), lost },
+    ...(tileFreshness ? { tileFreshnessMs: tileFreshness } : {}),
     rssPeakMb,
     cpuSeconds,
     // CPU each service spent per accepted webhook, from the load's start until the last row showed.
@@ -150,6 +174,18 @@ async function pipelineRun(name: string, opts: { rate?: number; seconds: number;
   };
   log(`${name} done`, summary);
   return summary;
+}
+
+/** Starts the tile probe until `until()`; resolves with its freshness once every order is counted. */
+async function tileProbe(until: () => boolean) {
+  const probe = new TileProbe(stack.db, stack.ingestUrl, TILE_SHOP);
+  const base = await probe.tileCount();
+  const [, latencies] = await Promise.all([probe.send(until), probe.watch(until, base)]);
+  return {
+    ...percentiles(latencies),
+    sent: probe.sentAt.length,
+    notSeen: probe.sentAt.length - latencies.length,
+  };
 }
 
 /**
@@ -303,7 +339,7 @@ try {
   if (!args["skip-fixed"] && !args.profile) {
     results.fixed = [
       await pipelineRun("rate100", { rate: 100, seconds: 15, probeEvery: 2 }),
-      await pipelineRun("rate1000", { rate: 1000, seconds: 15, probeEvery: 10 }),
+      await pipelineRun("rate1000", { rate: 1000, seconds: 15, probeEvery: 10, tile: true }),
     ];
   }
   if (results.baselines) {
@@ -329,12 +365,15 @@ try {
       // Each drain restarts the processors: their RSS is that of one SKU count, not the sum.
       const drained = await drainBacklog(events, `bench-skus-${skus}.myshopify.com`, skus);
       const atRest = await rssAtRest(15_000);
+      const pid = servicePids().get("processors");
+      const heap = args["heap-snapshots"] && pid ? await snapshotSummary(pid, snapshotDir) : undefined;
       (results.skus as object[]).push({
         skus,
         events,
         processorsPeakMb: drained.rssPeakMb.processors,
         processorsAtRestMb: atRest.mb.processors,
         loadAverage: atRest.loadAverage,
+        ...(heap ? { processorsHeap: heap } : {}),
       });
       log(`processors after ${skus} SKUs`, (results.skus as object[]).at(-1)!);
     }
