@@ -99,10 +99,21 @@ export function markdownReport(results: Record<string, unknown>): string {
     if (r) lines.push(`| ${label}, load ${r.loadAverage[0]} | ${mb(r.mb)} | |`);
   }
   const skus = results.skus as
-    { skus: number; events: number; processorsPeakMb: number; processorsAtRestMb: number }[] | undefined;
+    | {
+        skus: number;
+        events: number;
+        processorsPeakMb: number;
+        processorsAtRestMb: number;
+        processorsHeap?: { totalMb: number };
+        processorsAfterSnapshotMb?: number;
+      }[]
+    | undefined;
   for (const run of skus ?? []) {
+    const heap = run.processorsHeap
+      ? `; heap ${run.processorsHeap.totalMb} MB, RSS ${run.processorsAfterSnapshotMb} MB after its full GC`
+      : "";
     lines.push(
-      `| processors RSS, ${run.events.toLocaleString("en")} events over ${run.skus.toLocaleString("en")} SKUs: peak / at rest | ${run.processorsPeakMb} / ${run.processorsAtRestMb} MB | flat |`,
+      `| processors RSS, ${run.events.toLocaleString("en")} events over ${run.skus.toLocaleString("en")} SKUs: peak / at rest | ${run.processorsPeakMb} / ${run.processorsAtRestMb} MB${heap} | flat |`,
     );
   }
   return lines.join("\n");

@@ -16,6 +16,7 @@ import {
   FreshnessProbe,
   now,
   percentiles,
+  rssMb,
   rssNow,
   ServiceSampler,
   servicePids,
@@ -373,7 +374,8 @@ try {
         processorsPeakMb: drained.rssPeakMb.processors,
         processorsAtRestMb: atRest.mb.processors,
         loadAverage: atRest.loadAverage,
-        ...(heap ? { processorsHeap: heap } : {}),
+        // A snapshot collects garbage first: RSS after it is what a full GC leaves resident.
+        ...(heap && pid ? { processorsHeap: heap, processorsAfterSnapshotMb: rssMb(pid) } : {}),
       });
       log(`processors after ${skus} SKUs`, (results.skus as object[]).at(-1)!);
     }
