@@ -57,6 +57,41 @@ export function summariseHeap(snapshot: Snapshot, top = 25): { totalMb: number; 
 }
 
 /**
+ * A snapshot file parsed a section at a time: a big process's snapshot is longer than the longest
+ * string V8 makes (512 MB), so it can't be one JSON.parse. The edges are not read (self sizes need
+ * only the nodes and the strings).
+ */
+export function readSnapshot(path: string): Snapshot {
+  const bytes = readFileSync(path);
+  const at = (marker: string) => {
+    const i = bytes.indexOf(marker);
+    if (i < 0) throw new Error(`${path}: no ${marker} section`);
+    return i;
+  };
+  const nodesAt = at('"nodes":[');
+  const header = JSON.parse(`${bytes.toString("utf8", 0, nodesAt).replace(/,\s*$/, "")}}`) as Pick<
+    Snapshot,
+    "snapshot"
+  >;
+  const nodes: number[] = [];
+  let value = 0;
+  let inNumber = false;
+  for (let i = nodesAt + '"nodes":['.length; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (c >= 48 && c <= 57) [value, inNumber] = [value * 10 + (c - 48), true];
+    else {
+      if (inNumber) nodes.push(value);
+      [value, inNumber] = [0, false];
+      if (c === 93) break; // "]"
+    }
+  }
+  const stringsAt = at('"strings":[') + '"strings":'.length;
+  const stringsEnd = bytes.lastIndexOf("]") + 1;
+  const strings = JSON.parse(bytes.toString("utf8", stringsAt, stringsEnd)) as string[];
+  return { ...header, nodes, strings };
+}
+
+/**
  * Signals a service started with `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=<dir>`, waits until
  * its snapshot is written (its size still for 3 s), summarises it and deletes it (they are large).
  */
@@ -80,7 +115,7 @@ export async function snapshotSummary(pid: number, dir: string, top = 15, timeou
   if (!file || size <= 0) throw new Error(`no heap snapshot from pid ${pid} in ${timeoutMs} ms`);
   const path = join(dir, file);
   try {
-    return summariseHeap(JSON.parse(readFileSync(path, "utf8")) as Snapshot, top);
+    return summariseHeap(readSnapshot(path), top);
   } finally {
     rmSync(path, { force: true });
   }
@@ -89,7 +124,7 @@ export async function snapshotSummary(pid: number, dir: string, top = 15, timeou
 if (import.meta.main) {
   const [file, top = "25"] = process.argv.slice(2);
   if (!file) throw new Error("usage: node bench/heap-summary.ts <file.heapsnapshot> [top]");
-  const summary = summariseHeap(JSON.parse(readFileSync(file, "utf8")) as Snapshot, Number(top));
+  const summary = summariseHeap(readSnapshot(file), Number(top));
   console.log(`total self size ${summary.totalMb} MB`);
   console.table(summary.groups);
 }

@@ -367,7 +367,14 @@ try {
       const drained = await drainBacklog(events, `bench-skus-${skus}.myshopify.com`, skus);
       const atRest = await rssAtRest(15_000);
       const pid = servicePids().get("processors");
-      const heap = args["heap-snapshots"] && pid ? await snapshotSummary(pid, snapshotDir) : undefined;
+      // A failed snapshot is recorded, not fatal: the run's other figures are still written.
+      const heap =
+        args["heap-snapshots"] && pid
+          ? await snapshotSummary(pid, snapshotDir).catch((err: unknown) => {
+              log("heap snapshot failed", { error: String(err) });
+              return { error: String(err) };
+            })
+          : undefined;
       (results.skus as object[]).push({
         skus,
         events,
