@@ -6,7 +6,9 @@ import {
   DAY_MS,
   forecast,
   locationLevels,
+  type Forecast,
   type ForecastSettings,
+  type LocationLevel,
   type SaleLine,
   type StockReport,
 } from "./forecast.ts";
@@ -106,22 +108,82 @@ export class Forecaster {
     return computed;
   }
 
+  /**
+   * Recomputes `only` (every SKU of the shop when absent) a chunk of SKUs at a time, each chunk's
+   * rows flushed before the next is read: what one pass holds is one chunk's reports and lines,
+   * however many SKUs the shop has. Then retires the live SKUs the pass no longer found.
+   */
   async computeShop(platform: string, shop: string, now: number, only?: Set<string>): Promise<number> {
-    const { db, sender, settings } = this.options;
-    const where = `platform = ${sqlString(platform)} AND shop = ${sqlString(shop)}`;
-    const items = await loadItemSkus(db, platform, shop);
-    // For a few dirty SKUs, only their reports (by mapped item, by the SKU the event named, or the
-    // item an item:<id> key stands for): the shop's whole report history is the slow part.
-    let filter = "";
-    if (only) {
-      const wanted = [...items].filter(([, sku]) => only.has(sku)).map(([item]) => item);
-      for (const sku of only) if (sku.startsWith("item:")) wanted.push(sku.slice("item:".length));
-      const bySku = `sku IN (${[...only].map(sqlString).join(",")})`;
-      filter = wanted.length
-        ? `AND (inventory_item_id IN (${wanted.map(sqlString).join(",")}) OR ${bySku})`
-        : `AND ${bySku}`;
+    const items = await loadItemSkus(this.options.db, platform, shop);
+    const wanted = only ?? (await this.shopSkus(platform, shop, now, items));
+    const seen = new Set<string>();
+    for (const chunk of chunks([...wanted], SKU_CHUNK)) {
+      for (const sku of await this.computeSkus(platform, shop, now, items, new Set(chunk))) seen.add(sku);
+      await this.flush(platform, shop);
     }
-    const reports = await db.exec<[string, string, number | null, string, string | null]>(
+    await this.retire(platform, shop, now, [...(only ?? [])], seen, !only);
+    await this.flush(platform, shop);
+    return seen.size;
+  }
+
+  /** Every SKU of the shop with a stock report, or with sales in the velocity window. */
+  private async shopSkus(platform: string, shop: string, now: number, items: Map<string, string>) {
+    const { db, settings } = this.options;
+    const where = `platform = ${sqlString(platform)} AND shop = ${sqlString(shop)}`;
+    const skus = new Set<string>();
+    const reports = await db.exec<[string, string | null]>(
+      `SELECT inventory_item_id, sku FROM inventory_reports
+       WHERE ${where} LATEST ON updated_at PARTITION BY inventory_item_id, location_id`,
+    );
+    for (const [item, reportedSku] of reports.dataset)
+      skus.add(reportedSku ?? items.get(item) ?? unmappedSku(item));
+    const lines = await db.exec<[string]>(
+      `SELECT DISTINCT sku FROM order_lines WHERE ${where}
+       AND created_at > ${sqlString(iso(now - settings.windowDays * DAY_MS))} AND status = 'sale' AND test = false`,
+    );
+    for (const [sku] of lines.dataset) skus.add(sku);
+    return skus;
+  }
+
+  /** Levels and forecasts of these SKUs (at most a chunk); returns the SKUs that had reports or sales. */
+  private async computeSkus(
+    platform: string,
+    shop: string,
+    now: number,
+    items: Map<string, string>,
+    only: Set<string>,
+  ): Promise<Set<string>> {
+    const reportsBySku = await this.reportsOf(platform, shop, items, only);
+    // Sales back to the older of the velocity window and the oldest "newest report" among these SKUs.
+    let from = now - this.options.settings.windowDays * DAY_MS;
+    for (const list of reportsBySku.values()) from = Math.min(from, Math.max(...list.map((r) => r.at)));
+    from = Math.max(from, now - MAX_LOOKBACK_MS);
+    const linesBySku = await this.linesOf(platform, shop, from, only);
+    const skus = new Set([...reportsBySku.keys(), ...linesBySku.keys()]);
+    const minute = (micros(now) / MINUTE_US) * MINUTE_US;
+    for (const sku of skus) {
+      const lines = linesBySku.get(sku) ?? [];
+      const levels = locationLevels(reportsBySku.get(sku) ?? [], lines);
+      for (const level of levels) await this.writeLevel(platform, shop, sku, level);
+      const f = forecast(levels, lines, now, this.options.settings);
+      await this.writeForecast(platform, shop, sku, levels.length, f, minute);
+    }
+    return skus;
+  }
+
+  /**
+   * These SKUs' newest reports per item and location: by mapped item, by the SKU the event named,
+   * or the item an item:<id> key stands for (the shop's whole report history is the slow part).
+   */
+  private async reportsOf(platform: string, shop: string, items: Map<string, string>, only: Set<string>) {
+    const where = `platform = ${sqlString(platform)} AND shop = ${sqlString(shop)}`;
+    const wanted = [...items].filter(([, sku]) => only.has(sku)).map(([item]) => item);
+    for (const sku of only) if (sku.startsWith("item:")) wanted.push(sku.slice("item:".length));
+    const bySku = `sku IN (${[...only].map(sqlString).join(",")})`;
+    const filter = wanted.length
+      ? `AND (inventory_item_id IN (${wanted.map(sqlString).join(",")}) OR ${bySku})`
+      : `AND ${bySku}`;
+    const reports = await this.options.db.exec<[string, string, number | null, string, string | null]>(
       `SELECT inventory_item_id, location_id, available, updated_at, sku FROM inventory_reports
        WHERE ${where} ${filter} LATEST ON updated_at PARTITION BY inventory_item_id, location_id`,
     );
@@ -129,83 +191,98 @@ export class Forecaster {
     for (const [item, locationId, available, updatedAt, reportedSku] of reports.dataset) {
       // A platform that names the SKU in its stock event (BigCommerce, WooCommerce) is taken at its word.
       const sku = reportedSku ?? items.get(item) ?? unmappedSku(item);
-      if (only && !only.has(sku)) continue;
+      if (!only.has(sku)) continue;
       const list = reportsBySku.get(sku) ?? [];
       list.push({ inventoryItemId: item, locationId, available, at: Date.parse(updatedAt) });
       reportsBySku.set(sku, list);
     }
+    return reportsBySku;
+  }
 
-    // Sales back to the older of the velocity window and the oldest "newest report" among these SKUs.
-    let from = now - settings.windowDays * DAY_MS;
-    for (const list of reportsBySku.values()) from = Math.min(from, Math.max(...list.map((r) => r.at)));
-    from = Math.max(from, now - MAX_LOOKBACK_MS);
+  /** These SKUs' sale lines since `from`. */
+  private async linesOf(platform: string, shop: string, from: number, only: Set<string>) {
+    const lines = await this.options.db.exec<[string, string, number]>(
+      `SELECT sku, created_at, quantity FROM order_lines
+       WHERE platform = ${sqlString(platform)} AND shop = ${sqlString(shop)} AND created_at > ${sqlString(iso(from))}
+       AND status = 'sale' AND test = false AND sku IN (${[...only].map(sqlString).join(",")})`,
+    );
     const linesBySku = new Map<string, SaleLine[]>();
-    const skuFilters = only
-      ? chunks([...only], SKU_CHUNK).map((c) => `AND sku IN (${c.map(sqlString).join(",")})`)
-      : [""];
-    for (const filter of skuFilters) {
-      const lines = await db.exec<[string, string, number]>(
-        `SELECT sku, created_at, quantity FROM order_lines
-         WHERE ${where} AND created_at > ${sqlString(iso(from))} AND status = 'sale' AND test = false ${filter}`,
-      );
-      for (const [sku, createdAt, quantity] of lines.dataset) {
-        const list = linesBySku.get(sku) ?? [];
-        list.push({ at: Date.parse(createdAt), quantity });
-        linesBySku.set(sku, list);
-      }
+    for (const [sku, createdAt, quantity] of lines.dataset) {
+      const list = linesBySku.get(sku) ?? [];
+      list.push({ at: Date.parse(createdAt), quantity });
+      linesBySku.set(sku, list);
     }
+    return linesBySku;
+  }
 
-    const skus = new Set([...reportsBySku.keys(), ...linesBySku.keys()]);
-    const minute = (micros(now) / MINUTE_US) * MINUTE_US;
-    for (const sku of skus) {
-      const lines = linesBySku.get(sku) ?? [];
-      const levels = locationLevels(reportsBySku.get(sku) ?? [], lines);
-      const f = forecast(levels, lines, now, settings);
-      for (const level of levels) {
-        const key = `${skuKeyString({ platform, shop, sku })}\u0000${level.locationId}`;
-        const fingerprint = `${level.asOf}:${level.available}:${level.reported}`;
-        if (this.written.get(key) === fingerprint) continue;
-        this.written.set(key, fingerprint);
-        await sender
-          .table("inventory_levels")
-          .symbol("platform", platform)
-          .symbol("shop", shop)
-          .symbol("sku", sku)
-          .symbol("location_id", level.locationId)
-          .symbol("inventory_item_id", level.inventoryItemId)
-          .intColumn("reported", level.reported)
-          .timestampColumn("reported_at", micros(level.reportedAt), "us")
-          .intColumn("unreported_sold", level.unreportedSold)
-          .intColumn("available", level.available)
-          .at(micros(level.asOf), "us");
-      }
-      const row = sender
-        .table("stockout_forecast")
-        .symbol("platform", platform)
-        .symbol("shop", shop)
-        .symbol("sku", sku)
-        .intColumn("locations", levels.length)
-        .floatColumn("velocity_per_hour", f.velocity.perHour)
-        .floatColumn("rate_24h", f.velocity.rate24h)
-        .floatColumn("rate_7d", f.velocity.rate7d)
-        .floatColumn("burst_cap", f.velocity.burstCap)
-        .floatColumn("daily_sigma", f.dailySigma)
-        .floatColumn("lead_time_days", f.leadTimeDays)
-        .floatColumn("safety_stock", f.safetyStock)
-        .floatColumn("reorder_point", f.reorderPoint);
-      if (f.available !== null) row.intColumn("available", f.available);
-      if (f.etaHours !== null) row.floatColumn("eta_hours", f.etaHours);
-      if (f.stockoutAt !== null) row.timestampColumn("stockout_at", micros(f.stockoutAt), "us");
-      await row.at(minute, "us");
-    }
-    // A SKU that no longer has reports or sales (an item:<id> now mapped to its SKU, say) gets a
-    // retired row, so "latest forecast per SKU" stops showing, and alerting on, a ghost.
+  /** A level row, unless the same one was written last (a bounded memory of them). */
+  private async writeLevel(platform: string, shop: string, sku: string, level: LocationLevel): Promise<void> {
+    const key = `${skuKeyString({ platform, shop, sku })}\u0000${level.locationId}`;
+    const fingerprint = `${level.asOf}:${level.available}:${level.reported}`;
+    if (this.written.get(key) === fingerprint) return;
+    this.written.set(key, fingerprint);
+    await this.options.sender
+      .table("inventory_levels")
+      .symbol("platform", platform)
+      .symbol("shop", shop)
+      .symbol("sku", sku)
+      .symbol("location_id", level.locationId)
+      .symbol("inventory_item_id", level.inventoryItemId)
+      .intColumn("reported", level.reported)
+      .timestampColumn("reported_at", micros(level.reportedAt), "us")
+      .intColumn("unreported_sold", level.unreportedSold)
+      .intColumn("available", level.available)
+      .at(micros(level.asOf), "us");
+  }
+
+  private async writeForecast(
+    platform: string,
+    shop: string,
+    sku: string,
+    locations: number,
+    f: Forecast,
+    minute: bigint,
+  ): Promise<void> {
+    const row = this.options.sender
+      .table("stockout_forecast")
+      .symbol("platform", platform)
+      .symbol("shop", shop)
+      .symbol("sku", sku)
+      .intColumn("locations", locations)
+      .floatColumn("velocity_per_hour", f.velocity.perHour)
+      .floatColumn("rate_24h", f.velocity.rate24h)
+      .floatColumn("rate_7d", f.velocity.rate7d)
+      .floatColumn("burst_cap", f.velocity.burstCap)
+      .floatColumn("daily_sigma", f.dailySigma)
+      .floatColumn("lead_time_days", f.leadTimeDays)
+      .floatColumn("safety_stock", f.safetyStock)
+      .floatColumn("reorder_point", f.reorderPoint);
+    if (f.available !== null) row.intColumn("available", f.available);
+    if (f.etaHours !== null) row.floatColumn("eta_hours", f.etaHours);
+    if (f.stockoutAt !== null) row.timestampColumn("stockout_at", micros(f.stockoutAt), "us");
+    await row.at(minute, "us");
+  }
+
+  /**
+   * A SKU that no longer has reports or sales (an item:<id> now mapped to its SKU, say) gets a
+   * retired row, so "latest forecast per SKU" stops showing, and alerting on, a ghost. A full pass
+   * retires every live SKU it did not find; a partial one, those of `asked` it did not find.
+   */
+  private async retire(
+    platform: string,
+    shop: string,
+    now: number,
+    asked: string[],
+    seen: Set<string>,
+    full: boolean,
+  ): Promise<void> {
     const live = await this.liveSkus(platform, shop);
-    const gone = [...(only ?? live)].filter((sku) => live.has(sku) && !skus.has(sku));
-    for (const sku of skus) live.add(sku);
+    const gone = (full ? [...live] : asked).filter((sku) => live.has(sku) && !seen.has(sku));
+    for (const sku of seen) live.add(sku);
+    const minute = (micros(now) / MINUTE_US) * MINUTE_US;
     for (const sku of gone) {
       live.delete(sku);
-      await sender
+      await this.options.sender
         .table("stockout_forecast")
         .symbol("platform", platform)
         .symbol("shop", shop)
@@ -213,6 +290,10 @@ export class Forecaster {
         .booleanColumn("retired", true)
         .at(minute, "us");
     }
+  }
+
+  private async flush(platform: string, shop: string): Promise<void> {
+    const { sender } = this.options;
     try {
       await sender.flush();
     } catch (err) {
@@ -222,7 +303,6 @@ export class Forecaster {
       this.live.delete(`${platform}\u0000${shop}`);
       throw err;
     }
-    return skus.size;
   }
 }
 
