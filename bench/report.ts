@@ -105,14 +105,11 @@ export function markdownReport(results: Record<string, unknown>): string {
         processorsPeakMb: number;
         processorsAtRestMb: number;
         processorsHeap?: { totalMb: number } | { error: string };
-        processorsAfterSnapshotMb?: number;
       }[]
     | undefined;
   for (const run of skus ?? []) {
     const heap =
-      run.processorsHeap && "totalMb" in run.processorsHeap
-        ? `; heap ${run.processorsHeap.totalMb} MB, RSS ${run.processorsAfterSnapshotMb} MB after its full GC`
-        : "";
+      run.processorsHeap && "totalMb" in run.processorsHeap ? `; heap ${run.processorsHeap.totalMb} MB` : "";
     lines.push(
       `| processors RSS, ${run.events.toLocaleString("en")} events over ${run.skus.toLocaleString("en")} SKUs: peak / at rest | ${run.processorsPeakMb} / ${run.processorsAtRestMb} MB${heap} | flat |`,
     );

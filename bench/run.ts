@@ -16,7 +16,6 @@ import {
   FreshnessProbe,
   now,
   percentiles,
-  rssMb,
   rssNow,
   ServiceSampler,
   servicePids,
@@ -381,8 +380,7 @@ try {
         processorsPeakMb: drained.rssPeakMb.processors,
         processorsAtRestMb: atRest.mb.processors,
         loadAverage: atRest.loadAverage,
-        // A snapshot collects garbage first: RSS after it is what a full GC leaves resident.
-        ...(heap && pid ? { processorsHeap: heap, processorsAfterSnapshotMb: rssMb(pid) } : {}),
+        ...(heap ? { processorsHeap: heap } : {}),
       });
       log(`processors after ${skus} SKUs`, (results.skus as object[]).at(-1)!);
     }
