@@ -69,11 +69,18 @@ describe("the forecaster's memory of written levels", () => {
 describe("retiring an item:<id> key once its item is mapped to a SKU", () => {
   const now = Date.parse("2026-12-01T12:00:00Z");
 
+  /** One report of an unmapped item, waited for until QuestDB shows it (each test has its own shop). */
   async function reportUnmapped(shop: string, item: string, available: number) {
     await db.exec(
       `INSERT INTO inventory_reports (updated_at, platform, shop, inventory_item_id, location_id, available, received_at)
        VALUES ('2026-12-01T10:00:00.000000Z', 'shopify', ${sqlString(shop)}, ${sqlString(item)}, 'loc-1', ${available}, '2026-12-01T10:00:01.000000Z')`,
     );
+    await eventually(async () => {
+      const { dataset } = await db.exec(
+        `SELECT count() FROM inventory_reports WHERE shop = ${sqlString(shop)}`,
+      );
+      expect(dataset).toEqual([[1]]);
+    });
   }
   async function mapItem(shop: string, item: string, sku: string) {
     await db.exec(
@@ -111,12 +118,6 @@ describe("retiring an item:<id> key once its item is mapped to a SKU", () => {
   it("retires a key only a dirty pass forecast, at the next full sweep", async () => {
     const shop = "dirty-ghost.example";
     await reportUnmapped(shop, "77", 5);
-    await eventually(async () => {
-      const { dataset } = await db.exec(
-        `SELECT count() FROM inventory_reports WHERE shop = ${sqlString(shop)}`,
-      );
-      expect(dataset).toEqual([[1]]);
-    });
     await withForecaster(async (forecaster) => {
       // No sweep has seen the item yet: the dirty pass alone files its report under item:77.
       await forecaster.computeDirty([{ platform: "shopify", shop, sku: "item:77" }], now);
@@ -135,12 +136,6 @@ describe("retiring an item:<id> key once its item is mapped to a SKU", () => {
   it("retires a key a previous forecaster left live, after a restart", async () => {
     const shop = "restart-ghost.example";
     await reportUnmapped(shop, "88", 9);
-    await eventually(async () => {
-      const { dataset } = await db.exec(
-        `SELECT count() FROM inventory_reports WHERE shop = ${sqlString(shop)}`,
-      );
-      expect(dataset).toEqual([[1]]);
-    });
     await withForecaster((f) => f.sweep(now));
     await eventually(async () => expect(await latest(shop)).toEqual([["item:88", 9, false]]));
     await mapItem(shop, "88", "JUG");
