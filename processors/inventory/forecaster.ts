@@ -34,6 +34,12 @@ export interface ForecasterOptions {
 /** ≈ 100 bytes each: ~10 MB for a catalogue of 100,000 SKU-locations, whatever the shops send. */
 export const DEFAULT_WRITTEN_MAX = 100_000;
 
+/** A shop's item → SKU map, and its inverse. */
+interface ShopItems {
+  items: Map<string, string>;
+  itemsOfSku: Map<string, string[]>;
+}
+
 const iso = (ms: number) => new Date(ms).toISOString();
 const micros = (ms: number) => BigInt(Math.round(ms)) * 1000n;
 
@@ -116,9 +122,17 @@ export class Forecaster {
   async computeShop(platform: string, shop: string, now: number, only?: Set<string>): Promise<number> {
     const items = await loadItemSkus(this.options.db, platform, shop);
     const wanted = only ?? (await this.shopSkus(platform, shop, now, items));
+    // Each chunk looks up its SKUs' items: an index once, not a walk of every item per chunk.
+    const itemsOfSku = new Map<string, string[]>();
+    for (const [item, sku] of items) {
+      const list = itemsOfSku.get(sku);
+      if (list) list.push(item);
+      else itemsOfSku.set(sku, [item]);
+    }
     const seen = new Set<string>();
     for (const chunk of chunks([...wanted], SKU_CHUNK)) {
-      for (const sku of await this.computeSkus(platform, shop, now, items, new Set(chunk))) seen.add(sku);
+      const skus = await this.computeSkus(platform, shop, now, { items, itemsOfSku }, new Set(chunk));
+      for (const sku of skus) seen.add(sku);
       await this.flush(platform, shop);
     }
     await this.retire(platform, shop, now, [...(only ?? [])], seen, !only);
@@ -150,7 +164,7 @@ export class Forecaster {
     platform: string,
     shop: string,
     now: number,
-    items: Map<string, string>,
+    items: ShopItems,
     only: Set<string>,
   ): Promise<Set<string>> {
     const reportsBySku = await this.reportsOf(platform, shop, items, only);
@@ -175,9 +189,14 @@ export class Forecaster {
    * These SKUs' newest reports per item and location: by mapped item, by the SKU the event named,
    * or the item an item:<id> key stands for (the shop's whole report history is the slow part).
    */
-  private async reportsOf(platform: string, shop: string, items: Map<string, string>, only: Set<string>) {
+  private async reportsOf(
+    platform: string,
+    shop: string,
+    { items, itemsOfSku }: ShopItems,
+    only: Set<string>,
+  ) {
     const where = `platform = ${sqlString(platform)} AND shop = ${sqlString(shop)}`;
-    const wanted = [...items].filter(([, sku]) => only.has(sku)).map(([item]) => item);
+    const wanted = [...only].flatMap((sku) => itemsOfSku.get(sku) ?? []);
     for (const sku of only) if (sku.startsWith("item:")) wanted.push(sku.slice("item:".length));
     const bySku = `sku IN (${[...only].map(sqlString).join(",")})`;
     const filter = wanted.length
