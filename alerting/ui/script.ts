@@ -194,6 +194,7 @@ async function checkForm() {
 
 async function saveRule(rule, fromForm) {
   const id = current ?? rule.id;
+  const shownBefore = shownChangeAt(id);
   const res = await fetch(current ? "api/rules/" + encodeURIComponent(id) : "api/rules", {
     method: current ? "PUT" : "POST",
     headers: json,
@@ -211,7 +212,7 @@ async function saveRule(rule, fromForm) {
   say(text);
   result([text]);
   const rules = await loadRules();
-  void loadAudit();
+  void loadAuditAfterChange(data.id, shownBefore);
   const saved = rules.find((r) => r.id === data.id);
   if (saved) edit(saved, { keepMessages: true });
 }
@@ -315,6 +316,7 @@ async function loadAudit() {
   for (const c of (await res.json()).changes) {
     const tr = document.createElement("tr");
     tr.dataset.rule = c.rule_id;
+    tr.dataset.ts = c.ts;
     timeCell(tr, c.ts);
     cell(tr, c.actor);
     cell(tr, c.rule_id);
@@ -323,6 +325,26 @@ async function loadAudit() {
     body.appendChild(tr);
   }
   $("audit-empty").hidden = body.rows.length > 0;
+}
+
+/** When the newest change of a rule that the trail shows was made ("" if it shows none). */
+function shownChangeAt(ruleId) {
+  const row = [...$("audit").tBodies[0].rows].find((r) => r.dataset.rule === ruleId);
+  return row ? row.dataset.ts : "";
+}
+
+/**
+ * After a change: its record is readable once QuestDB has applied the write, which under load can
+ * be a few seconds, so read the rule's trail until its newest entry is not the one shown before.
+ */
+async function loadAuditAfterChange(ruleId, shownBefore) {
+  for (let tries = 0; tries < 30; tries++) {
+    const res = await fetch("api/audit?rule=" + encodeURIComponent(ruleId));
+    const newest = res.ok ? (await res.json()).changes[0] : undefined;
+    if (newest && newest.ts !== shownBefore) break;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  await loadAudit();
 }
 
 // ---- the rule list, and the JSON view --------------------------------------------------------------
@@ -420,8 +442,9 @@ $("json-to-form").addEventListener("click", () => {
 $("delete").addEventListener("click", async () => {
   if (!current) return say("Nothing to delete: this rule was never saved.", true);
   if (!confirm("Delete rule " + current + "?")) return;
+  const shownBefore = shownChangeAt(current);
   const res = await fetch("api/rules/" + encodeURIComponent(current), { method: "DELETE" });
-  if (res.ok) { say("Deleted " + current + "."); current = null; edit(templates[$("new-kind").value], { keepMessages: true }); await loadRules(); void loadAudit(); }
+  if (res.ok) { const gone = current; say("Deleted " + current + "."); current = null; edit(templates[$("new-kind").value], { keepMessages: true }); await loadRules(); void loadAuditAfterChange(gone, shownBefore); }
   else say("Not deleted: " + (await res.json()).error.message, true);
 });
 
