@@ -11,7 +11,15 @@ import { QuestDb, QuestDbError, sqlString } from "../core/questdb.ts";
 import { startNatsServer, type NatsServer } from "../services/nats-server.ts";
 import { startQuestDbServer, type QuestDbServer } from "../services/questdb-server.ts";
 import { eventually } from "../test/support/eventually.ts";
-import { classify, headerValue, startConsumer, type BatchHandler, type RunningConsumer } from "./consumer.ts";
+import {
+  classify,
+  headerValue,
+  startConsumer,
+  type BatchHandler,
+  type ConsumerOptions,
+  type RunningConsumer,
+} from "./consumer.ts";
+import { SharedDecode } from "./shared-decode.ts";
 
 /**
  * The consumer against a real NATS and a real QuestDB: a write QuestDB refuses costs only the
@@ -83,7 +91,7 @@ function probeHandler(poisonId: string, batches: CanonicalEvent[][]): BatchHandl
   };
 }
 
-async function consume(name: string, handle: BatchHandler, extra: { batchMaxBytes?: number } = {}) {
+async function consume(name: string, handle: BatchHandler, extra: Partial<ConsumerOptions> = {}) {
   return startConsumer({
     name,
     js,
@@ -166,6 +174,108 @@ describe("a batch holding one message QuestDB refuses", () => {
     expect(reason).toMatch(/n/);
     expect(reason).not.toMatch(/[\r\n]/);
     expect(letter.headers?.get("MetricsDash-Consumer")).toBe(shop);
+  });
+});
+
+async function publishCheckouts(shop: string, count: number) {
+  for (let i = 0; i < count; i++)
+    await js.publish(`evt.shopify.${shop}.checkout`, JSON.stringify(checkout(shop, i)), {
+      msgID: `${shop}-${i}`,
+    });
+}
+
+describe("a write that takes longer than ack_wait", () => {
+  const shop = "slow";
+  let running: RunningConsumer;
+  const batches: CanonicalEvent[][] = [];
+
+  beforeAll(async () => {
+    await publishCheckouts(shop, 5);
+    const write = probeHandler("none", batches);
+    // The first write outlasts ack_wait three times over, as a struggling QuestDB's would.
+    const slowFirst: BatchHandler = async (events, sender) => {
+      if (!batches.length) await new Promise((resolve) => setTimeout(resolve, 4500));
+      await write(events, sender);
+    };
+    running = await consume(shop, slowFirst, { ackWaitMs: 1500 });
+    await consumerIdle(shop);
+  }, 60_000);
+  afterAll(async () => running?.stop());
+
+  it("is not redelivered meanwhile: the consumer says it is still working on the batch", async () => {
+    const jsm = await jetstreamManager(nc);
+    const info = await jsm.consumers.info(EVENTS_STREAM, shop);
+    expect(info.num_redelivered).toBe(0);
+    expect(batches.flat().map((e) => e.eventId)).toEqual(Array.from({ length: 5 }, (_, i) => `${shop}-${i}`));
+  });
+});
+
+describe("three consumers of the same messages sharing one decode", () => {
+  const count = 60;
+  const names = ["shared_a", "shared_b", "shared_c"];
+  const shared = new SharedDecode(3, 1000);
+  const seen = new Map<string, CanonicalEvent[]>(names.map((name) => [name, []]));
+  let running: RunningConsumer[] = [];
+
+  beforeAll(async () => {
+    await publishCheckouts("shared", count);
+    running = await Promise.all(
+      names.map((name) =>
+        consume(
+          name,
+          async (events) => {
+            seen.get(name)!.push(...events);
+          },
+          { filterSubject: "evt.shopify.shared.>", shared },
+        ),
+      ),
+    );
+    for (const name of names) await consumerIdle(name);
+  }, 60_000);
+  afterAll(async () => Promise.all(running.map((c) => c.stop())));
+
+  it("hands each consumer every event, decoded once for the three", () => {
+    const expected = Array.from({ length: count }, (_, i) => checkout("shared", i));
+    for (const name of names) expect(seen.get(name)).toEqual(expected);
+    expect(shared.stats()).toEqual({ misses: count, hits: 2 * count, held: 0 });
+  });
+
+  it("gives them the very same objects (read-only by contract)", () => {
+    const [a, b, c] = names.map((name) => seen.get(name)!);
+    a!.forEach((event, i) => {
+      expect(b![i]).toBe(event);
+      expect(c![i]).toBe(event);
+    });
+  });
+});
+
+describe("a shared decode that is full", () => {
+  const count = 30;
+  const shared = new SharedDecode(2, 10);
+  const seen: Record<string, CanonicalEvent[]> = { full_a: [], full_b: [] };
+  const running: RunningConsumer[] = [];
+
+  beforeAll(async () => {
+    await publishCheckouts("full", count);
+    // One consumer reads everything before the other starts: only the last ten are still held.
+    for (const name of ["full_a", "full_b"]) {
+      running.push(
+        await consume(name, async (events) => void seen[name]!.push(...events), {
+          filterSubject: "evt.shopify.full.>",
+          shared,
+        }),
+      );
+      await consumerIdle(name);
+    }
+  }, 60_000);
+  afterAll(async () => Promise.all(running.map((c) => c.stop())));
+
+  it("drops the oldest, and the consumer behind decodes those itself", () => {
+    const expected = Array.from({ length: count }, (_, i) => checkout("full", i));
+    expect(seen.full_a).toEqual(expected);
+    expect(seen.full_b).toEqual(expected);
+    // full_a decoded 30, full_b decoded the 20 no longer held (holding none) and took the last 10.
+    expect(shared.stats()).toEqual({ misses: count + count - 10, hits: 10, held: 0 });
   });
 });
 

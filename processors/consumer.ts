@@ -16,6 +16,7 @@ import { DEAD_LETTER_PREFIX, EVENTS_STREAM, NATS_AWAY_ERRORS } from "../core/nat
 import { QuestDbError } from "../core/questdb.ts";
 import { untilAnswered } from "../core/start-up.ts";
 import { partitionConsumerName, partitionFilter, WHOLE, type Partition } from "../core/partitions.ts";
+import type { SharedDecode } from "./shared-decode.ts";
 
 /** Writes a batch of events; resolves only once QuestDB accepted every row (then the batch is acked). */
 export type BatchHandler = (events: CanonicalEvent[], sender: Sender) => Promise<void>;
@@ -36,6 +37,8 @@ export interface ConsumerOptions {
   filterSubject?: string;
   /** The replica's partition of shops: its own durable (`orders_p1`) on that partition's subjects. */
   partition?: Partition;
+  /** Shared with the process's other consumers of the same messages, so each is decoded once. */
+  shared?: SharedDecode;
 }
 
 export interface RunningConsumer {
@@ -85,6 +88,8 @@ export async function startConsumer(given: ConsumerOptions): Promise<RunningCons
   let timer: NodeJS.Timeout | undefined;
   let chain = Promise.resolve();
   let queued = false;
+  let writing: JsMsg[] = [];
+  const heartbeat = keepHeld(() => [pending, writing], options.ackWaitMs);
 
   // Group commit: a batch is taken from `pending` when the write before it has finished, not when
   // its timer fired, so messages that arrive while QuestDB is busy join the next write instead of
@@ -101,6 +106,7 @@ export async function startConsumer(given: ConsumerOptions): Promise<RunningCons
       pending = [];
       pendingBytes = 0;
       if (!batch.length) return;
+      writing = batch;
       await settle(batch, options).catch((err: unknown) => {
         // Unsettled messages come back after ack_wait; nothing is lost, but say why they will.
         options.log.error(
@@ -108,18 +114,23 @@ export async function startConsumer(given: ConsumerOptions): Promise<RunningCons
           "batch left unsettled, will be redelivered",
         );
       });
+      writing = [];
     });
     return chain;
   };
 
   const done = (async () => {
-    for await (const msg of messages) {
-      pending.push(msg);
-      pendingBytes += msg.data.length;
-      if (pending.length >= options.batchMaxMessages || pendingBytes >= maxBytes) await flush();
-      else timer ??= setTimeout(flush, options.batchMaxWaitMs);
+    try {
+      for await (const msg of messages) {
+        pending.push(msg);
+        pendingBytes += msg.data.length;
+        if (pending.length >= options.batchMaxMessages || pendingBytes >= maxBytes) await flush();
+        else timer ??= setTimeout(flush, options.batchMaxWaitMs);
+      }
+      await flush();
+    } finally {
+      clearInterval(heartbeat);
     }
-    await flush();
   })();
 
   log.info({ consumer: name, stream: EVENTS_STREAM, subjects: options.filterSubject }, "consuming");
@@ -130,6 +141,24 @@ export async function startConsumer(given: ConsumerOptions): Promise<RunningCons
       await done;
     },
   };
+}
+
+/**
+ * Tells JetStream that the messages a consumer holds (pulled, waiting for or in a write) are still
+ * being worked on, a third of ack_wait apart, so a batch that waits behind a slow write or is
+ * bisected is not redelivered meanwhile. A progress message per message before every write was
+ * half of the acks' cost in a drain (docs/benchmarks.md); a write shorter than the interval, almost
+ * every one, now sends none. Acked, nak'd and terminated messages ignore it.
+ */
+function keepHeld(held: () => JsMsg[][], ackWaitMs: number): NodeJS.Timeout {
+  const timer = setInterval(
+    () => {
+      for (const batch of held()) for (const msg of batch) msg.working();
+    },
+    Math.max(200, Math.floor(ackWaitMs / 3)),
+  );
+  timer.unref();
+  return timer;
 }
 
 async function ensureDurable(jsm: JetStreamManager, name: string, options: ConsumerOptions): Promise<void> {
@@ -203,7 +232,7 @@ async function settle(batch: JsMsg[], options: ConsumerOptions): Promise<void> {
   const decoded: Item[] = [];
   for (const msg of batch) {
     try {
-      decoded.push({ msg, event: decode(msg) });
+      decoded.push({ msg, event: options.shared ? options.shared.take(msg, decode) : decode(msg) });
     } catch (err) {
       await deadLetter(msg, err as Error, options);
     }
@@ -222,8 +251,6 @@ interface Item {
  */
 async function write(items: Item[], options: ConsumerOptions): Promise<void> {
   const { log } = options;
-  // Bisecting a large batch takes several writes: keep JetStream from redelivering meanwhile.
-  for (const { msg } of items) msg.working();
   try {
     await options.handle(
       items.map((d) => d.event),

@@ -9,6 +9,7 @@ import { untilAnswered } from "../core/start-up.ts";
 import { partitionConsumerName, replicaEnv, replicaPartition, shopPartition } from "../core/partitions.ts";
 import { startBehaviour } from "./behaviour/index.ts";
 import { startConsumer } from "./consumer.ts";
+import { SharedDecode } from "./shared-decode.ts";
 import { startUnpartitionedMover } from "./unpartitioned.ts";
 import { startFetchers } from "./fetchers/index.ts";
 import { startInventory } from "./inventory/index.ts";
@@ -29,6 +30,8 @@ import { paymentsHandler } from "./payments/handler.ts";
 import { PAYMENT_TABLES, PAYMENT_TABLE_NAMES } from "./payments/schema.ts";
 
 const log = createLogger("processors");
+/** Events decoded and not yet taken by all three readers, at most (inventory runs ahead in a drain). */
+const SHARED_DECODE_MAX = 2_000;
 installCrashHandlers(log);
 const config = loadConfig(processorsEnv);
 // This replica's shops (PROCESSOR_PARTITION of PROCESSOR_PARTITIONS): one writer per shop by construction.
@@ -95,11 +98,13 @@ const fetchers = await startFetchers({
 // last: a consumer draining a backlog can keep the event loop busy long enough for a later start-up
 // request to miss its 5 s timeout (the backlog benchmark saw processors exit with a TimeoutError
 // while starting the fetchers after the consumers).
+// Orders, sales and inventory each read every event of the partition: one decode serves all three.
+const shared = new SharedDecode(3, SHARED_DECODE_MAX);
 const consumers = [
-  await sales.start({ js, jsm, partition }),
+  await sales.start({ js, jsm, partition, shared }),
   await untilAnswered(
     "inventory tables and consumer",
-    () => startInventory({ db, js, jsm, log, config, partition }),
+    () => startInventory({ db, js, jsm, log, config, partition, shared }),
     {
       log,
     },
@@ -167,6 +172,7 @@ const consumers = [
     maxDeliveries: config.MAX_DELIVERIES,
     ackWaitMs: config.ACK_WAIT_MS,
     partition,
+    shared,
   }),
   await startUnpartitionedMover({ js, jsm, log, config, partition, sender: await db.sender() }),
 ].filter((consumer) => consumer !== undefined);
@@ -197,6 +203,7 @@ onShutdown(log, async () => {
   await fetchers.stop();
   await retention.stop();
   await Promise.all(consumers.map((c) => c.stop()));
+  log.info(shared.stats(), "decodes shared by the orders, sales and inventory consumers");
   await live?.stop();
   await nc.drain();
 });

@@ -4,6 +4,7 @@ import type { Logger } from "../../core/log.ts";
 import type { QuestDb } from "../../core/questdb.ts";
 import { shopPartition, WHOLE, type Partition } from "../../core/partitions.ts";
 import { ensureTables } from "../orders/schema.ts";
+import type { SharedDecode } from "../shared-decode.ts";
 import { startConsumer, type RunningConsumer } from "../consumer.ts";
 import { inventoryEnv } from "./config.ts";
 import { DirtySkus } from "./dirty.ts";
@@ -25,6 +26,7 @@ export async function startInventory(deps: {
   env?: Record<string, string | undefined>;
   /** This replica's shops: it files and forecasts theirs only. */
   partition?: Partition;
+  shared?: SharedDecode;
 }): Promise<RunningConsumer> {
   const { db, log, config } = deps;
   const partition = deps.partition ?? WHOLE;
@@ -45,6 +47,7 @@ export async function startInventory(deps: {
     maxDeliveries: config.MAX_DELIVERIES,
     ackWaitMs: config.ACK_WAIT_MS,
     partition,
+    ...(deps.shared ? { shared: deps.shared } : {}),
   });
   const forecaster = runForecaster(
     new Forecaster({

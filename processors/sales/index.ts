@@ -5,6 +5,7 @@ import type { Logger } from "../../core/log.ts";
 import { walApplied, type QuestDb } from "../../core/questdb.ts";
 import { untilAnswered } from "../../core/start-up.ts";
 import type { Partition } from "../../core/partitions.ts";
+import type { SharedDecode } from "../shared-decode.ts";
 import { startConsumer, type RunningConsumer } from "../consumer.ts";
 import { ensureTables } from "../orders/schema.ts";
 import { salesEnv, type SalesConfig } from "./config.ts";
@@ -19,6 +20,7 @@ export interface SalesProcessor {
     js: JetStreamClient;
     jsm: JetStreamManager;
     partition?: Partition;
+    shared?: SharedDecode;
   }): Promise<RunningConsumer>;
 }
 
@@ -52,9 +54,10 @@ export async function prepareSales(options: {
     loadRecent(db, salesConfig, applied, log, options.owns),
   );
   return {
-    start: ({ js, jsm, partition }) =>
+    start: ({ js, jsm, partition, shared }) =>
       startConsumer({
         ...(partition ? { partition } : {}),
+        ...(shared ? { shared } : {}),
         name: "sales",
         js,
         jsm,
