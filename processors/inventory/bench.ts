@@ -75,7 +75,7 @@ const time = async (what: string, run: () => Promise<number>) => {
 await time("full sweep (first: writes every level)", () => forecaster.sweep(Date.now()));
 await time("full sweep (again)", () => forecaster.sweep(Date.now()));
 const dirty = Array.from({ length: 10 }, (_, i) => ({ platform: "shopify", shop, sku: `SKU-${i * 7}` }));
-await time("10 dirty SKUs", () => forecaster.computeDirty(dirty, Date.now()));
+await time("10 dirty SKUs", () => forecaster.computeDirty({ skus: dirty, shops: [] }, Date.now()));
 console.log(`${skus} SKUs × ${linesPerSku} order lines each over 7 days, one location`);
 
 await server.stop();

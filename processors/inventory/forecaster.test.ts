@@ -66,6 +66,49 @@ describe("the forecaster's memory of written levels", () => {
   }, 60_000);
 });
 
+describe("a shop handed out whole (its dirty SKUs overflowed)", () => {
+  it("computes every SKU of the shop, the marked ones once", async () => {
+    const SKUS = 5;
+    const shop = "whole.example";
+    const rows = Array.from(
+      { length: SKUS },
+      (_, i) =>
+        `('2026-12-01T10:00:00.000000Z', 'shopify', '${shop}', 'w-${i}', 'loc-1', 'W-${i}', ${10 + i}, '2026-12-01T10:00:01.000000Z')`,
+    );
+    await db.exec(
+      `INSERT INTO inventory_reports (updated_at, platform, shop, inventory_item_id, location_id, sku, available, received_at) VALUES ${rows.join(",")}`,
+    );
+    await eventually(async () => {
+      const { dataset } = await db.exec(
+        `SELECT count() FROM inventory_reports WHERE shop = ${sqlString(shop)}`,
+      );
+      expect(dataset).toEqual([[SKUS]]);
+    });
+    const sender = await db.sender();
+    const forecaster = new Forecaster({
+      db,
+      sender,
+      settings: DEFAULT_FORECAST_SETTINGS,
+      log: createLogger("test", "silent"),
+    });
+    try {
+      const work = {
+        skus: [{ platform: "shopify", shop, sku: "W-1" }],
+        shops: [{ platform: "shopify", shop }],
+      };
+      expect(await forecaster.computeDirty(work, Date.parse("2026-12-01T12:00:00Z"))).toBe(SKUS);
+    } finally {
+      await sender.close();
+    }
+    await eventually(async () => {
+      const { dataset } = await db.exec<[string, number]>(
+        `SELECT sku, available FROM inventory_levels WHERE shop = ${sqlString(shop)} ORDER BY sku`,
+      );
+      expect(dataset).toEqual(Array.from({ length: SKUS }, (_, i) => [`W-${i}`, 10 + i]));
+    });
+  }, 60_000);
+});
+
 describe("retiring an item:<id> key once its item is mapped to a SKU", () => {
   const now = Date.parse("2026-12-01T12:00:00Z");
 
@@ -120,7 +163,10 @@ describe("retiring an item:<id> key once its item is mapped to a SKU", () => {
     await reportUnmapped(shop, "77", 5);
     await withForecaster(async (forecaster) => {
       // No sweep has seen the item yet: the dirty pass alone files its report under item:77.
-      await forecaster.computeDirty([{ platform: "shopify", shop, sku: "item:77" }], now);
+      await forecaster.computeDirty(
+        { skus: [{ platform: "shopify", shop, sku: "item:77" }], shops: [] },
+        now,
+      );
       await eventually(async () => expect(await latest(shop)).toEqual([["item:77", 5, false]]));
       await mapItem(shop, "77", "MUG");
       await forecaster.sweep(now + 60_000);

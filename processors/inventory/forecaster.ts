@@ -1,7 +1,7 @@
 import type { Sender } from "@questdb/nodejs-client";
 import type { Logger } from "../../core/log.ts";
 import { sqlString, type QuestDb } from "../../core/questdb.ts";
-import { DirtySkus, skuKeyString, type SkuKey } from "./dirty.ts";
+import { DirtySkus, skuKeyString, type DueWork } from "./dirty.ts";
 import {
   DAY_MS,
   forecast,
@@ -99,16 +99,19 @@ export class Forecaster {
     return computed;
   }
 
-  /** The SKUs `dirty` hands out, grouped by shop. */
-  async computeDirty(keys: SkuKey[], now: number): Promise<number> {
+  /** What `dirty` hands out: whole shops, and single SKUs grouped by shop. */
+  async computeDirty({ skus, shops }: DueWork, now: number): Promise<number> {
+    const whole = new Set(shops.map(({ platform, shop }) => `${platform}\u0000${shop}`));
     const byShop = new Map<string, { platform: string; shop: string; skus: Set<string> }>();
-    for (const key of keys) {
+    for (const key of skus) {
       const group = `${key.platform}\u0000${key.shop}`;
+      if (whole.has(group)) continue;
       const entry = byShop.get(group) ?? { platform: key.platform, shop: key.shop, skus: new Set<string>() };
       entry.skus.add(key.sku);
       byShop.set(group, entry);
     }
     let computed = 0;
+    for (const { platform, shop } of shops) computed += await this.computeShop(platform, shop, now);
     for (const { platform, shop, skus } of byShop.values())
       computed += await this.computeShop(platform, shop, now, skus);
     return computed;
@@ -362,19 +365,23 @@ export function runForecaster(
 
   const cycle = async () => {
     const now = clock();
-    const keys = dirty.take(now);
+    const work = dirty.take(now);
     try {
       if (now - lastSweep >= refreshMs) {
         const n = await forecaster.sweep(now);
         lastSweep = now;
         log.debug({ skus: n }, "inventory sweep");
-      } else if (keys.length) {
-        const n = await forecaster.computeDirty(keys, now);
-        log.debug({ skus: n }, "inventory recomputed");
+      } else if (work.skus.length || work.shops.length) {
+        const n = await forecaster.computeDirty(work, now);
+        log.debug({ skus: n, wholeShops: work.shops.length }, "inventory recomputed");
       }
     } catch (err) {
-      for (const key of keys) dirty.mark(key, clock());
-      log.warn({ err: String(err), skus: keys.length }, "inventory forecast failed, will retry");
+      for (const key of work.skus) dirty.mark(key, clock());
+      for (const shop of work.shops) dirty.markShop(shop, clock());
+      log.warn(
+        { err: String(err), skus: work.skus.length, wholeShops: work.shops.length },
+        "inventory forecast failed, will retry",
+      );
     }
   };
   const schedule = () => {
