@@ -5,7 +5,8 @@ import { seededRandom } from "../core/seeded-random.ts";
  * A realistic store history written through ILP (QuestDB's `/write`), newest day first so that a
  * time budget that runs out still leaves today and the recent days whole: many shops of Zipf-like
  * sizes, SKUs drawn from a Zipf distribution, a daily curve, 1–4 lines an order. Rows go to the
- * tables the sales dashboards read (`orders`, `order_lines`, `sales_facts`, `sales_1m`, `shops`).
+ * tables the sales dashboards read (`orders`, `order_lines`, `sales_facts`, `sales_1m`, `shops`),
+ * and with `labels` to `shipments`.
  */
 export interface StoreSpec {
   shops: number;
@@ -18,9 +19,17 @@ export interface StoreSpec {
   firstDayBack?: number;
   /** The shops' zones, taken in turn (default: five whole-hour zones). */
   zones?: readonly string[];
+  /**
+   * Also a shipping label for this share of the orders (0–1), bought 1–48 hours after its order and
+   * shipped within 12 hours of that, named by the order's number as shippers send it: the Fulfilment
+   * panels' joins then have a realistic right-hand side.
+   */
+  labels?: number;
 }
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+const CARRIERS = ["ups", "usps", "fedex", "dhl_express"];
 const ZONES = ["America/New_York", "Europe/London", "Europe/Berlin", "America/Los_Angeles", "UTC"];
 const CURRENCIES = ["USD", "GBP", "EUR", "USD", "USD"];
 
@@ -117,8 +126,13 @@ function dayRows(
       );
     }
     const us = at * 1000;
+    const shipping = 500 + ((id * 131) % 1000);
+    if (spec.labels && rand() < spec.labels) {
+      const label = labelRow(id, shop, at, rand, until);
+      if (label) lines.push(label);
+    }
     lines.push(
-      `orders,platform=${shop.platform},shop=${shop.shop},status=open,financial_status=paid,currency=${shop.currency} order_id="${id}",order_number="#${id}",updated_at=${us}t,total_minor=${total}i,subtotal_minor=${total}i,tax_minor=0i,discount_minor=0i,shipping_minor=0i,line_count=${lineCount}i,item_count=${items}i,test=f,customer_key="c${id % 100_003}",received_at=${us}t ${us}\n`,
+      `orders,platform=${shop.platform},shop=${shop.shop},status=open,financial_status=paid,currency=${shop.currency} order_id="${id}",order_number="#${id}",order_ref="${id}",updated_at=${us}t,total_minor=${total}i,subtotal_minor=${total}i,tax_minor=0i,discount_minor=0i,shipping_minor=${shipping}i,line_count=${lineCount}i,item_count=${items}i,test=f,customer_key="c${id % 100_003}",received_at=${us}t ${us}\n`,
       `sales_facts,platform=${shop.platform},shop=${shop.shop},kind=order,currency=${shop.currency} id="${id}",order_id="${id}",amount_minor=${total}i,items=${items}i,test=f,updated_at=${us}t ${us}\n`,
     );
     const minute = Math.floor(at / 60_000) * 60_000;
@@ -136,6 +150,22 @@ function dayRows(
     );
   }
   return { lines, minuteRows: minutes.size };
+}
+
+/** A label for order `id` placed at `at`, as the shipment processor writes one; none if it would be bought after `until`. */
+function labelRow(
+  id: number,
+  shop: StoreShop,
+  at: number,
+  rand: () => number,
+  until: number,
+): string | undefined {
+  const bought = at + Math.floor((1 + rand() * 47) * HOUR_MS);
+  if (bought > until) return undefined;
+  const shipped = bought + Math.floor(rand() * 12 * HOUR_MS);
+  const carrier = CARRIERS[Math.floor(rand() * CARRIERS.length)]!;
+  const cost = 400 + Math.floor(rand() * 2000);
+  return `shipments,shipper=shipstation,account=${shop.shop},carrier=${carrier},service=ground,currency=${shop.currency} shipment_id="s${id}",order_ref="${id}",tracking_number="1Z${id}",label_cost_minor=${cost}i,shipped_at=${shipped * 1000}t,is_return=f,updated_at=${bought * 1000}t,received_at=${bought * 1000}t ${bought * 1000}\n`;
 }
 
 export interface Generated {

@@ -14,8 +14,8 @@ import { generateStore, storeShops, writeShops } from "./big-store.ts";
 import { BENCH_HASH_KEY, BENCH_SECRET } from "./corpus.ts";
 
 /**
- * `node bench/panels.ts [--orders-per-day 111111] [--shops 50] [--budget-seconds 600]`: a store of
- * many shops generated through ILP over 90 days (newest first, within a time budget), then every
+ * `node bench/panels.ts [--orders-per-day 111111] [--shops 50] [--budget-seconds 600] [--labels 0.85]`:
+ * a store of many shops (shipping labels for `--labels` of its orders) generated through ILP over 90 days (newest first, within a time budget), then every
  * dashboard panel's SQL rendered as Grafana and the QuestDB plugin render it, timed on QuestDB
  * (median of 5); then older days up to two years, the retention job's Parquet conversion, and the
  * same panels again plus each over a two-year range. Disk per year from `du` of the table dirs.
@@ -38,6 +38,8 @@ const { values: args } = parseArgs({
     "cold-days": { type: "string", default: "640" },
     "cold-orders-per-day": { type: "string", default: "2000" },
     "cold-budget-seconds": { type: "string", default: "180" },
+    /** The share of orders with a shipping label (0 for none, as before this option). */
+    labels: { type: "string", default: "0.85" },
   },
 });
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -60,7 +62,7 @@ const db = stack?.db ?? new QuestDb(timeOnly!);
 const shops = storeShops(Number(args.shops));
 const top = shops[0]!;
 
-const WRITTEN = ["orders", "order_lines", "sales_facts", "sales_1m", "shops"];
+const WRITTEN = ["orders", "order_lines", "sales_facts", "sales_1m", "shops", "shipments"];
 async function applied() {
   if (!(await walApplied(db, WRITTEN, 1_800_000)))
     throw new Error("QuestDB had not applied the generated rows after 30 minutes");
@@ -180,6 +182,7 @@ async function generateAndTime() {
     ordersPerDay: Number(args["orders-per-day"]),
     days: Number(args["hot-days"]),
     budgetMs: Number(args["budget-seconds"]) * 1000,
+    labels: Number(args.labels),
   });
   await applied();
   const count = async (sql: string) => Number((await db.exec<[number]>(sql)).dataset[0]?.[0]);
@@ -188,6 +191,7 @@ async function generateAndTime() {
     ordersRows: await count("SELECT count() FROM orders"),
     linesRows: await count("SELECT count() FROM order_lines"),
     sales1mRows: await count("SELECT count() FROM sales_1m"),
+    shipmentsRows: await count("SELECT count() FROM shipments"),
     allAppliedSeconds: Math.round((Date.now() - Date.parse(results.at as string)) / 1000),
     diskMb: du(),
     loadAverage: load(),
@@ -205,6 +209,7 @@ async function generateAndTime() {
     days: Number(args["cold-days"]),
     firstDayBack: 90,
     budgetMs: Number(args["cold-budget-seconds"]) * 1000,
+    labels: Number(args.labels),
   });
   await applied();
   const converted = await convertColdPartitions(db, 90);

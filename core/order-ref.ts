@@ -26,5 +26,13 @@ export function orderReference(candidates: readonly (string | null | undefined)[
  * (`orders.order_number` keeps Shopify's `#`).
  */
 export function orderReferenceSql(column: string): string {
-  return `trim(replace(${column}, '#', ''))`;
+  // `replace` gives a STRING, and QuestDB 9.3.4 trims a one-character STRING to '' (`trim('3')` is
+  // ''), which made orders #1 to #9 and every one-character reference one key; VARCHAR's trim does not.
+  return `trim(cast(replace(${column}, '#', '') AS varchar))`;
 }
+
+/**
+ * An `orders` row's reference: the `order_ref` the orders processor stores (the rule above, applied
+ * once at write time), else, on rows written before that column existed, the rule applied here.
+ */
+export const ORDER_ROW_REF_SQL = `coalesce(order_ref, ${orderReferenceSql("order_number")})`;

@@ -168,7 +168,7 @@ describe("demo payments, whole pipeline", () => {
       async () => {
         const got = await stack.db.rows<{ ref: string; total: number; paid: number; currency: string }>(
           `SELECT p.order_ref ref, o.total_minor total, p.amount_minor paid, o.currency currency FROM payments p
-           JOIN (SELECT trim(replace(order_number, '#', '')) AS ref, total_minor, currency FROM orders) o ON p.order_ref = o.ref
+           JOIN (SELECT trim(cast(replace(order_number, '#', '') AS varchar)) AS ref, total_minor, currency FROM orders) o ON p.order_ref = o.ref
            WHERE p.processor = 'stripe' AND p.kind = 'captured'`,
         );
         expect(got.length).toBe(expected.length);
@@ -326,7 +326,7 @@ describe("demo payments, whole pipeline", () => {
     );
     // Each capture is its order's total, as the shop's own webhook wrote it.
     const totals = await stack.db.rows<{ ref: string; total: number }>(
-      "SELECT trim(replace(order_number, '#', '')) ref, total_minor total FROM orders",
+      "SELECT trim(cast(replace(order_number, '#', '') AS varchar)) ref, total_minor total FROM orders",
     );
     const totalOf = new Map(totals.map((t) => [t.ref, num(t.total)]));
     for (const c of captures) expect(minor(c.amount.value)).toBe(totalOf.get(c.custom_id));

@@ -186,7 +186,7 @@ describe("demo shipments, whole pipeline", () => {
 
     // And every one joins an order the shops' own webhooks wrote, by the shared reference rule.
     const [joined] = await stack.db.rows<{ n: number }>(
-      `SELECT count() AS n FROM shipments s JOIN (SELECT trim(replace(order_number, '#', '')) AS ref FROM orders) o ON s.order_ref = o.ref`,
+      `SELECT count() AS n FROM shipments s JOIN (SELECT trim(cast(replace(order_number, '#', '') AS varchar)) AS ref FROM orders) o ON s.order_ref = o.ref`,
     );
     expect(Number(joined!.n)).toBe(expected.length);
   });

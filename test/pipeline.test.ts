@@ -65,6 +65,7 @@ describe("a signed orders/create", () => {
       shop: "metricsdash-test.myshopify.com",
       order_id: "5920000000000000001",
       order_number: "#1001", // the fake names orders #<1000 + id mod 100000>
+      order_ref: "1001", // as payments and labels name it (core/order-ref.ts)
       created_at: "2026-11-25T14:30:00.000000Z",
       updated_at: "2026-11-25T14:30:00.000000Z",
       cancelled_at: null,

@@ -37,7 +37,10 @@ beforeAll(async () => {
   const orders = await db.exec<[string, string, string]>(
     "SELECT order_number, created_at, currency FROM orders ORDER BY created_at, order_number",
   );
+  // Orders #1 to #9 are left out here: the SQL before matched every one-character reference with
+  // every other (a QuestDB trim bug, core/order-ref.ts); the test below shows the difference.
   const lines = orders.dataset
+    .filter(([number]) => number.replace("#", "").length > 1)
     .filter((_, i) => i % 3 === 0)
     .map(([number, createdAt, currency], i) => {
       const created = Date.parse(createdAt);
@@ -120,5 +123,43 @@ describe(`an order placed more than ${SHIPPING_MATCH_DAYS} days before its label
     expect(is[3]).toBe(was[3] - 1);
     expect(is[4]).toBeCloseTo(was[4] - 7, 6);
     expect(is[5]).toBeCloseTo(was[5] - 6.5, 6);
+  });
+});
+
+describe("one-character order numbers (#3, #7) and the labels naming them", () => {
+  const ctx = context(UNTIL - 7 * 24 * HOUR, UNTIL + 3 * 24 * HOUR);
+  const SHIP_AFTER_HOURS = 3;
+  beforeAll(async () => {
+    const { dataset } = await db.exec<[string, string]>(
+      "SELECT order_number, created_at FROM orders WHERE order_number IN ('#3', '#7') ORDER BY order_number",
+    );
+    expect(dataset.map(([number]) => number)).toEqual(["#3", "#7"]);
+    const body = dataset
+      .map(([number, createdAt]) => {
+        const bought = Date.parse(createdAt) + HOUR;
+        const shipped = Date.parse(createdAt) + SHIP_AFTER_HOURS * HOUR;
+        const ref = number.replace("#", "");
+        return `shipments,shipper=shipstation,account=a0,carrier=ontrac,service=ground,currency=USD shipment_id="s-one-${ref}",order_ref="${ref}",tracking_number="t-one-${ref}",label_cost_minor=650i,shipped_at=${shipped * 1000}t,is_return=f,updated_at=${bought * 1000}t,received_at=${bought * 1000}t ${bought * 1000}\n`;
+      })
+      .join("");
+    const response = await fetch(new URL("/write?precision=u", server.httpUrl), { method: "POST", body });
+    expect(response.status).toBe(204);
+    expect(await walApplied(db, ["shipments"], 120_000)).toBe(true);
+  }, 240_000);
+
+  it("match their own orders only: two shipped, each 3 hours after its order", async () => {
+    const ontrac = async (sql: string) =>
+      (await db.exec<[string, number, number, number]>(renderQuery(sql, ctx))).dataset.find(
+        ([c]) => c === "ontrac",
+      );
+    expect(await ontrac(after.TIME_TO_SHIP)).toEqual(["ontrac", 2, SHIP_AFTER_HOURS, SHIP_AFTER_HOURS]);
+    // With STRING's trim, as before, '#3' and '3' both became '' and each label matched every
+    // one-digit order placed before it.
+    const stringTrim = before.TIME_TO_SHIP.replaceAll(
+      /trim\(cast\((replace\([^)]*\)) AS varchar\)\)/g,
+      "trim($1)",
+    );
+    expect(stringTrim).not.toEqual(before.TIME_TO_SHIP);
+    expect((await ontrac(stringTrim))![1]).toBeGreaterThan(2);
   });
 });

@@ -1,4 +1,4 @@
-import { orderReferenceSql } from "../../core/order-ref.ts";
+import { ORDER_ROW_REF_SQL, orderReferenceSql } from "../../core/order-ref.ts";
 import { SHIPMENT_ROLLUP, TRACKING_ROLLUP } from "../../processors/shipments/rollups.ts";
 import { aroundRange, SHIPPING_MATCH_DAYS, withinDays } from "./order-match.ts";
 import { rollupRows } from "./rollup-range.ts";
@@ -18,7 +18,7 @@ const perUnit = (currency: string) =>
   `CASE WHEN ${currency} IN ('JPY','KRW','VND','CLP','ISK','UGX') THEN 1 WHEN ${currency} IN ('KWD','BHD','OMR','JOD','TND','IQD','LYD') THEN 1000 ELSE 100 END`;
 
 const liveShipments = `(SELECT *, ${orderReferenceSql("order_ref")} AS ref FROM shipments WHERE voided_at IS NULL)`;
-const orderRefs = `(SELECT platform, shop, order_id, created_at, status, test, ${orderReferenceSql("order_number")} AS ref FROM orders WHERE order_number IS NOT NULL)`;
+const orderRefs = `(SELECT platform, shop, order_id, created_at, status, test, ${ORDER_ROW_REF_SQL} AS ref FROM orders WHERE order_number IS NOT NULL)`;
 
 /** Live labels of the range: the rollups' whole days and hours, and the facts at the range's ends. */
 const labelsInRange = rollupRows(SHIPMENT_ROLLUP);
@@ -43,7 +43,7 @@ ORDER BY labels DESC, shipper, carrier, service`;
 export const TIME_TO_SHIP = `SELECT s.carrier, count() AS shipped,
   round(approx_percentile(datediff('s', o.created_at, s.shipped_at) / 3600.0, 0.5, 3), 1) AS p50_hours,
   round(approx_percentile(datediff('s', o.created_at, s.shipped_at) / 3600.0, 0.9, 3), 1) AS p90_hours
-FROM (SELECT created_at, ${orderReferenceSql("order_number")} AS ref FROM orders
+FROM (SELECT created_at, ${ORDER_ROW_REF_SQL} AS ref FROM orders
   WHERE order_number IS NOT NULL AND created_at >= dateadd('d', -${SHIPPING_MATCH_DAYS}, $__fromTime) AND created_at <= $__toTime) o
 JOIN (SELECT carrier, shipped_at, ${orderReferenceSql("order_ref")} AS ref FROM shipments
   WHERE voided_at IS NULL AND NOT is_return AND $__timeFilter(shipped_at)
@@ -123,7 +123,7 @@ export const COST_VS_CHARGED = `SELECT o.platform, o.shop, s.currency, count() A
   round(sum(o.shipping_minor) * 1.0 / ${perUnit("s.currency")}, 2) AS charged,
   round(sum(s.label_cost_minor) * 1.0 / ${perUnit("s.currency")}, 2) AS label_cost,
   round((sum(o.shipping_minor) - sum(s.label_cost_minor)) * 1.0 / ${perUnit("s.currency")}, 2) AS margin
-FROM (SELECT platform, shop, currency, shipping_minor, created_at, ${orderReferenceSql("order_number")} AS ref FROM orders
+FROM (SELECT platform, shop, currency, shipping_minor, created_at, ${ORDER_ROW_REF_SQL} AS ref FROM orders
   WHERE order_number IS NOT NULL AND NOT test AND ${aroundRange("created_at", "$__fromTime", "$__toTime", SHIPPING_MATCH_DAYS)}) o
 JOIN (SELECT created_at, currency, label_cost_minor, ${orderReferenceSql("order_ref")} AS ref FROM shipments
   WHERE voided_at IS NULL AND NOT is_return AND $__timeFilter(created_at)) s ON (ref)

@@ -1,4 +1,4 @@
-import { orderReferenceSql } from "../../core/order-ref.ts";
+import { ORDER_ROW_REF_SQL, orderReferenceSql } from "../../core/order-ref.ts";
 import { chosen } from "./chosen.ts";
 
 /**
@@ -10,7 +10,7 @@ import { chosen } from "./chosen.ts";
  */
 
 const orders = `(SELECT platform, shop, order_id, created_at,
-    ${orderReferenceSql("order_number")} AS number_ref, ${orderReferenceSql("order_id")} AS id_ref
+    ${ORDER_ROW_REF_SQL} AS number_ref, ${orderReferenceSql("order_id")} AS id_ref
   FROM orders WHERE NOT test)`;
 const paid = `(SELECT order_ref AS ref, min(at) AS paid_at, first(processor) AS processor
   FROM payments WHERE kind = 'captured' AND order_ref IS NOT NULL GROUP BY order_ref)`;

@@ -1,5 +1,6 @@
 import type { Sender } from "@questdb/nodejs-client";
 import type { Order, Refund } from "../../core/events.ts";
+import { orderReference } from "../../core/order-ref.ts";
 import { toMicros } from "../../core/questdb.ts";
 
 export interface Scope {
@@ -35,6 +36,9 @@ export async function writeOrderRows(sender: Sender, scope: Scope, order: Order)
     .booleanColumn("test", order.test)
     .timestampColumn("received_at", toMicros(scope.receivedAt), "us");
   if (order.orderNumber) row.stringColumn("order_number", order.orderNumber);
+  // The number as payments and labels name it (core/order-ref.ts), so a join needs no string work per order.
+  const ref = orderReference([order.orderNumber]);
+  if (ref) row.stringColumn("order_ref", ref);
   if (order.cancelledAt) row.timestampColumn("cancelled_at", toMicros(order.cancelledAt), "us");
   if (order.customerKey) row.stringColumn("customer_key", order.customerKey);
   await row.at(createdAt, "us");

@@ -13,6 +13,7 @@ export const ORDER_TABLES = [
     shop SYMBOL,
     order_id VARCHAR,
     order_number VARCHAR,
+    order_ref VARCHAR,
     updated_at TIMESTAMP,
     cancelled_at TIMESTAMP,
     status SYMBOL,
@@ -30,6 +31,8 @@ export const ORDER_TABLES = [
     received_at TIMESTAMP
   ) TIMESTAMP(created_at) PARTITION BY DAY TTL 2 YEARS WAL
   DEDUP UPSERT KEYS(created_at, platform, shop, order_id)`,
+  // Tables made before the column existed; their older rows keep it null (the panels fall back).
+  `ALTER TABLE orders ADD COLUMN IF NOT EXISTS order_ref VARCHAR`,
 
   `CREATE TABLE IF NOT EXISTS order_lines (
     created_at TIMESTAMP,
