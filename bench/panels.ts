@@ -85,6 +85,8 @@ const VARIABLES: Record<string, string | string[]> = {
   site: top.shop,
   processor: "stripe",
   ingest: "http://127.0.0.1:8080",
+  /** Order journey's search box, empty as the dashboard opens (every order of the range). */
+  order: "",
 };
 /** What a multi-value variable left at All holds: every value it lists. */
 const ALL_VALUES: Record<string, string[]> = {

@@ -18,7 +18,7 @@ import { SHIPPING_MATCH_DAYS } from "./order-match.ts";
  * labels within `SHIPPING_MATCH_DAYS` of the range. This holds them to the
  * previous SQL (test/panel-sql-before/fulfilment.ts): a generated store (bench/big-store.ts) and
  * labels for a third of its orders, written as the shipment processor writes them, with references
- * in the shapes shippers send (`#1001`, `1001`, padded), returns, voids, labels in another currency
+ * as the shipper sources store their references (normalised), returns, voids, labels in another currency
  * than the order, labels dated before their order, and labels naming no order; then shows the one
  * stated difference with an order placed longer than the window before its label.
  */
@@ -46,7 +46,8 @@ beforeAll(async () => {
       const created = Date.parse(createdAt);
       const shipped = created + (i % 17 === 0 ? -HOUR : (i % 50) * HOUR);
       const digits = number.replace("#", "");
-      const ref = [number, digits, ` ${digits} `, i % 19 === 0 ? "no-such-order" : digits][i % 4]!;
+      // Stored as the shipper sources store it (core/order-ref.ts): `#1001` and ` 1001 ` arrive as `1001`.
+      const ref = i % 19 === 0 && i % 4 === 3 ? "no-such-order" : digits;
       const labelAt = Math.min(created + HOUR, UNTIL) * 1000;
       const voided = i % 13 === 0 ? `voided_at=${(labelAt / 1000 + HOUR) * 1000}t,` : "";
       return `shipments,shipper=shipstation,account=a${i % 2},carrier=${CARRIERS[i % 3]},service=ground,currency=${i % 7 === 0 ? "CAD" : currency} shipment_id="s${i}",order_ref="${ref}",tracking_number="t${i}",label_cost_minor=${300 + (i % 900)}i,shipped_at=${shipped * 1000}t,${voided}is_return=${i % 11 === 0 ? "t" : "f"},updated_at=${labelAt}t,received_at=${labelAt}t ${labelAt}\n`;

@@ -1,4 +1,4 @@
-import { ORDER_ROW_REF_SQL, orderReferenceSql } from "../../core/order-ref.ts";
+import { ORDER_ROW_REF_SQL } from "../../core/order-ref.ts";
 import { SHIPMENT_ROLLUP, TRACKING_ROLLUP } from "../../processors/shipments/rollups.ts";
 import { aroundRange, SHIPPING_MATCH_DAYS, withinDays } from "./order-match.ts";
 import { rollupRows } from "./rollup-range.ts";
@@ -6,7 +6,9 @@ import { rollupRows } from "./rollup-range.ts";
 /**
  * The SQL of the "Fulfilment" dashboard, in Grafana's QuestDB dialect (`$__timeFilter`, see
  * interpolate.ts). Shipments join orders by the order's number as the shop named it to the shipper
- * (ShipStation `orderNumber`); a leading `#` (Shopify's `#1001`) is ignored on both sides.
+ * (ShipStation `orderNumber`), both sides stored by the rule of core/order-ref.ts (a label's
+ * `order_ref` by the shipper sources, an order's by the orders processor), so Shopify's `#1001`
+ * and a label's `1001` meet with no string work at read time.
  * Money stays per currency and is shown in major units of it. Panels that only add labels or
  * tracking steps up read the daily and hourly rollups (processors/shipments/rollups.ts) for the
  * range's whole days and hours and the facts for its partial hours, so a long range stays cheap and
@@ -17,7 +19,7 @@ import { rollupRows } from "./rollup-range.ts";
 const perUnit = (currency: string) =>
   `CASE WHEN ${currency} IN ('JPY','KRW','VND','CLP','ISK','UGX') THEN 1 WHEN ${currency} IN ('KWD','BHD','OMR','JOD','TND','IQD','LYD') THEN 1000 ELSE 100 END`;
 
-const liveShipments = `(SELECT *, ${orderReferenceSql("order_ref")} AS ref FROM shipments WHERE voided_at IS NULL)`;
+const liveShipments = `(SELECT *, order_ref AS ref FROM shipments WHERE voided_at IS NULL)`;
 const orderRefs = `(SELECT platform, shop, order_id, created_at, status, test, ${ORDER_ROW_REF_SQL} AS ref FROM orders WHERE order_number IS NOT NULL)`;
 
 /** Live labels of the range: the rollups' whole days and hours, and the facts at the range's ends. */
@@ -45,7 +47,7 @@ export const TIME_TO_SHIP = `SELECT s.carrier, count() AS shipped,
   round(approx_percentile(datediff('s', o.created_at, s.shipped_at) / 3600.0, 0.9, 3), 1) AS p90_hours
 FROM (SELECT created_at, ${ORDER_ROW_REF_SQL} AS ref FROM orders
   WHERE order_number IS NOT NULL AND created_at >= dateadd('d', -${SHIPPING_MATCH_DAYS}, $__fromTime) AND created_at <= $__toTime) o
-JOIN (SELECT carrier, shipped_at, ${orderReferenceSql("order_ref")} AS ref FROM shipments
+JOIN (SELECT carrier, shipped_at, order_ref AS ref FROM shipments
   WHERE voided_at IS NULL AND NOT is_return AND $__timeFilter(shipped_at)
     AND ${aroundRange("created_at", "$__fromTime", "$__toTime", SHIPPING_MATCH_DAYS)}
     AND ${withinDays("created_at", "shipped_at", SHIPPING_MATCH_DAYS)}) s ON (ref)
@@ -125,7 +127,7 @@ export const COST_VS_CHARGED = `SELECT o.platform, o.shop, s.currency, count() A
   round((sum(o.shipping_minor) - sum(s.label_cost_minor)) * 1.0 / ${perUnit("s.currency")}, 2) AS margin
 FROM (SELECT platform, shop, currency, shipping_minor, created_at, ${ORDER_ROW_REF_SQL} AS ref FROM orders
   WHERE order_number IS NOT NULL AND NOT test AND ${aroundRange("created_at", "$__fromTime", "$__toTime", SHIPPING_MATCH_DAYS)}) o
-JOIN (SELECT created_at, currency, label_cost_minor, ${orderReferenceSql("order_ref")} AS ref FROM shipments
+JOIN (SELECT created_at, currency, label_cost_minor, order_ref AS ref FROM shipments
   WHERE voided_at IS NULL AND NOT is_return AND $__timeFilter(created_at)) s ON (ref)
 WHERE o.currency = s.currency AND ${withinDays("o.created_at", "s.created_at", SHIPPING_MATCH_DAYS)}
 GROUP BY o.platform, o.shop, s.currency

@@ -22,7 +22,7 @@ const delivered = `(SELECT tracking_number, min(delivered_at) AS delivered_at
  */
 const shipped = `(SELECT ref, min(shipped_at) AS shipped_at, first(shipper) AS shipper, first(carrier) AS carrier,
     first(tracking_number) AS tracking_number, min(delivered_at) AS delivered_at
-  FROM (SELECT ${orderReferenceSql("x.order_ref")} AS ref, x.shipped_at, x.shipper, x.carrier, x.tracking_number, d.delivered_at
+  FROM (SELECT x.order_ref AS ref, x.shipped_at, x.shipper, x.carrier, x.tracking_number, d.delivered_at
     FROM shipments x LEFT JOIN ${delivered} d ON (tracking_number)
     WHERE x.voided_at IS NULL AND NOT x.is_return AND x.order_ref IS NOT NULL)
   GROUP BY ref)`;
