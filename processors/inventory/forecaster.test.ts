@@ -23,40 +23,68 @@ afterAll(async () => {
   await questdb?.stop();
 });
 
+/** A forecaster of its own sender for `run`, the sender closed after. */
+async function withForecaster<T>(
+  run: (f: Forecaster) => Promise<T>,
+  options: { writtenMax?: number } = {},
+): Promise<T> {
+  const sender = await db.sender();
+  try {
+    return await run(
+      new Forecaster({
+        db,
+        sender,
+        settings: DEFAULT_FORECAST_SETTINGS,
+        log: createLogger("test", "silent"),
+        ...options,
+      }),
+    );
+  } finally {
+    await sender.close();
+  }
+}
+
+/** One stock report per SKU at one location, waited for until QuestDB shows them all. */
+async function fileReports(
+  shop: string,
+  count: number,
+  report: (i: number) => { item: string; sku: string; available: number },
+) {
+  const rows = Array.from({ length: count }, (_, i) => {
+    const { item, sku, available } = report(i);
+    return `('2026-12-01T10:00:00.000000Z', 'shopify', ${sqlString(shop)}, ${sqlString(item)}, 'loc-1', ${sqlString(sku)}, ${available}, '2026-12-01T10:00:01.000000Z')`;
+  });
+  await db.exec(
+    `INSERT INTO inventory_reports (updated_at, platform, shop, inventory_item_id, location_id, sku, available, received_at) VALUES ${rows.join(",")}`,
+  );
+  await eventually(async () => {
+    const { dataset } = await db.exec(
+      `SELECT count() FROM inventory_reports WHERE shop = ${sqlString(shop)}`,
+    );
+    expect(dataset).toEqual([[count]]);
+  });
+}
+
 describe("the forecaster's memory of written levels", () => {
   it("stays within writtenMax however many SKU-locations a shop reports, and every level is still written", async () => {
     const SKUS = 40;
     const now = Date.parse("2026-12-01T12:00:00Z");
-    const rows = Array.from(
-      { length: SKUS },
-      (_, i) =>
-        `('2026-12-01T10:00:00.000000Z', 'shopify', 'many.example', 'item-${i}', 'loc-1', 'SKU-${i}', ${i + 1}, '2026-12-01T10:00:01.000000Z')`,
-    );
-    await db.exec(
-      `INSERT INTO inventory_reports (updated_at, platform, shop, inventory_item_id, location_id, sku, available, received_at) VALUES ${rows.join(",")}`,
-    );
-    await eventually(async () => {
-      const { dataset } = await db.exec<[number]>("SELECT count() FROM inventory_reports");
-      expect(dataset[0]![0]).toBe(SKUS);
-    });
+    await fileReports("many.example", SKUS, (i) => ({
+      item: `item-${i}`,
+      sku: `SKU-${i}`,
+      available: i + 1,
+    }));
 
-    const sender = await db.sender();
-    const forecaster = new Forecaster({
-      db,
-      sender,
-      settings: DEFAULT_FORECAST_SETTINGS,
-      log: createLogger("test", "silent"),
-      writtenMax: 10,
-    });
-    try {
-      expect(await forecaster.sweep(now)).toBe(SKUS);
-      expect(forecaster.rememberedLevels).toBe(10);
-      // A second sweep rewrites what was forgotten (an upsert of the same row), and stays bounded.
-      expect(await forecaster.sweep(now)).toBe(SKUS);
-      expect(forecaster.rememberedLevels).toBe(10);
-    } finally {
-      await sender.close();
-    }
+    await withForecaster(
+      async (forecaster) => {
+        expect(await forecaster.sweep(now)).toBe(SKUS);
+        expect(forecaster.rememberedLevels).toBe(10);
+        // A second sweep rewrites what was forgotten (an upsert of the same row), and stays bounded.
+        expect(await forecaster.sweep(now)).toBe(SKUS);
+        expect(forecaster.rememberedLevels).toBe(10);
+      },
+      { writtenMax: 10 },
+    );
     await eventually(async () => {
       const { dataset } = await db.exec<[string, number]>(
         `SELECT sku, available FROM inventory_levels WHERE shop = ${sqlString("many.example")} ORDER BY sku`,
@@ -70,36 +98,14 @@ describe("a shop handed out whole (its dirty SKUs overflowed)", () => {
   it("computes every SKU of the shop, the marked ones once", async () => {
     const SKUS = 5;
     const shop = "whole.example";
-    const rows = Array.from(
-      { length: SKUS },
-      (_, i) =>
-        `('2026-12-01T10:00:00.000000Z', 'shopify', '${shop}', 'w-${i}', 'loc-1', 'W-${i}', ${10 + i}, '2026-12-01T10:00:01.000000Z')`,
-    );
-    await db.exec(
-      `INSERT INTO inventory_reports (updated_at, platform, shop, inventory_item_id, location_id, sku, available, received_at) VALUES ${rows.join(",")}`,
-    );
-    await eventually(async () => {
-      const { dataset } = await db.exec(
-        `SELECT count() FROM inventory_reports WHERE shop = ${sqlString(shop)}`,
-      );
-      expect(dataset).toEqual([[SKUS]]);
-    });
-    const sender = await db.sender();
-    const forecaster = new Forecaster({
-      db,
-      sender,
-      settings: DEFAULT_FORECAST_SETTINGS,
-      log: createLogger("test", "silent"),
-    });
-    try {
+    await fileReports(shop, SKUS, (i) => ({ item: `w-${i}`, sku: `W-${i}`, available: 10 + i }));
+    await withForecaster(async (forecaster) => {
       const work = {
         skus: [{ platform: "shopify", shop, sku: "W-1" }],
         shops: [{ platform: "shopify", shop }],
       };
       expect(await forecaster.computeDirty(work, Date.parse("2026-12-01T12:00:00Z"))).toBe(SKUS);
-    } finally {
-      await sender.close();
-    }
+    });
     await eventually(async () => {
       const { dataset } = await db.exec<[string, number]>(
         `SELECT sku, available FROM inventory_levels WHERE shop = ${sqlString(shop)} ORDER BY sku`,
@@ -142,22 +148,6 @@ describe("retiring an item:<id> key once its item is mapped to a SKU", () => {
     );
     return dataset;
   }
-  async function withForecaster<T>(run: (f: Forecaster) => Promise<T>): Promise<T> {
-    const sender = await db.sender();
-    try {
-      return await run(
-        new Forecaster({
-          db,
-          sender,
-          settings: DEFAULT_FORECAST_SETTINGS,
-          log: createLogger("test", "silent"),
-        }),
-      );
-    } finally {
-      await sender.close();
-    }
-  }
-
   it("retires a key only a dirty pass forecast, at the next full sweep", async () => {
     const shop = "dirty-ghost.example";
     await reportUnmapped(shop, "77", 5);
