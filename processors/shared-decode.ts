@@ -26,7 +26,7 @@ export class SharedDecode {
   /**
    * @param readers how many consumers of this process receive each message (each takes it once)
    * @param max the most events held at once
-   * @example const decode = new SharedDecode(3, 5_000); startConsumer({ …, decode })
+   * @example const shared = new SharedDecode(3, 2_000); startConsumer({ …, shared })
    */
   constructor(readers: number, max: number) {
     this.#readers = readers;
