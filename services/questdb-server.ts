@@ -39,17 +39,49 @@ export function questDbJar(): string {
   return jar;
 }
 
-/** Runs QuestDB from its Maven jar on the installed Java, its data under `dir`, on the given or free ports. */
-export async function startQuestDbServer({
-  dir,
-  ports,
-  login,
-}: {
+export interface QuestDbServerOptions {
   dir: string;
   ports?: Partial<QuestDbPorts>;
   /** Puts QuestDB's HTTP behind basic auth (as compose does); `httpUrl` and `db` then carry the login. */
   login?: { user: string; password: string };
-}): Promise<QuestDbServer> {
+}
+
+/** QuestDB exited while starting (its log says why: a port taken, a locked data directory, …). */
+export class QuestDbStartExit extends Error {
+  readonly code: number | null;
+  readonly log: string;
+  constructor(code: number | null, log: string) {
+    super(`QuestDB exited with ${code} during start; see ${log}`);
+    this.name = "QuestDbStartExit";
+    this.code = code;
+    this.log = log;
+  }
+}
+
+/** How many times a start on ports we chose is tried: see `startQuestDbServer`. */
+const START_ATTEMPTS = 3;
+
+/**
+ * Runs QuestDB from its Maven jar on the installed Java, its data under `dir`, on the given or free
+ * ports. A free port is only free when checked: the JVM binds its last listener seconds later, and
+ * a suite's other servers can take it meanwhile (CI saw ILP's port taken). When QuestDB exits
+ * during start on ports we chose, it is started again on fresh ones.
+ */
+export async function startQuestDbServer(options: QuestDbServerOptions): Promise<QuestDbServer> {
+  const ours = !(options.ports?.http && options.ports.pg && options.ports.ilp);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      if (!(err instanceof QuestDbStartExit && ours && attempt < START_ATTEMPTS)) throw err;
+      console.warn(
+        `${err.message}; starting it again on other ports (attempt ${attempt + 1} of ${START_ATTEMPTS})`,
+      );
+    }
+  }
+}
+
+async function startOnce({ dir, ports, login }: QuestDbServerOptions): Promise<QuestDbServer> {
   const resolved: QuestDbPorts = {
     http: ports?.http ?? (await freePort()),
     pg: ports?.pg ?? (await freePort()),
@@ -84,9 +116,7 @@ export async function startQuestDbServer({
     );
     const failed = new Promise<never>((_, reject) => {
       child!.once("error", (err) => reject(new Error(`cannot run java: ${err.message}`)));
-      child!.once("exit", (code) =>
-        reject(new Error(`QuestDB exited with ${code} during start; see ${join(dir, "questdb.log")}`)),
-      );
+      child!.once("exit", (code) => reject(new QuestDbStartExit(code, join(dir, "questdb.log"))));
     });
     // A JVM cold start takes seconds on an idle machine and over a minute on a loaded one: the wait is a
     // ceiling for a server that will never answer, not a speed target (an exit ends it at once).
