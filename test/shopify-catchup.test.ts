@@ -155,7 +155,10 @@ describe("a Shopify store whose webhooks were lost", () => {
       { shop: DOMAIN, accessToken: fake.issueToken(DOMAIN), apiUrl: fake.apiUrlTemplate },
       { customerHashKey: TEST_SECRETS.CUSTOMER_HASH_KEY, log },
     );
-    const threeDaysAgo = Date.now() - 3 * 86_400_000;
+    // The three a minute apart on one local day of the shop: a reconciliation re-reads a day, and
+    // near the shop's midnight (05:00 UTC for New York) the last two fell on the next one.
+    let threeDaysAgo = Date.now() - 3 * 86_400_000;
+    while (localDay(iso(threeDaysAgo)) !== localDay(iso(threeDaysAgo + 2 * 60_000))) threeDaysAgo -= 60_000;
     const [sale, test, cancelled] = generateShop({ domain: DOMAIN, orders: 3, seed: 77 }).orders.map(
       (spec, i) => ({
         ...spec,
