@@ -6,7 +6,7 @@ import { seededRandom } from "../core/seeded-random.ts";
  * time budget that runs out still leaves today and the recent days whole: many shops of Zipf-like
  * sizes, SKUs drawn from a Zipf distribution, a daily curve, 1–4 lines an order. Rows go to the
  * tables the sales dashboards read (`orders`, `order_lines`, `sales_facts`, `sales_1m`, `shops`),
- * and with `labels` to `shipments`.
+ * and with `labels` to `shipments` and `label_orders`.
  */
 export interface StoreSpec {
   shops: number;
@@ -128,8 +128,7 @@ function dayRows(
     const us = at * 1000;
     const shipping = 500 + ((id * 131) % 1000);
     if (spec.labels && rand() < spec.labels) {
-      const label = labelRow(id, shop, at, rand, until);
-      if (label) lines.push(label);
+      lines.push(...labelRows(id, shop, at, shipping, rand, until));
     }
     lines.push(
       `orders,platform=${shop.platform},shop=${shop.shop},status=open,financial_status=paid,currency=${shop.currency} order_id="${id}",order_number="#${id}",order_ref="${id}",updated_at=${us}t,total_minor=${total}i,subtotal_minor=${total}i,tax_minor=0i,discount_minor=0i,shipping_minor=${shipping}i,line_count=${lineCount}i,item_count=${items}i,test=f,customer_key="c${id % 100_003}",received_at=${us}t ${us}\n`,
@@ -152,20 +151,28 @@ function dayRows(
   return { lines, minuteRows: minutes.size };
 }
 
-/** A label for order `id` placed at `at`, as the shipment processor writes one; none if it would be bought after `until`. */
-function labelRow(
+/**
+ * A label for order `id` placed at `at`, as the shipment processor writes one: its `shipments` row
+ * and its `label_orders` row beside that order; none if it would be bought after `until`.
+ */
+function labelRows(
   id: number,
   shop: StoreShop,
   at: number,
+  shipping: number,
   rand: () => number,
   until: number,
-): string | undefined {
+): string[] {
   const bought = at + Math.floor((1 + rand() * 47) * HOUR_MS);
-  if (bought > until) return undefined;
+  if (bought > until) return [];
   const shipped = bought + Math.floor(rand() * 12 * HOUR_MS);
   const carrier = CARRIERS[Math.floor(rand() * CARRIERS.length)]!;
   const cost = 400 + Math.floor(rand() * 2000);
-  return `shipments,shipper=shipstation,account=${shop.shop},carrier=${carrier},service=ground,currency=${shop.currency} shipment_id="s${id}",order_ref="${id}",tracking_number="1Z${id}",label_cost_minor=${cost}i,shipped_at=${shipped * 1000}t,is_return=f,updated_at=${bought * 1000}t,received_at=${bought * 1000}t ${bought * 1000}\n`;
+  const [b, s, o] = [bought * 1000, shipped * 1000, at * 1000];
+  return [
+    `shipments,shipper=shipstation,account=${shop.shop},carrier=${carrier},service=ground,currency=${shop.currency} shipment_id="s${id}",order_ref="${id}",tracking_number="1Z${id}",label_cost_minor=${cost}i,shipped_at=${s}t,is_return=f,updated_at=${b}t,received_at=${b}t ${b}\n`,
+    `label_orders,shipper=shipstation,account=${shop.shop},platform=${shop.platform},shop=${shop.shop},order_currency=${shop.currency},currency=${shop.currency},carrier=${carrier} shipment_id="s${id}",order_id="${id}",order_created_at=${o}t,order_test=f,label_cost_minor=${cost}i,is_return=f,updated_at=${b}t,shipping_minor=${shipping}i,shipped_at=${s}t ${b}\n`,
+  ];
 }
 
 export interface Generated {

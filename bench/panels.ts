@@ -62,7 +62,7 @@ const db = stack?.db ?? new QuestDb(timeOnly!);
 const shops = storeShops(Number(args.shops));
 const top = shops[0]!;
 
-const WRITTEN = ["orders", "order_lines", "sales_facts", "sales_1m", "shops", "shipments"];
+const WRITTEN = ["orders", "order_lines", "sales_facts", "sales_1m", "shops", "shipments", "label_orders"];
 async function applied() {
   if (!(await walApplied(db, WRITTEN, 1_800_000)))
     throw new Error("QuestDB had not applied the generated rows after 30 minutes");
@@ -162,7 +162,16 @@ function duKb(path: string): number {
 }
 
 function du(): Record<string, number> {
-  const tables = ["orders", "order_lines", "sales_facts", "sales_1m", "sales_1h", "sales_1d"];
+  const tables = [
+    "orders",
+    "order_lines",
+    "sales_facts",
+    "sales_1m",
+    "sales_1h",
+    "sales_1d",
+    "shipments",
+    "label_orders",
+  ];
   const root = join(dir, "questdb", "db");
   const sizes: Record<string, number> = {};
   for (const name of execFileSync("ls", [root], { encoding: "utf8" }).split("\n")) {

@@ -6,6 +6,7 @@ import { BEHAVIOUR_SHOP_TABLES } from "../processors/behaviour/schema.ts";
 import { DATA_HEALTH_SHOP_TABLES } from "../processors/fetchers/runs.ts";
 import { INVENTORY_SHOP_TABLES } from "../processors/inventory/schema.ts";
 import { ORDER_SHOP_TABLES } from "../processors/orders/schema.ts";
+import { LABEL_ORDER_SHOP_TABLES } from "../processors/shipments/label-orders.ts";
 import { RECEIPT_SHOP_TABLES } from "../processors/receipts/schema.ts";
 import { SALES_SHOP_TABLES } from "../processors/sales/schema.ts";
 
@@ -22,6 +23,7 @@ export function shopDataTables(modules: readonly PlatformModule[] = platforms): 
     ...DATA_HEALTH_SHOP_TABLES,
     ...RECEIPT_SHOP_TABLES,
     ...BEHAVIOUR_SHOP_TABLES,
+    ...LABEL_ORDER_SHOP_TABLES,
     ...modules.flatMap((m) => m.shopData ?? []),
   ];
   const seen = new Set<string>();

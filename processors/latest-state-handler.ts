@@ -17,6 +17,8 @@ export interface LatestStateOptions<T extends CanonicalEvent["type"]> {
   /** Logged with the count when a batch held states older than the stored ones. */
   staleMessage: string;
   staleLevel?: "debug" | "info";
+  /** Runs once the batch's fresh states are written, with them: work that derives from the stored state. */
+  afterWrite?: (fresh: EventOf<T>[], sender: Sender) => Promise<void>;
 }
 
 /**
@@ -38,6 +40,10 @@ export function latestStateHandler<T extends CanonicalEvent["type"]>(
       log[options.staleLevel ?? "info"]({ stale: states.length - fresh.length }, options.staleMessage);
     for (const { event } of fresh) await options.write(sender, event);
     await sender.flush();
+    await options.afterWrite?.(
+      fresh.map((s) => s.event),
+      sender,
+    );
     versions.remember(options.table, fresh);
   };
 }

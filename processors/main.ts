@@ -23,6 +23,7 @@ import { startRetention } from "./retention/index.ts";
 import { startStreamTrim } from "./stream-trim/index.ts";
 import { prepareSales } from "./sales/index.ts";
 import { shipmentsHandler } from "./shipments/handler.ts";
+import { LabelMatcher, startLabelRetries } from "./shipments/label-matcher.ts";
 import { SHIPMENT_TABLES } from "./shipments/schema.ts";
 import { trackingHandler } from "./shipments/tracking-handler.ts";
 import { TRACKING_TABLES } from "./shipments/tracking-schema.ts";
@@ -58,7 +59,7 @@ await untilAnswered(
 // The stale-update guard reads stored versions: let QuestDB apply what a previous run committed first.
 const applied = await untilAnswered(
   "QuestDB: earlier writes applied",
-  () => walApplied(db, ["orders", "shipments", "tracking_events", ...PAYMENT_TABLE_NAMES]),
+  () => walApplied(db, ["orders", "shipments", "label_orders", "tracking_events", ...PAYMENT_TABLE_NAMES]),
   { log },
 );
 if (!applied) log.warn("QuestDB still applying earlier writes; stale-update checks may miss them");
@@ -98,6 +99,22 @@ const fetchers = await startFetchers({
 // last: a consumer draining a backlog can keep the event loop busy long enough for a later start-up
 // request to miss its 5 s timeout (the backlog benchmark saw processors exit with a TimeoutError
 // while starting the fetchers after the consumers).
+// Labels whose order had not arrived before a restart are looked for again, then on a timer.
+const labels = new LabelMatcher(db);
+const resumed = await untilAnswered(
+  "QuestDB: labels not yet matched with orders",
+  async () => {
+    const sender = await db.sender();
+    try {
+      return await labels.resume(sender, partition);
+    } finally {
+      await sender.close();
+    }
+  },
+  { log },
+);
+log.info(resumed, "labels of the last two days matched with their orders at start-up");
+const labelRetries = startLabelRetries({ matcher: labels, sender: await db.sender(), log });
 // Orders, sales and inventory each read every event of the partition: one decode serves all three.
 const shared = new SharedDecode(3, SHARED_DECODE_MAX);
 const consumers = [
@@ -135,7 +152,7 @@ const consumers = [
     js,
     jsm,
     sender: await db.sender(),
-    handle: shipmentsHandler(db, log),
+    handle: shipmentsHandler(db, log, labels),
     log,
     batchMaxMessages: config.BATCH_MAX_MESSAGES,
     batchMaxWaitMs: config.BATCH_MAX_WAIT_MS,
@@ -203,6 +220,7 @@ onShutdown(log, async () => {
   await fetchers.stop();
   await retention.stop();
   await Promise.all(consumers.map((c) => c.stop()));
+  await labelRetries.stop();
   log.info(shared.stats(), "decodes shared by the orders, sales and inventory consumers");
   await live?.stop();
   await nc.drain();

@@ -193,6 +193,8 @@ describe("an order's journey", () => {
     await count("SELECT * FROM payments WHERE object_id IN ('CAP-J1') OR order_ref = '4242'", 2);
     await count("SELECT * FROM shipments WHERE shipment_id IN ('77001', 'tx_journey_4242')", 2);
     await count("SELECT * FROM tracking_events WHERE tracking_number = '1ZJOURNEY4242'", 3);
+    // Each label beside its order, as the shipment processor matches them once both are in.
+    await count("SELECT * FROM label_orders WHERE shipment_id IN ('77001', 'tx_journey_4242')", 2);
 
     // Platform and shop at All unless a test chooses one.
     const ctx = (order = "", shop?: string) => ({

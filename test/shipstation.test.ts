@@ -281,6 +281,14 @@ describe("the Fulfilment dashboard", () => {
       );
       expect(row?.n).toBe(4);
     });
+    // Time to ship and Awaiting shipment read each label beside its order: the shipment processor
+    // matches them once both are in (a label first looked up before its order was applied waits seconds).
+    await eventually(async () => {
+      const [row] = await stack.db.rows<{ n: number }>(
+        "SELECT count() n FROM label_orders WHERE shipment_id IN ('9401', '9402', '9403', '9404')",
+      );
+      expect(row?.n).toBe(4);
+    });
 
     // Labels by carrier and cost per day read the rollups: wait for QuestDB to refresh them.
     expect(await viewsRefreshed(stack.db, ["shipments_1h", "shipments_1d"])).toBe(true);

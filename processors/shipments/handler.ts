@@ -5,13 +5,18 @@ import { toMicros, type QuestDb } from "../../core/questdb.ts";
 import type { BatchHandler } from "../consumer.ts";
 import { latestStateHandler } from "../latest-state-handler.ts";
 import type { ObjectTable } from "../object-versions.ts";
+import { labelOf } from "./label.ts";
+import { LabelMatcher } from "./label-matcher.ts";
 
 type ShipmentEvent = Extract<CanonicalEvent, { type: "shipment" }>;
 
 const SHIPMENTS: ObjectTable = { table: "shipments", idColumn: "shipment_id", scope: ["shipper", "account"] };
 
-/** Writes `shipments` rows for a batch; a state older than the stored one is dropped (and acked). */
-export function shipmentsHandler(db: QuestDb, log: Logger): BatchHandler {
+/**
+ * Writes `shipments` rows for a batch; a state older than the stored one is dropped (and acked).
+ * Then matches the written states with their orders (`label_orders`, through `matcher`).
+ */
+export function shipmentsHandler(db: QuestDb, log: Logger, matcher = new LabelMatcher(db)): BatchHandler {
   return latestStateHandler(db, log, {
     type: "shipment",
     table: SHIPMENTS,
@@ -19,9 +24,11 @@ export function shipmentsHandler(db: QuestDb, log: Logger): BatchHandler {
     write: writeShipmentRow,
     staleMessage: "stale shipments ignored",
     staleLevel: "debug",
+    afterWrite: async (fresh, sender) => {
+      await matcher.match(fresh.map(labelOf), sender);
+    },
   });
 }
-
 async function writeShipmentRow(sender: Sender, event: ShipmentEvent): Promise<void> {
   const s = event.shipment;
   const row = sender

@@ -9,7 +9,7 @@ import { seededRandom } from "../../core/seeded-random.ts";
 import { renderQuery, type QueryContext } from "../../grafana/interpolate.ts";
 import { LABEL_COST_SERIES, SHIPMENTS_BY_CARRIER, TRACKING_SERIES } from "../../grafana/sql/fulfilment.ts";
 import { startQuestDbServer, type QuestDbServer } from "../../services/questdb-server.ts";
-import { ensureTables } from "../orders/schema.ts";
+import { ensureTables, ORDER_TABLES } from "../orders/schema.ts";
 import { shipmentsHandler } from "./handler.ts";
 import { SHIPPING_VIEWS } from "./rollups.ts";
 import { SHIPMENT_TABLES } from "./schema.ts";
@@ -162,7 +162,7 @@ async function writeBatches(handle: ReturnType<typeof shipmentsHandler>, events:
 beforeAll(async () => {
   server = await startQuestDbServer({ dir: mkdtempSync(join(tmpdir(), "metricsdash-ship-rollups-")) });
   db = server.db;
-  await ensureTables(db, [...SHIPMENT_TABLES, ...TRACKING_TABLES]);
+  await ensureTables(db, [...ORDER_TABLES, ...SHIPMENT_TABLES, ...TRACKING_TABLES]);
   const ship = shipmentsHandler(db, log);
   const first = labels.map(shipmentEvent);
   await writeBatches(ship, first);

@@ -1,4 +1,5 @@
 import { rollupViewDdl } from "../rollup-view.ts";
+import { LABEL_ORDER_TABLES } from "./label-orders.ts";
 import { SHIPMENT_ROLLUP } from "./rollups.ts";
 
 /**
@@ -27,4 +28,5 @@ export const SHIPMENT_TABLES = [
   ) TIMESTAMP(created_at) PARTITION BY DAY TTL 2 YEARS WAL
   DEDUP UPSERT KEYS(created_at, shipper, account, shipment_id)`,
   ...rollupViewDdl(SHIPMENT_ROLLUP),
+  ...LABEL_ORDER_TABLES,
 ] as const;
