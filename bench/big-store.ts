@@ -171,7 +171,7 @@ function labelRows(
   const [b, s, o] = [bought * 1000, shipped * 1000, at * 1000];
   return [
     `shipments,shipper=shipstation,account=${shop.shop},carrier=${carrier},service=ground,currency=${shop.currency} shipment_id="s${id}",order_ref="${id}",tracking_number="1Z${id}",label_cost_minor=${cost}i,shipped_at=${s}t,is_return=f,updated_at=${b}t,received_at=${b}t ${b}\n`,
-    `label_orders,shipper=shipstation,account=${shop.shop},platform=${shop.platform},shop=${shop.shop},order_currency=${shop.currency},currency=${shop.currency},carrier=${carrier} shipment_id="s${id}",order_id="${id}",order_created_at=${o}t,order_test=f,label_cost_minor=${cost}i,is_return=f,updated_at=${b}t,shipping_minor=${shipping}i,shipped_at=${s}t ${b}\n`,
+    `label_orders,shipper=shipstation,account=${shop.shop},platform=${shop.platform},shop=${shop.shop},order_currency=${shop.currency},currency=${shop.currency},carrier=${carrier} shipment_id="s${id}",order_id="${id}",tracking_number="1Z${id}",order_created_at=${o}t,order_test=f,label_cost_minor=${cost}i,is_return=f,updated_at=${b}t,shipping_minor=${shipping}i,shipped_at=${s}t ${b}\n`,
   ];
 }
 

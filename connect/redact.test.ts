@@ -11,6 +11,7 @@ import { INVENTORY_TABLES } from "../processors/inventory/schema.ts";
 import { RECONCILIATION_TABLE } from "../processors/reconcile/schema.ts";
 import { ROLLUP_VIEWS } from "../processors/retention/schema.ts";
 import { ORDER_TABLES, ensureTables } from "../processors/orders/schema.ts";
+import { LABEL_ORDER_TABLES } from "../processors/shipments/label-orders.ts";
 import { SALES_TABLES } from "../processors/sales/schema.ts";
 import { WEBHOOK_RECEIPTS_TABLE } from "../processors/receipts/schema.ts";
 import { eventually } from "../test/support/eventually.ts";
@@ -36,6 +37,7 @@ beforeAll(async () => {
   db = new QuestDb(server.httpUrl);
   await ensureTables(db, [
     ...ORDER_TABLES,
+    ...LABEL_ORDER_TABLES,
     ...SALES_TABLES,
     ...INVENTORY_TABLES,
     ALERTS_TABLE,

@@ -1,12 +1,13 @@
 import { ORDER_ROW_REF_SQL, orderReferenceSql } from "../../core/order-ref.ts";
 import { chosen } from "./chosen.ts";
+import { aroundRange, SHIPPING_MATCH_DAYS } from "./order-match.ts";
 
 /**
  * The SQL of the "Order journey" dashboard: each order of the range (or the ones whose number or id
  * is `$order`) with when it was ordered, paid, shipped and delivered, and by which platform,
  * processor and shipper, in the shop's own time zone. Every join is by the order reference rule of
  * core/order-ref.ts: payments carry the order's id (Stripe `metadata.order_id`, PayPal `custom_id`)
- * or its number, shipments and tracking its number.
+ * or its number, labels its number (matched with the order when written, `label_orders`).
  */
 
 const orders = `(SELECT platform, shop, order_id, created_at,
@@ -17,15 +18,19 @@ const paid = `(SELECT order_ref AS ref, min(at) AS paid_at, first(processor) AS 
 const delivered = `(SELECT tracking_number, min(delivered_at) AS delivered_at
   FROM tracking_events WHERE delivered_at IS NOT NULL GROUP BY tracking_number)`;
 /**
- * Labels with their delivery, per order. The delivery joins inside: QuestDB 9.3.4 matched nothing
- * when a LEFT JOIN's key came from an earlier LEFT JOIN (checked here).
+ * Labels with their delivery, per order: from `label_orders`, where the shipment processor keeps
+ * each label beside the order it names (bought within 30 days of it), so only the labels of the
+ * range's orders are read instead of every label ever stored. The delivery joins inside: QuestDB
+ * 9.3.4 matched nothing when a LEFT JOIN's key came from an earlier LEFT JOIN (checked here).
  */
-const shipped = `(SELECT ref, min(shipped_at) AS shipped_at, first(shipper) AS shipper, first(carrier) AS carrier,
-    first(tracking_number) AS tracking_number, min(delivered_at) AS delivered_at
-  FROM (SELECT x.order_ref AS ref, x.shipped_at, x.shipper, x.carrier, x.tracking_number, d.delivered_at
-    FROM shipments x LEFT JOIN ${delivered} d ON (tracking_number)
-    WHERE x.voided_at IS NULL AND NOT x.is_return AND x.order_ref IS NOT NULL)
-  GROUP BY ref)`;
+const shipped = `(SELECT order_id, order_created_at, min(shipped_at) AS shipped_at, first(shipper) AS shipper,
+    first(carrier) AS carrier, first(tracking_number) AS tracking_number, min(delivered_at) AS delivered_at
+  FROM (SELECT x.order_id, x.order_created_at, x.shipped_at, x.shipper, x.carrier, x.tracking_number, d.delivered_at
+    FROM label_orders x LEFT JOIN ${delivered} d ON (tracking_number)
+    WHERE x.voided_at IS NULL AND NOT x.is_return
+      AND ${aroundRange("x.created_at", "$__fromTime", "$__toTime", SHIPPING_MATCH_DAYS)}
+      AND $__timeFilter(x.order_created_at))
+  GROUP BY order_id, order_created_at)`;
 const zones = `(SELECT shop, last(timezone) AS timezone FROM shops GROUP BY shop)`;
 
 /** The order typed in the box, read by the same rule as the references. */
@@ -52,7 +57,7 @@ export const ORDER_JOURNEY = `SELECT o.platform, o.shop, coalesce(o.number_ref, 
 FROM ${orders} o
 LEFT JOIN ${paid} pi ON o.id_ref = pi.ref
 LEFT JOIN ${paid} pn ON o.number_ref = pn.ref
-LEFT JOIN ${shipped} s ON o.number_ref = s.ref
+LEFT JOIN ${shipped} s ON o.order_id = s.order_id AND o.created_at = s.order_created_at
 LEFT JOIN ${zones} z ON o.shop = z.shop
 WHERE $__timeFilter(o.created_at) AND ${chosen("platform", "o.platform")} AND ${chosen("shop", "o.shop")}
   AND (\${order:sqlstring} = '' OR ${typed} = o.number_ref OR ${typed} = o.id_ref)

@@ -27,6 +27,7 @@ export const LABEL_ORDER_TABLES = [
     shipping_minor LONG,
     order_test BOOLEAN,
     carrier SYMBOL,
+    tracking_number VARCHAR,
     currency SYMBOL,
     label_cost_minor LONG,
     shipped_at TIMESTAMP,
@@ -67,6 +68,7 @@ export async function writeLabelOrder(sender: Sender, label: Label, order: Match
     .intColumn("label_cost_minor", s.labelCostMinor)
     .booleanColumn("is_return", s.isReturn)
     .timestampColumn("updated_at", toMicros(s.updatedAt), "us");
+  if (s.trackingNumber) row.stringColumn("tracking_number", s.trackingNumber);
   if (order.shippingMinor !== null) row.intColumn("shipping_minor", order.shippingMinor);
   if (s.shippedAt) row.timestampColumn("shipped_at", toMicros(s.shippedAt), "us");
   if (s.voidedAt) row.timestampColumn("voided_at", toMicros(s.voidedAt), "us");
