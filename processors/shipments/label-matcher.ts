@@ -139,7 +139,7 @@ export function startLabelRetries(options: {
   const { matcher, sender, log } = options;
   let running: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
-    if (!matcher.unresolved.due().length) return;
+    if (!matcher.unresolved.anyDue()) return;
     running = matcher.retry(sender).then(
       (r) => {
         if (r.matched) log.info(r, "labels matched with orders that arrived after them");

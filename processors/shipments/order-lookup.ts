@@ -85,18 +85,17 @@ function nearbyGroups(labels: readonly LabelRef[]): LabelRef[][] {
   const sorted = [...labels].sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt));
   const groups: LabelRef[][] = [];
   let group: LabelRef[] = [];
+  let refs = new Set<string>();
   for (const label of sorted) {
     const first = group[0];
-    const refs = new Set(group.map((l) => l.ref)).add(label.ref);
-    if (
-      first &&
-      (refs.size > REFS_PER_QUERY ||
-        Date.parse(label.createdAt) - Date.parse(first.createdAt) > SPAN_PER_QUERY)
-    ) {
+    const moreRefs = !refs.has(label.ref) && refs.size >= REFS_PER_QUERY;
+    if (first && (moreRefs || Date.parse(label.createdAt) - Date.parse(first.createdAt) > SPAN_PER_QUERY)) {
       groups.push(group);
       group = [];
+      refs = new Set();
     }
     group.push(label);
+    refs.add(label.ref);
   }
   if (group.length) groups.push(group);
   return groups;

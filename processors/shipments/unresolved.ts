@@ -75,6 +75,12 @@ export class UnresolvedLabels {
     this.waiting.delete(labelKey(label));
   }
 
+  /** Whether any label is due for another look (the retry timer asks this every few seconds). */
+  anyDue(now = Date.now()): boolean {
+    for (const w of this.waiting.values()) if (w.dueAt <= now) return true;
+    return false;
+  }
+
   /** The labels due for another look; they stay remembered until `forget` or the next `miss`. */
   due(now = Date.now()): Label[] {
     return [...this.waiting.values()].filter((w) => w.dueAt <= now).map((w) => w.label);
