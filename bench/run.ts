@@ -75,6 +75,14 @@ const nodeOptions = [
   ...(args["heap-snapshots"] ? [`--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${snapshotDir}`] : []),
 ].join(" ");
 
+// QuestDB's side of the profile: a flight recording for its whole life, read back after the stack stops.
+const questDbRecording = join(profileDir, "questdb.jfr");
+if (args.profile)
+  process.env.QUESTDB_JVM_OPTIONS = [
+    process.env.QUESTDB_JVM_OPTIONS ?? "",
+    `-XX:StartFlightRecording=filename=${questDbRecording},settings=profile,dumponexit=true`,
+  ].join(" ");
+
 const dir = mkdtempSync(join(tmpdir(), "metricsdash-bench-"));
 const loadAtStart = loadavg();
 log("starting the stack", { dir, profile: args.profile });
@@ -150,7 +158,7 @@ async function pipelineRun(
   const lastRow = await waitForRows(stack.db, shop, orders, 300_000);
   const lost = await probe.finish();
   const exact = await reconcile(shop, orders, result.issuedOrders);
-  const { rssPeakMb, cpuSeconds } = rss.stop();
+  const { rssPeakMb, cpuSeconds, questDbThreadCpuSeconds } = rss.stop();
   const e2eSeconds = (lastRow - started) / 1000;
   const summary = {
     targetRate: opts.rate ?? "max",
@@ -168,12 +176,18 @@ async function pipelineRun(
     rssPeakMb,
     cpuSeconds,
     // CPU each service spent per accepted webhook, from the load's start until the last row showed.
-    cpuMicrosPerWebhook: Object.fromEntries(
-      Object.entries(cpuSeconds).map(([k, v]) => [k, Math.round((v * 1e6) / Math.max(1, result.accepted))]),
-    ),
+    cpuMicrosPerWebhook: perEvent(cpuSeconds, result.accepted),
+    questDbThreadCpuMicrosPerWebhook: perEvent(questDbThreadCpuSeconds, result.accepted),
   };
   log(`${name} done`, summary);
   return summary;
+}
+
+/** CPU seconds by name → microseconds per event, rounded. */
+function perEvent(seconds: Record<string, number>, events: number): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(seconds).map(([k, v]) => [k, Math.round((v * 1e6) / Math.max(1, events))]),
+  );
 }
 
 /** Starts the tile probe until `until()`; resolves with its freshness once every order is counted. */
@@ -277,7 +291,7 @@ async function drainBacklog(count: number, shop = "bench-backlog.myshopify.com",
     }
     await sleep(250);
   }
-  const { cpuSeconds, rssPeakMb } = rss.stop();
+  const { cpuSeconds, rssPeakMb, questDbThreadCpuSeconds } = rss.stop();
   const visibleAt = await waitForRows(stack.db, shop, count, 900_000);
   await nc.close();
   const drainSeconds = (drainedAt - started) / 1000;
@@ -291,6 +305,7 @@ async function drainBacklog(count: number, shop = "bench-backlog.myshopify.com",
     rssPeakMb,
     cpuSeconds,
     processorsCpuMicrosPerEvent: Math.round(((cpuSeconds.processors ?? 0) * 1e6) / count),
+    questDbThreadCpuMicrosPerEvent: perEvent(questDbThreadCpuSeconds, count),
   };
   log("backlog drained", summary);
   return summary;

@@ -58,6 +58,9 @@ export class QuestDbStartExit extends Error {
   }
 }
 
+/** What QuestDB logs unless QDB_LOG_W_STDOUT_LEVEL says otherwise: start-up facts and errors. */
+export const QUESTDB_LOG_LEVELS = "ERROR,CRITICAL,ADVISORY";
+
 /** How many times a start on ports we chose is tried: see `startQuestDbServer`. */
 const START_ATTEMPTS = 3;
 
@@ -104,13 +107,19 @@ async function startOnce({ dir, ports, login }: QuestDbServerOptions): Promise<Q
     QDB_HTTP_MIN_ENABLED: "false",
     QDB_LINE_UDP_ENABLED: "false",
     QDB_TELEMETRY_ENABLED: "false",
+    // At INFO QuestDB logs every commit, partition rewrite and query with its text: under load that
+    // cost a third of its CPU per order (docs/benchmarks.md, "QuestDB's CPU per order"). Set the
+    // variable to INFO to see them again.
+    QDB_LOG_W_STDOUT_LEVEL: process.env.QDB_LOG_W_STDOUT_LEVEL ?? QUESTDB_LOG_LEVELS,
     ...(login ? { QDB_HTTP_USER: login.user, QDB_HTTP_PASSWORD: login.password } : {}),
   };
   const start = async () => {
     const heap = process.env.QUESTDB_HEAP ?? "1g";
+    // Extra JVM flags, e.g. a flight recording for bench/run.ts --profile.
+    const jvm = (process.env.QUESTDB_JVM_OPTIONS ?? "").split(/\s+/).filter(Boolean);
     child = spawnServer(
       "java",
-      [`-Xmx${heap}`, "-p", jar, "-m", "io.questdb/io.questdb.ServerMain", "-d", root],
+      [`-Xmx${heap}`, ...jvm, "-p", jar, "-m", "io.questdb/io.questdb.ServerMain", "-d", root],
       env,
       join(dir, "questdb.log"),
     );
