@@ -26,6 +26,8 @@ export interface QuestDbServer {
   /** Freezes the process (SIGSTOP) until `resume()`: a write in flight neither succeeds nor fails. */
   pause(): void;
   resume(): void;
+  /** The JVM's process id while it runs (benchmarks read its CPU from /proc). */
+  pid(): number | undefined;
   start(): Promise<void>;
   restart(): Promise<void>;
 }
@@ -151,6 +153,7 @@ async function startOnce({ dir, ports, login }: QuestDbServerOptions): Promise<Q
     },
     pause: () => child?.kill("SIGSTOP"),
     resume: () => child?.kill("SIGCONT"),
+    pid: () => child?.pid,
     restart: async () => {
       await stop();
       await start();
