@@ -20,7 +20,7 @@ import { threadCpuDelta, threadCpuSeconds } from "./questdb-threads.ts";
  * cost of a commit can grow with the partition. Each variant runs on a QuestDB of its own;
  * `--split` lists the split sizes to compare ("default" for QuestDB's own).
  *
- *   node bench/o3-commits.ts --orders 600000 --batch 250 --split default,2M
+ *   node bench/o3-commits.ts --orders 120000 --batch 250 --commits-per-second 4 --split default,2M
  */
 const { values: args } = parseArgs({
   options: {
@@ -31,6 +31,8 @@ const { values: args } = parseArgs({
     rate: { type: "string", default: "1000" },
     split: { type: "string", default: "default,2M" },
     segments: { type: "string", default: "6" },
+    /** Commits paced as the orders consumer's group commit paces them under load; 0 for back to back. */
+    "commits-per-second": { type: "string", default: "4" },
   },
 });
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -38,6 +40,7 @@ const orders = Number(args.orders);
 const batch = Number(args.batch);
 const rate = Number(args.rate);
 const segments = Number(args.segments);
+const commitGapMs = Number(args["commits-per-second"]) > 0 ? 1000 / Number(args["commits-per-second"]) : 0;
 const DAY_START = Date.parse("2026-06-01T00:00:00Z");
 
 /** The n-th order: created in second n / rate of the day; two lines, as the bench's webhooks have. */
@@ -103,9 +106,13 @@ async function runVariant(split: string) {
       const end = Math.min(orders, (segment + 1) * perSegment);
       let written = 0;
       for (let start = segment * perSegment; start < end; start += batch) {
+        const due = performance.now() + commitGapMs;
         for (const n of commitOrders(start)) await writeOrderRows(sender, scope, orderAt(n));
         await sender.flush();
         written++;
+        // Paced, each commit is the last one QuestDB has when it applies it: none is squashed with the next.
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       }
       if (!(await walApplied(server.db, ["orders", "order_lines"], 600_000)))
         throw new Error("QuestDB did not apply the WAL within 10 minutes");
@@ -136,7 +143,7 @@ async function runVariant(split: string) {
 const results = {
   label: args.label,
   at: new Date().toISOString(),
-  settings: { orders, batch, rate, segments },
+  settings: { orders, batch, rate, segments, commitsPerSecond: Number(args["commits-per-second"]) },
   loadAverageAtStart: loadavg(),
   variants: [] as object[],
   loadAverageAtEnd: [] as number[],

@@ -23,6 +23,7 @@ import {
   waitForRows,
 } from "./measure.ts";
 import { snapshotSummary } from "./heap-summary.ts";
+import { summariseRecording } from "./jfr-summary.ts";
 import { profileService, summariseProfiles } from "./profile.ts";
 import { markdownReport } from "./report.ts";
 import { TileProbe } from "./tile-probe.ts";
@@ -421,6 +422,8 @@ if (args.profile) {
   const pipelineFiles = files.filter((f) => !drainFiles.includes(f));
   results.profiles = summariseProfiles(profileDir, pipelineFiles, totalAccepted);
   if (drainProfile) results.drainProfile = summariseProfiles(profileDir, drainFiles, drainProfile.events);
+  // QuestDB's recording covers its whole life: pipeline runs and the drain together.
+  results.questDbProfile = await summariseRecording(questDbRecording);
 }
 mkdirSync(RESULTS, { recursive: true });
 const file = join(RESULTS, `${args.label}-${stamp}.json`);
