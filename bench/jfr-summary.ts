@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import { poolOf } from "./questdb-threads.ts";
 
 /**
  * Reads QuestDB's flight recording (`jfr print`, streamed: a minute's samples are far larger as text
@@ -103,7 +104,7 @@ export async function summariseRecording(file: string): Promise<JfrSummary> {
   let frames: string[] | undefined;
   for await (const line of createInterface({ input: proc.stdout })) {
     const thread = /sampledThread = "([^"]*)"/.exec(line);
-    if (thread) pool = thread[1]!.replace(/[-_ #]*\d+$/, "");
+    if (thread) pool = poolOf(thread[1]!);
     else if (line.includes("stackTrace = [")) frames = [];
     else if (frames && line.trim() === "]") {
       addSample(counts, pool, frames);

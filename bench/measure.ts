@@ -33,7 +33,6 @@ const PROBE_SCAN_SLACK_MS = 15_000;
  * poll is a query QuestDB compiles anew (its IN list differs): at 25 ms the polling cost QuestDB
  * 230–900 µs per webhook of the max run (bench/results/probes-*), so it polls half as often.
  */
-
 export class FreshnessProbe {
   readonly latencies: number[] = [];
   private readonly pending = new Map<string, number>();
@@ -158,6 +157,13 @@ export function rssMb(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/** CPU seconds by name → microseconds per event, rounded. */
+export function perEvent(seconds: Record<string, number>, events: number): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(seconds).map(([k, v]) => [k, Math.round((v * 1e6) / Math.max(1, events))]),
+  );
 }
 
 /** CPU seconds a process has used (utime + stime), 0 once it is gone. */

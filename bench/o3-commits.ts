@@ -8,7 +8,7 @@ import type { Order } from "../core/events.ts";
 import { writeOrderRows } from "../processors/orders/rows.ts";
 import { ORDER_TABLES } from "../processors/orders/schema.ts";
 import { startQuestDbServer } from "../services/questdb-server.ts";
-import { cpuSeconds } from "./measure.ts";
+import { cpuSeconds, perEvent } from "./measure.ts";
 import { threadCpuDelta, threadCpuSeconds } from "./questdb-threads.ts";
 
 /**
@@ -123,11 +123,9 @@ async function runVariant(split: string) {
         commits: written,
         seconds: Math.round((performance.now() - startedAt) / 100) / 10,
         questDbCpuMicrosPerOrder: Math.round((cpu * 1e6) / segmentOrders),
-        byThreadPoolMicrosPerOrder: Object.fromEntries(
-          Object.entries(threadCpuDelta(threadsBefore, threadCpuSeconds(pid))).map(([k, v]) => [
-            k,
-            Math.round((v * 1e6) / segmentOrders),
-          ]),
+        byThreadPoolMicrosPerOrder: perEvent(
+          threadCpuDelta(threadsBefore, threadCpuSeconds(pid)),
+          segmentOrders,
         ),
       });
       console.log(JSON.stringify({ split, ...rows.at(-1) }));

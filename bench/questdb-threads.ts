@@ -29,8 +29,8 @@ export function threadCpuSeconds(pid: number): Map<string, number> {
   return byPool;
 }
 
-/** `questdb-ilpwri` (the kernel keeps 15 characters) and `C2 CompilerThre` stay; numbers go. */
-function poolOf(comm: string): string {
+/** A thread's pool from its name: `questdb-ilpwri` (the kernel keeps 15 characters) and `C2 CompilerThre` stay; numbers go. */
+export function poolOf(comm: string): string {
   return comm.replace(/[-_ #]*\d+$/, "") || comm;
 }
 

@@ -16,6 +16,7 @@ import {
   FreshnessProbe,
   now,
   percentiles,
+  perEvent,
   rssNow,
   ServiceSampler,
   servicePids,
@@ -184,13 +185,6 @@ async function pipelineRun(
   };
   log(`${name} done`, summary);
   return summary;
-}
-
-/** CPU seconds by name → microseconds per event, rounded. */
-function perEvent(seconds: Record<string, number>, events: number): Record<string, number> {
-  return Object.fromEntries(
-    Object.entries(seconds).map(([k, v]) => [k, Math.round((v * 1e6) / Math.max(1, events))]),
-  );
 }
 
 /** Starts the tile probe until `until()`; resolves with its freshness once every order is counted. */
