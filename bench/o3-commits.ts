@@ -31,6 +31,8 @@ const { values: args } = parseArgs({
     rate: { type: "string", default: "1000" },
     split: { type: "string", default: "default,2M" },
     segments: { type: "string", default: "6" },
+    /** Lines per order (each an `order_lines` row): 0 times the `orders` table's commits alone. */
+    lines: { type: "string", default: "2" },
     /** Commits paced as the orders consumer's group commit paces them under load; 0 for back to back. */
     "commits-per-second": { type: "string", default: "4" },
   },
@@ -40,10 +42,11 @@ const orders = Number(args.orders);
 const batch = Number(args.batch);
 const rate = Number(args.rate);
 const segments = Number(args.segments);
+const linesPerOrder = Number(args.lines);
 const commitGapMs = Number(args["commits-per-second"]) > 0 ? 1000 / Number(args["commits-per-second"]) : 0;
 const DAY_START = Date.parse("2026-06-01T00:00:00Z");
 
-/** The n-th order: created in second n / rate of the day; two lines, as the bench's webhooks have. */
+/** The n-th order: created in second n / rate of the day; `--lines` lines (two, as the bench's webhooks have). */
 function orderAt(n: number): Order {
   const createdAt = new Date(DAY_START + Math.floor(n / rate) * 1000).toISOString();
   const line = (k: number) => ({
@@ -71,7 +74,7 @@ function orderAt(n: number): Order {
     shippingMinor: 0,
     test: false,
     customerKey: `c${n % 10007}`,
-    lines: [line(0), line(1)],
+    lines: Array.from({ length: linesPerOrder }, (_, k) => line(k)),
   };
 }
 
@@ -141,7 +144,14 @@ async function runVariant(split: string) {
 const results = {
   label: args.label,
   at: new Date().toISOString(),
-  settings: { orders, batch, rate, segments, commitsPerSecond: Number(args["commits-per-second"]) },
+  settings: {
+    orders,
+    batch,
+    rate,
+    segments,
+    linesPerOrder,
+    commitsPerSecond: Number(args["commits-per-second"]),
+  },
   loadAverageAtStart: loadavg(),
   variants: [] as object[],
   loadAverageAtEnd: [] as number[],
