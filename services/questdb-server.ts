@@ -109,9 +109,9 @@ async function startOnce({ dir, ports, login }: QuestDbServerOptions): Promise<Q
     QDB_HTTP_MIN_ENABLED: "false",
     QDB_LINE_UDP_ENABLED: "false",
     QDB_TELEMETRY_ENABLED: "false",
-    // At INFO QuestDB logs every commit, partition rewrite and query with its text: under load that
-    // cost a third of its CPU per order (docs/benchmarks.md, "QuestDB's CPU per order"). Set the
-    // variable to INFO to see them again.
+    // At INFO QuestDB logs every commit, partition rewrite and query with its full text, hundreds of
+    // lines a second under load (its logging thread alone 30–60 µs per order; docs/benchmarks.md,
+    // "Where QuestDB's CPU per order goes"). Set the variable to INFO to see them again.
     QDB_LOG_W_STDOUT_LEVEL: process.env.QDB_LOG_W_STDOUT_LEVEL ?? QUESTDB_LOG_LEVELS,
     ...(login ? { QDB_HTTP_USER: login.user, QDB_HTTP_PASSWORD: login.password } : {}),
   };
