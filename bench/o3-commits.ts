@@ -17,7 +17,9 @@ import { threadCpuDelta, threadCpuSeconds } from "./questdb-threads.ts";
  * back into the second the previous commit ended in, so every commit lands out of order and, with
  * DEDUP, is merged into the partition. QuestDB copies the partition's untouched prefix into the
  * new version unless it is at least `cairo.o3.partition.split.min.size` (50 MB by default), so the
- * cost of a commit can grow with the partition. Each variant runs on a QuestDB of its own;
+ * cost of a commit can grow with the partition (measured: it does, and most of a commit's cost is
+ * there at any size, docs/benchmarks.md). Each variant runs on a QuestDB of its own, 30 s per
+ * 30,000 orders at the defaults;
  * `--split` lists the split sizes to compare ("default" for QuestDB's own).
  *
  *   node bench/o3-commits.ts --orders 120000 --batch 250 --commits-per-second 4 --split default,2M
@@ -25,12 +27,12 @@ import { threadCpuDelta, threadCpuSeconds } from "./questdb-threads.ts";
 const { values: args } = parseArgs({
   options: {
     label: { type: "string", default: "o3" },
-    orders: { type: "string", default: "600000" },
+    orders: { type: "string", default: "120000" },
     batch: { type: "string", default: "250" },
     /** Orders per second of simulated time: how many share each created_at second. */
     rate: { type: "string", default: "1000" },
     split: { type: "string", default: "default,2M" },
-    segments: { type: "string", default: "6" },
+    segments: { type: "string", default: "3" },
     /** Lines per order (each an `order_lines` row): 0 times the `orders` table's commits alone. */
     lines: { type: "string", default: "2" },
     /** Commits paced as the orders consumer's group commit paces them under load; 0 for back to back. */
