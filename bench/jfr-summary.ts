@@ -7,7 +7,8 @@ import { poolOf } from "./questdb-threads.ts";
  * than a string may be) and says where its Java CPU went: by thread pool, by area of QuestDB's code
  * (`io.questdb.cutlass.line` is ILP, `io.questdb.cairo.wal` the WAL, …), the hottest methods by self
  * time, and time under each method. Only threads running Java are sampled (`jdk.ExecutionSample`):
- * QuestDB's native code (memcpy, dedup sort, O3 merge) is counted under the Java method that called it.
+ * time in native code (QuestDB's file calls, memcpy, dedup sort) is not in it at all, and that is
+ * most of its write path; bench/questdb-threads.ts counts it by pool.
  */
 
 /** Frames kept per sample: deep enough to reach the entry point of every QuestDB job. */
@@ -115,7 +116,7 @@ export async function summariseRecording(file: string): Promise<JfrSummary> {
   if (code !== 0) throw new Error(`jfr print exited with ${code} for ${file}`);
   const total = Math.max(1, counts.samples);
   const shares = (map: Map<string, number>) =>
-    Object.fromEntries([...map].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, percentOf(v, total)]));
+    Object.fromEntries(top(map, total, map.size).map(({ method, percent }) => [method, percent]));
   return {
     samples: counts.samples,
     byThreadPool: shares(counts.pools),

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { quantileSorted } from "simple-statistics";
 import { sqlString, type QuestDb } from "../core/questdb.ts";
-import { threadCpuDelta, threadCpuSeconds } from "./questdb-threads.ts";
+import { statCpuSeconds, threadCpuDelta, threadCpuSeconds } from "./questdb-threads.ts";
 
 /** Small measuring tools for the benchmark: percentiles, freshness probes, row counts, RSS. */
 
@@ -169,12 +169,9 @@ export function perEvent(seconds: Record<string, number>, events: number): Recor
 /** CPU seconds a process has used (utime + stime), 0 once it is gone. */
 export function cpuSeconds(pid: number): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // utime and stime (fields 14 and 15 of stat) in clock ticks of 1/100 s on Linux.
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return statCpuSeconds(readFileSync(`/proc/${pid}/stat`, "utf8"));
   } catch {
-    return 0;
+    return 0; // the process is gone
   }
 }
 
