@@ -63,6 +63,51 @@ export class QuestDbStartExit extends Error {
 /** What QuestDB logs unless QDB_LOG_W_STDOUT_LEVEL says otherwise: start-up facts and errors. */
 export const QUESTDB_LOG_LEVELS = "ERROR,CRITICAL,ADVISORY";
 
+/**
+ * How QuestDB's worker threads wait for work. After each job a worker polls its jobs again at once,
+ * by default for 7,000 rounds, then naps 1 ms at a time up to 10,000, and only then sleeps 10 ms
+ * between polls: every commit, query and refresh kept several threads spinning, which was a third of
+ * QuestDB's CPU per order on two cores (bench/commit-mix.ts: 658–752 → 428 µs per order, the ILP
+ * threads' share 130–146 → 37; docs/benchmarks.md, "QuestDB's idle spin"). Here a worker spins 100
+ * rounds, naps 1 ms to round 200 (≈ 0.1 s), then sleeps as before: a request to a QuestDB idle
+ * that long waits up to one 10 ms sleep, as it did after the longer spin. A variable of the same
+ * name wins.
+ */
+export const QUESTDB_WORKER_IDLE: Readonly<Record<string, string>> = Object.fromEntries(
+  ["SHARED", "WAL_APPLY", "MAT_VIEW_REFRESH", "VIEW_COMPILER", "EXPORT"].flatMap((pool) => [
+    [`QDB_${pool}_WORKER_YIELD_THRESHOLD`, "10"],
+    [`QDB_${pool}_WORKER_NAP_THRESHOLD`, "100"],
+    [`QDB_${pool}_WORKER_SLEEP_THRESHOLD`, "200"],
+  ]),
+);
+
+/**
+ * QuestDB's environment: ours, on the given ports, with the idle and log defaults above unless
+ * `given` names them (ports, the health server, UDP and telemetry are not the user's to choose here).
+ */
+export function questDbEnv(
+  given: NodeJS.ProcessEnv,
+  ports: QuestDbPorts,
+  login?: QuestDbServerOptions["login"],
+): NodeJS.ProcessEnv {
+  return {
+    ...QUESTDB_WORKER_IDLE,
+    ...given,
+    QDB_HTTP_BIND_TO: `127.0.0.1:${ports.http}`,
+    QDB_PG_NET_BIND_TO: `127.0.0.1:${ports.pg}`,
+    QDB_LINE_TCP_NET_BIND_TO: `127.0.0.1:${ports.ilp}`,
+    // The "min" health server would take port 9003 in every instance; tests run several at once.
+    QDB_HTTP_MIN_ENABLED: "false",
+    QDB_LINE_UDP_ENABLED: "false",
+    QDB_TELEMETRY_ENABLED: "false",
+    // At INFO QuestDB logs every commit, partition rewrite and query with its full text, hundreds of
+    // lines a second under load (its logging thread alone 30–60 µs per order; docs/benchmarks.md,
+    // "Where QuestDB's CPU per order goes"). Set the variable to INFO to see them again.
+    QDB_LOG_W_STDOUT_LEVEL: given.QDB_LOG_W_STDOUT_LEVEL ?? QUESTDB_LOG_LEVELS,
+    ...(login ? { QDB_HTTP_USER: login.user, QDB_HTTP_PASSWORD: login.password } : {}),
+  };
+}
+
 /** How many times a start on ports we chose is tried: see `startQuestDbServer`. */
 const START_ATTEMPTS = 3;
 
@@ -100,21 +145,7 @@ async function startOnce({ dir, ports, login }: QuestDbServerOptions): Promise<Q
   const db = new QuestDb(httpUrl);
   let child: ChildProcess | undefined;
 
-  const env = {
-    ...process.env,
-    QDB_HTTP_BIND_TO: `127.0.0.1:${resolved.http}`,
-    QDB_PG_NET_BIND_TO: `127.0.0.1:${resolved.pg}`,
-    QDB_LINE_TCP_NET_BIND_TO: `127.0.0.1:${resolved.ilp}`,
-    // The "min" health server would take port 9003 in every instance; tests run several at once.
-    QDB_HTTP_MIN_ENABLED: "false",
-    QDB_LINE_UDP_ENABLED: "false",
-    QDB_TELEMETRY_ENABLED: "false",
-    // At INFO QuestDB logs every commit, partition rewrite and query with its full text, hundreds of
-    // lines a second under load (its logging thread alone 30–60 µs per order; docs/benchmarks.md,
-    // "Where QuestDB's CPU per order goes"). Set the variable to INFO to see them again.
-    QDB_LOG_W_STDOUT_LEVEL: process.env.QDB_LOG_W_STDOUT_LEVEL ?? QUESTDB_LOG_LEVELS,
-    ...(login ? { QDB_HTTP_USER: login.user, QDB_HTTP_PASSWORD: login.password } : {}),
-  };
+  const env = questDbEnv(process.env, resolved, login);
   const start = async () => {
     const heap = process.env.QUESTDB_HEAP ?? "1g";
     // Extra JVM flags, e.g. a flight recording for bench/run.ts --profile.

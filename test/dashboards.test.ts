@@ -18,6 +18,7 @@ import { TILE_FIELDS, TILE_METRICS, tileMeasurement } from "../core/live-channel
 import { platforms } from "../platforms/index.ts";
 import { salesEnv } from "../processors/sales/config.ts";
 import { liveEnv } from "../processors/live/config.ts";
+import { QUESTDB_WORKER_IDLE } from "../services/questdb-server.ts";
 import { behaviourEnv, behaviourServerEnv } from "../ingest/behaviour/config.ts";
 
 /**
@@ -297,6 +298,12 @@ describe("docker-compose.yml", () => {
       expect(command[0]).toBe("node");
       expect(readFileSync(new URL(command.at(-1)!, root), "utf8").length).toBeGreaterThan(0);
     }
+  });
+
+  it("idles QuestDB's workers as start does, each setting overridable by its variable", () => {
+    const env = services.questdb!.environment!;
+    for (const [name, value] of Object.entries(QUESTDB_WORKER_IDLE))
+      expect(env[name]).toBe(`\${${name}:-${value}}`);
   });
 
   it("pins images: QuestDB as tested, Grafana inside the plugin's declared range, the plugin version", () => {
