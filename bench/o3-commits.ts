@@ -4,12 +4,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { walApplied } from "../core/questdb.ts";
-import type { Order } from "../core/events.ts";
 import { writeOrderRows } from "../processors/orders/rows.ts";
 import { ORDER_TABLES } from "../processors/orders/schema.ts";
 import { startQuestDbServer } from "../services/questdb-server.ts";
 import { cpuSeconds, perEvent } from "./measure.ts";
 import { threadCpuDelta, threadCpuSeconds } from "./questdb-threads.ts";
+import { syntheticOrder } from "./synthetic-orders.ts";
 
 /**
  * QuestDB's CPU per order as today's partition grows, written the way the orders consumer writes:
@@ -48,37 +48,7 @@ const linesPerOrder = Number(args.lines);
 const commitGapMs = Number(args["commits-per-second"]) > 0 ? 1000 / Number(args["commits-per-second"]) : 0;
 const DAY_START = Date.parse("2026-06-01T00:00:00Z");
 
-/** The n-th order: created in second n / rate of the day; `--lines` lines (two, as the bench's webhooks have). */
-function orderAt(n: number): Order {
-  const createdAt = new Date(DAY_START + Math.floor(n / rate) * 1000).toISOString();
-  const line = (k: number) => ({
-    lineId: `${n}-${k}`,
-    productId: `p${n % 97}`,
-    variantId: `v${n % 389}`,
-    sku: `SKU-${(n * 7 + k) % 5000}`,
-    quantity: 1 + k,
-    unitPriceMinor: 1999,
-    totalMinor: 1999 * (1 + k),
-  });
-  return {
-    orderId: String(6_000_000_000_000 + n),
-    orderNumber: `#${1000 + n}`,
-    createdAt,
-    updatedAt: createdAt,
-    cancelledAt: null,
-    status: "sale",
-    financialStatus: "paid",
-    currency: "USD",
-    totalMinor: 5997,
-    subtotalMinor: 5997,
-    taxMinor: 0,
-    discountMinor: 0,
-    shippingMinor: 0,
-    test: false,
-    customerKey: `c${n % 10007}`,
-    lines: Array.from({ length: linesPerOrder }, (_, k) => line(k)),
-  };
-}
+const orderAt = (n: number) => syntheticOrder(n, { start: DAY_START, rate, lines: linesPerOrder });
 
 /**
  * A commit's orders, and one in ten of the commit before it again (redeliveries, which upsert

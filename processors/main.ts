@@ -17,7 +17,7 @@ import { startLiveTiles } from "./live/index.ts";
 import { startLagRecorder } from "./lag/index.ts";
 import { ordersHandler } from "./orders/handler.ts";
 import { ORDER_TABLES, ensureTables } from "./orders/schema.ts";
-import { withWebhookReceipts } from "./receipts/receipts.ts";
+import { ReceiptLog, withWebhookReceipts } from "./receipts/receipts.ts";
 import { WEBHOOK_RECEIPTS_TABLE } from "./receipts/schema.ts";
 import { startRetention } from "./retention/index.ts";
 import { startStreamTrim } from "./stream-trim/index.ts";
@@ -115,6 +115,8 @@ const resumed = await untilAnswered(
 );
 log.info(resumed, "labels of the last two days matched with their orders at start-up");
 const labelRetries = startLabelRetries({ matcher: labels, sender: await db.sender(), log });
+// Data health's "last webhook received": noted by the orders consumer, written on a timer.
+const receipts = new ReceiptLog({ sender: await db.sender(), log, everyMs: ReceiptLog.EVERY_MS });
 // Orders, sales and inventory each read every event of the partition: one decode serves all three.
 const shared = new SharedDecode(3, SHARED_DECODE_MAX);
 const consumers = [
@@ -181,7 +183,7 @@ const consumers = [
     jsm,
     sender: await db.sender(),
     // The orders consumer reads every subject of its shops: it also keeps their last webhook's time.
-    handle: withWebhookReceipts(ordersHandler(db, log)),
+    handle: withWebhookReceipts(ordersHandler(db, log), receipts),
     log,
     batchMaxMessages: config.BATCH_MAX_MESSAGES,
     batchMaxBytes: config.BATCH_MAX_BYTES,
@@ -220,6 +222,8 @@ onShutdown(log, async () => {
   await fetchers.stop();
   await retention.stop();
   await Promise.all(consumers.map((c) => c.stop()));
+  // After the consumers: their last batches' receipts go out too.
+  await receipts.stop();
   await labelRetries.stop();
   log.info(shared.stats(), "decodes shared by the orders, sales and inventory consumers");
   await live?.stop();

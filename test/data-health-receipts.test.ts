@@ -5,6 +5,7 @@ import type { CanonicalEvent } from "../core/events.ts";
 import { jetStreamPublisher } from "../ingest/publish.ts";
 import { renderQuery } from "../grafana/interpolate.ts";
 import { LAST_WEBHOOK_BY_SHOP, ONE_SHOP_LAST_WEBHOOK } from "../grafana/sql/data-health.ts";
+import { receiptsWritten } from "./support/receipts-written.ts";
 import { settled } from "./support/settled.ts";
 import { orderPayload, ShopifyWebhookSender, type OrderSpec } from "./support/shopify-webhooks.ts";
 import { startTestStack, TEST_SECRETS } from "./support/stack.ts";
@@ -82,6 +83,7 @@ beforeAll(async () => {
     10_000,
   )([apiEvent(A, "7100000000004"), apiEvent(API_ONLY, "7100000000005")]);
   await settled(stack.natsUrl, stack.db, ["orders", "webhook_receipts"]);
+  await receiptsWritten(stack.db, new Map([A, B].map((shop) => [shop, lastSent.get(shop)!.from])));
 }, 300_000);
 afterAll(async () => {
   await nc?.close();

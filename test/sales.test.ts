@@ -31,6 +31,7 @@ import {
 import { FakeWooCommerce } from "./fakes/woocommerce/store.ts";
 import { ShopDirectory, writeShopRow } from "../processors/sales/shops.ts";
 import { eventually } from "./support/eventually.ts";
+import { receiptsWritten } from "./support/receipts-written.ts";
 import { settled } from "./support/settled.ts";
 import { orderPayload, refundPayload, ShopifyWebhookSender } from "./support/shopify-webhooks.ts";
 import { startTestStack, TEST_SECRETS } from "./support/stack.ts";
@@ -299,6 +300,7 @@ beforeAll(async () => {
   ]);
   // Panels read orders and lines as well as sales_1m, each written by its own consumer.
   await settled(stack.natsUrl, stack.db, ["orders", "order_lines", "refunds", "sales_facts", "sales_1m"]);
+  await receiptsWritten(stack.db, new Map(traffic.map((t) => [t.shop.shop, webhooksSent.from])));
 }, 360_000);
 
 afterAll(async () => {
