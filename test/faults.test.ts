@@ -113,17 +113,23 @@ const expected = (batch: OrderSpec[]) => ({
 describe("NATS killed", () => {
   it("answers 503 (webhooks and /readyz) while the broker is down, and loses nothing once it is back", async () => {
     const batch = specs(60);
+    let accepted = 0;
     const sending = (async () => {
       let refused = 0;
       for (const [i, spec] of batch.entries()) {
         refused += await deliverUntilAccepted("orders/create", spec, `nats-${i}`);
-        // Paced so the batch outlasts the 150 ms before NATS stops: on an idle machine 60 deliveries
-        // could all be accepted first, and then nothing would be refused.
+        accepted += 1;
+        // Paced so the batch outlasts the wait below: on an idle machine 60 deliveries could all be
+        // accepted before NATS stops, and then nothing would be refused.
         await new Promise((r) => setTimeout(r, 5));
       }
       return refused;
     })();
-    await new Promise((r) => setTimeout(r, 150));
+    // NATS stops mid-batch: some deliveries accepted, most still to come.
+    await eventually(async () => expect(accepted).toBeGreaterThanOrEqual(5), {
+      timeoutMs: 30_000,
+      intervalMs: 5,
+    });
     expect(await readyz()).toBe(200);
     await stack.nats!.kill();
     // While it is down, a delivery is refused with 503 (the platform will retry) and ingest is not ready.
