@@ -40,6 +40,10 @@ interface Mix {
   receiptsMs: number;
   /** Receipts in every orders commit instead, as before they had a timer of their own. */
   receiptsPerBatch?: boolean;
+  /** The sales consumer's facts and minutes in one request instead of two. */
+  salesOneRequest?: boolean;
+  /** Facts held back and committed only this often (windows still every `salesMs`). */
+  factsEveryMs?: number;
   views: boolean;
 }
 const PIPELINE: Mix = { ordersMs: 400, salesMs: 400, receiptsMs: ReceiptLog.EVERY_MS, views: true };
@@ -52,6 +56,8 @@ const VARIANTS: Record<string, Mix> = {
   "sales-only": { ...PIPELINE, ordersMs: 0, receiptsMs: 0 },
   "orders-1500": { ...PIPELINE, ordersMs: 1500 },
   "orders-1500-sales-250": { ...PIPELINE, ordersMs: 1500, salesMs: 250 },
+  "sales-one-request": { ...PIPELINE, salesOneRequest: true },
+  "facts-every-2s": { ...PIPELINE, factsEveryMs: 2000 },
 };
 
 const { values: args } = parseArgs({
@@ -126,8 +132,10 @@ const receiptWriter = (sender: Sender) => async () => {
 };
 
 /** Facts first, then every minute they touch recomputed from the facts held (as the sales consumer does). */
-function salesWriter(sender: Sender, traffic: Traffic) {
-  const held = new Map<number, SalesFact[]>();
+function salesWriter(sender: Sender, traffic: Traffic, mix: Mix) {
+  const held = new Map<number, Map<string, SalesFact>>();
+  let unsent: SalesFact[] = [];
+  let factsSentAt = 0;
   return async (ids: number[]) => {
     const facts: SalesFact[] = ids.map((n) => {
       const order = traffic.order(n);
@@ -144,17 +152,20 @@ function salesWriter(sender: Sender, traffic: Traffic) {
         updatedAt: order.updatedAt,
       };
     });
-    for (const fact of facts) await writeFact(sender, fact);
-    await sender.flush();
+    unsent.push(...facts);
+    if (Date.now() - factsSentAt >= (mix.factsEveryMs ?? 0)) {
+      for (const fact of unsent) await writeFact(sender, fact);
+      if (!mix.salesOneRequest) await sender.flush();
+      unsent = [];
+      factsSentAt = Date.now();
+    }
     const minutes = new Set(facts.map((f) => minuteOf(f.at)));
     for (const fact of facts) {
       const minute = minuteOf(fact.at);
-      const list = held.get(minute) ?? [];
-      if (!list.some((f) => f.id === fact.id)) list.push(fact);
-      held.set(minute, list);
+      held.set(minute, (held.get(minute) ?? new Map()).set(fact.id, fact));
     }
     const stored = [...minutes].flatMap((m) =>
-      held.get(m)!.map((f) => ({ ...f, at: Date.parse(f.at), orderId: f.orderId })),
+      [...held.get(m)!.values()].map((f) => ({ ...f, at: Date.parse(f.at), orderId: f.orderId })),
     );
     for (const window of aggregateWindows(minutes, stored, new Map()))
       await writeWindow(sender, SHOP.platform, SHOP.shop, "USD", window);
@@ -178,7 +189,7 @@ async function phase(db: QuestDb, mix: Mix, seconds: number, base: number) {
     senders.push(sender);
     // The sales consumer reads the same messages: its own view of the traffic, same ids.
     const own = new Traffic(base);
-    loops.push(commitLoop(mix.salesMs, own, until, salesWriter(sender, own)));
+    loops.push(commitLoop(mix.salesMs, own, until, salesWriter(sender, own, mix)));
   }
   if (mix.receiptsMs) {
     const sender = await db.sender();
