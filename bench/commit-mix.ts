@@ -15,6 +15,7 @@ import { writeFact, writeWindow } from "../processors/sales/rows.ts";
 import { SALES_TABLES } from "../processors/sales/schema.ts";
 import { aggregateWindows } from "../processors/sales/windows.ts";
 import { startQuestDbServer } from "../services/questdb-server.ts";
+import { machineShare, machineTicks } from "./machine-cpu.ts";
 import { cpuSeconds, perEvent, sleep } from "./measure.ts";
 import { threadCpuDelta, threadCpuSeconds } from "./questdb-threads.ts";
 import { syntheticOrder } from "./synthetic-orders.ts";
@@ -223,6 +224,7 @@ async function runVariant(name: string) {
     await phase(server.db, mix, Number(args.warmup), 0);
     const cpuBefore = cpuSeconds(pid);
     const threadsBefore = threadCpuSeconds(pid);
+    const machineBefore = machineTicks();
     const { commits, orders } = await phase(server.db, mix, Number(args.seconds), 100_000_000);
     const cpu = cpuSeconds(pid) - cpuBefore;
     const result = {
@@ -233,6 +235,7 @@ async function runVariant(name: string) {
       questDbCpuMicrosPerOrder: Math.round((cpu * 1e6) / orders),
       questDbCpuPerSecond: Math.round((cpu / Number(args.seconds)) * 100) / 100,
       byThreadPoolMicrosPerOrder: perEvent(threadCpuDelta(threadsBefore, threadCpuSeconds(pid)), orders),
+      machine: machineShare(machineBefore, machineTicks()),
     };
     console.log(JSON.stringify(result));
     return result;

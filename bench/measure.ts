@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { quantileSorted } from "simple-statistics";
 import { sqlString, type QuestDb } from "../core/questdb.ts";
+import { machineShare, machineTicks } from "./machine-cpu.ts";
 import { statCpuSeconds, threadCpuDelta, threadCpuSeconds } from "./questdb-threads.ts";
 
 /** Small measuring tools for the benchmark: percentiles, freshness probes, row counts, RSS. */
@@ -190,6 +191,7 @@ export class ServiceSampler {
   private readonly pids: Map<ServiceName, number>;
   private readonly timer: NodeJS.Timeout;
   private readonly questDbThreadsAtStart: Map<string, number>;
+  private readonly machineAtStart = machineTicks();
 
   constructor() {
     this.pids = servicePids();
@@ -215,6 +217,7 @@ export class ServiceSampler {
     rssPeakMb: Record<string, number>;
     cpuSeconds: Record<string, number>;
     questDbThreadCpuSeconds: Record<string, number>;
+    machine: ReturnType<typeof machineShare>;
   } {
     clearInterval(this.timer);
     this.sample();
@@ -226,6 +229,7 @@ export class ServiceSampler {
       rssPeakMb: Object.fromEntries(this.peakMb),
       cpuSeconds: cpu,
       questDbThreadCpuSeconds: threadCpuDelta(this.questDbThreadsAtStart, this.questDbThreads()),
+      machine: machineShare(this.machineAtStart, machineTicks()),
     };
   }
 }

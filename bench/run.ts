@@ -162,7 +162,7 @@ async function pipelineRun(
   const lastRow = await waitForRows(stack.db, shop, orders, 300_000);
   const lost = await probe.finish();
   const exact = await reconcile(shop, orders, result.issuedOrders);
-  const { rssPeakMb, cpuSeconds, questDbThreadCpuSeconds } = rss.stop();
+  const { rssPeakMb, cpuSeconds, questDbThreadCpuSeconds, machine } = rss.stop();
   const e2eSeconds = (lastRow - started) / 1000;
   const summary = {
     targetRate: opts.rate ?? "max",
@@ -182,6 +182,8 @@ async function pipelineRun(
     // CPU each service spent per accepted webhook, from the load's start until the last row showed.
     cpuMicrosPerWebhook: perEvent(cpuSeconds, result.accepted),
     questDbThreadCpuMicrosPerWebhook: perEvent(questDbThreadCpuSeconds, result.accepted),
+    // Runs on a shared host differ most in what the hypervisor took: read it beside the figures.
+    machine,
   };
   log(`${name} done`, summary);
   return summary;
@@ -288,7 +290,7 @@ async function drainBacklog(count: number, shop = "bench-backlog.myshopify.com",
     }
     await sleep(250);
   }
-  const { cpuSeconds, rssPeakMb, questDbThreadCpuSeconds } = rss.stop();
+  const { cpuSeconds, rssPeakMb, questDbThreadCpuSeconds, machine } = rss.stop();
   const visibleAt = await waitForRows(stack.db, shop, count, 900_000);
   await nc.close();
   const drainSeconds = (drainedAt - started) / 1000;
@@ -303,6 +305,7 @@ async function drainBacklog(count: number, shop = "bench-backlog.myshopify.com",
     cpuSeconds,
     processorsCpuMicrosPerEvent: Math.round(((cpuSeconds.processors ?? 0) * 1e6) / count),
     questDbThreadCpuMicrosPerEvent: perEvent(questDbThreadCpuSeconds, count),
+    machine,
   };
   log("backlog drained", summary);
   return summary;
