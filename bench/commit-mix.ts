@@ -1,7 +1,6 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { Sender } from "@questdb/nodejs-client";
 import { viewsRefreshed, walApplied, type QuestDb } from "../core/questdb.ts";
@@ -18,6 +17,7 @@ import { startQuestDbServer } from "../services/questdb-server.ts";
 import { machineShare, machineTicks } from "./machine-cpu.ts";
 import { cpuSeconds, perEvent, sleep } from "./measure.ts";
 import { threadCpuDelta, threadCpuSeconds } from "./questdb-threads.ts";
+import { writeResults } from "./results-file.ts";
 import { syntheticOrder } from "./synthetic-orders.ts";
 
 /**
@@ -71,7 +71,6 @@ const { values: args } = parseArgs({
     lines: { type: "string", default: "2" },
   },
 });
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const rate = Number(args.rate);
 const linesPerOrder = Number(args.lines);
 const SHOP = { platform: "shopify", shop: "mix.myshopify.com" };
@@ -255,8 +254,4 @@ const results = {
 };
 for (const name of String(args.variants).split(",")) results.variants.push(await runVariant(name));
 results.loadAverageAtEnd = loadavg();
-const out = join(ROOT, "bench", "results");
-mkdirSync(out, { recursive: true });
-const file = join(out, `${args.label}-${results.at.replace(/[:.]/g, "-").slice(0, 19)}.json`);
-writeFileSync(file, JSON.stringify(results, null, 2) + "\n");
-console.log(`results written to ${file}`);
+console.log(`results written to ${writeResults(String(args.label), results, new Date(results.at))}`);

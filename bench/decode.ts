@@ -1,10 +1,8 @@
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { CanonicalEvent } from "../core/events.ts";
 import { shopify } from "../platforms/shopify/index.ts";
 import { SharedDecode, type Sequenced } from "../processors/shared-decode.ts";
 import { BENCH_HASH_KEY, BENCH_SECRET, OrderWebhooks } from "./corpus.ts";
+import { writeResults } from "./results-file.ts";
 
 /**
  * `node bench/decode.ts [events]`: what decoding an order event costs the processors, and what one
@@ -16,7 +14,6 @@ import { BENCH_HASH_KEY, BENCH_SECRET, OrderWebhooks } from "./corpus.ts";
  * process, best of 5 rounds; results to bench/results/decode-<time>.json.
  */
 const count = Number(process.argv[2] ?? 20_000);
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 const adapter = shopify.create({ SHOPIFY_API_SECRET: BENCH_SECRET }, { customerHashKey: BENCH_HASH_KEY });
 const webhooks = new OrderWebhooks("bench-decode.myshopify.com", 0);
@@ -87,10 +84,4 @@ const result = {
   sharedOneReader5kBehindHolding10k: shared(5_000, 10_000),
 };
 console.log(JSON.stringify(result, null, 2));
-const file = join(
-  ROOT,
-  "bench/results",
-  `decode-${new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19)}.json`,
-);
-writeFileSync(file, JSON.stringify(result, null, 2));
-console.log(`results written to ${file}`);
+console.log(`results written to ${writeResults("decode", result)}`);

@@ -1,7 +1,6 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { walApplied } from "../core/questdb.ts";
 import { writeOrderRows } from "../processors/orders/rows.ts";
@@ -9,6 +8,7 @@ import { ORDER_TABLES } from "../processors/orders/schema.ts";
 import { startQuestDbServer } from "../services/questdb-server.ts";
 import { cpuSeconds, perEvent } from "./measure.ts";
 import { threadCpuDelta, threadCpuSeconds } from "./questdb-threads.ts";
+import { writeResults } from "./results-file.ts";
 import { syntheticOrder } from "./synthetic-orders.ts";
 
 /**
@@ -39,7 +39,6 @@ const { values: args } = parseArgs({
     "commits-per-second": { type: "string", default: "4" },
   },
 });
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const orders = Number(args.orders);
 const batch = Number(args.batch);
 const rate = Number(args.rate);
@@ -130,8 +129,4 @@ const results = {
 };
 for (const split of String(args.split).split(",")) results.variants.push(await runVariant(split));
 results.loadAverageAtEnd = loadavg();
-const out = join(ROOT, "bench", "results");
-mkdirSync(out, { recursive: true });
-const file = join(out, `${args.label}-${results.at.replace(/[:.]/g, "-").slice(0, 19)}.json`);
-writeFileSync(file, JSON.stringify(results, null, 2) + "\n");
-console.log(`results written to ${file}`);
+console.log(`results written to ${writeResults(String(args.label), results, new Date(results.at))}`);

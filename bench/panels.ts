@@ -1,9 +1,8 @@
 import type { Panel } from "@grafana/grafana-foundation-sdk/dashboard";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { DASHBOARDS } from "../grafana/dashboards.ts";
 import { renderQuery, type QueryContext } from "../grafana/interpolate.ts";
@@ -12,6 +11,7 @@ import { convertColdPartitions } from "../processors/retention/parquet.ts";
 import { startStack } from "../services/stack.ts";
 import { generateStore, storeShops, writeShops } from "./big-store.ts";
 import { BENCH_HASH_KEY, BENCH_SECRET } from "./corpus.ts";
+import { writeResults } from "./results-file.ts";
 
 /**
  * `node bench/panels.ts [--orders-per-day 111111] [--shops 50] [--budget-seconds 600] [--labels 0.85]`:
@@ -42,7 +42,6 @@ const { values: args } = parseArgs({
     labels: { type: "string", default: "0.85" },
   },
 });
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const log = (msg: string, extra: object = {}) =>
   console.log(`[panels ${new Date().toISOString().slice(11, 19)}] ${msg}`, JSON.stringify(extra));
 const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
@@ -241,11 +240,7 @@ try {
     results.panelsLoadAverage = load();
   } else await generateAndTime();
 } finally {
-  const out = join(ROOT, "bench", "results");
-  mkdirSync(out, { recursive: true });
-  const file = join(out, `panels-${new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19)}.json`);
-  writeFileSync(file, JSON.stringify(results, null, 2) + "\n");
-  log(`results written to ${file}`);
+  log(`results written to ${writeResults("panels", results)}`);
   if (args.keep && stack) {
     log(`keeping the store: QuestDB at ${stack.questdbUrl}; Ctrl-C stops it`);
     await new Promise((resolve) => process.once("SIGINT", resolve));
