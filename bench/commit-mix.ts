@@ -33,7 +33,7 @@ import { syntheticOrder } from "./synthetic-orders.ts";
  *   node bench/commit-mix.ts --variants pipeline,no-receipts,no-views,orders-1500 --seconds 30
  */
 interface Mix {
-  /** The orders consumer's wait between commits; 0 leaves orders, lines and receipts out. */
+  /** The orders consumer's wait between commits; 0 leaves orders and lines out. */
   ordersMs: number;
   /** The sales consumer's; 0 leaves sales_facts and sales_1m (and the views) out. */
   salesMs: number;

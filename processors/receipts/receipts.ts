@@ -48,7 +48,7 @@ export function newestReceipts(events: readonly CanonicalEvent[]): Map<string, R
  * a crash takes is the last `everyMs` of receipts, which the shop's next webhook puts right.
  */
 export class ReceiptLog {
-  /** Data health reads the receipts to the second; a write every two seconds is a tenth of per-batch commits at load. */
+  /** Data health reads the receipts to the second; at load this is a fifth of one commit per 400 ms batch. */
   static readonly EVERY_MS = 2_000;
 
   readonly #written = new Map<string, number>();
