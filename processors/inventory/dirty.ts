@@ -19,7 +19,7 @@ export interface DueWork {
 
 const SEP = "\u0000";
 export const skuKeyString = (k: SkuKey) => `${k.platform}${SEP}${k.shop}${SEP}${k.sku}`;
-const shopKeyString = (k: ShopKey) => `${k.platform}${SEP}${k.shop}`;
+export const shopKeyString = (k: ShopKey) => `${k.platform}${SEP}${k.shop}`;
 
 /**
  * Past this many marked SKUs a shop is marked whole instead: a backlog of a store with a million

@@ -1,7 +1,7 @@
 import type { Sender } from "@questdb/nodejs-client";
 import type { Logger } from "../../core/log.ts";
 import { sqlString, type QuestDb } from "../../core/questdb.ts";
-import { DirtySkus, skuKeyString, type DueWork } from "./dirty.ts";
+import { DirtySkus, shopKeyString, skuKeyString, type DueWork } from "./dirty.ts";
 import {
   DAY_MS,
   forecast,
@@ -67,7 +67,7 @@ export class Forecaster {
   }
 
   private async liveSkus(platform: string, shop: string): Promise<Set<string>> {
-    const key = `${platform}\u0000${shop}`;
+    const key = shopKeyString({ platform, shop });
     let live = this.live.get(key);
     if (!live) {
       live = await loadLiveSkus(this.options.db, platform, shop);
@@ -92,7 +92,7 @@ export class Forecaster {
     ]) {
       for (const [platform, shop] of (await db.exec<[string, string]>(query)).dataset)
         if (this.options.owns?.(platform, shop) ?? true)
-          shops.set(`${platform}\u0000${shop}`, { platform, shop });
+          shops.set(shopKeyString({ platform, shop }), { platform, shop });
     }
     let computed = 0;
     for (const { platform, shop } of shops.values()) computed += await this.computeShop(platform, shop, now);
@@ -101,10 +101,10 @@ export class Forecaster {
 
   /** What `dirty` hands out: whole shops, and single SKUs grouped by shop. */
   async computeDirty({ skus, shops }: DueWork, now: number): Promise<number> {
-    const whole = new Set(shops.map(({ platform, shop }) => `${platform}\u0000${shop}`));
+    const whole = new Set(shops.map(shopKeyString));
     const byShop = new Map<string, { platform: string; shop: string; skus: Set<string> }>();
     for (const key of skus) {
-      const group = `${key.platform}\u0000${key.shop}`;
+      const group = shopKeyString(key);
       if (whole.has(group)) continue;
       const entry = byShop.get(group) ?? { platform: key.platform, shop: key.shop, skus: new Set<string>() };
       entry.skus.add(key.sku);
@@ -322,7 +322,7 @@ export class Forecaster {
       sender.reset();
       // Forget what we thought was written, so the next pass writes it again.
       this.written.clear();
-      this.live.delete(`${platform}\u0000${shop}`);
+      this.live.delete(shopKeyString({ platform, shop }));
       throw err;
     }
   }

@@ -1,4 +1,5 @@
 import { sqlString, type QuestDb } from "../../core/questdb.ts";
+import { shopKeyString } from "./dirty.ts";
 
 /** Stock reports of an item no product event has mapped yet are filed under this key. */
 export const unmappedSku = (inventoryItemId: string) => `item:${inventoryItemId}`;
@@ -22,11 +23,11 @@ export class ItemSkus {
   }
 
   learn(platform: string, shop: string, item: string, sku: string): void {
-    this.shops.get(`${platform}\u0000${shop}`)?.set(item, sku);
+    this.shops.get(shopKeyString({ platform, shop }))?.set(item, sku);
   }
 
   private async shop(platform: string, shop: string): Promise<Map<string, string>> {
-    const key = `${platform}\u0000${shop}`;
+    const key = shopKeyString({ platform, shop });
     let map = this.shops.get(key);
     if (!map) {
       map = await loadItemSkus(this.db, platform, shop);
