@@ -364,3 +364,19 @@ export class KeysRefused extends Error {
     this.name = "KeysRefused";
   }
 }
+
+/**
+ * A platform API answer a fetcher can't use (not 2xx, and not the 401 or 429 it handles itself):
+ * the round stops and the next one asks again.
+ */
+export class PlatformApiError extends Error {
+  readonly platform: string;
+  readonly status: number;
+
+  constructor(platform: string, status: number, url: string) {
+    super(`${platform} answered ${status} for ${new URL(url).pathname}`);
+    this.name = "PlatformApiError";
+    this.platform = platform;
+    this.status = status;
+  }
+}

@@ -1,18 +1,7 @@
 import { boundedText } from "../../core/bounded-text.ts";
 import type { Logger } from "../../core/log.ts";
-import { KeysRefused, RefRefused } from "../adapter.ts";
+import { KeysRefused, PlatformApiError, RefRefused } from "../adapter.ts";
 import { ShippoTransactionPage } from "./payload.ts";
-
-/** A Shippo API answer we can't use (not 2xx, not 401/429); the caller's next round tries again. */
-export class ShippoApiError extends Error {
-  readonly status: number;
-
-  constructor(status: number, url: string) {
-    super(`Shippo answered ${status} for ${new URL(url).pathname}`);
-    this.name = "ShippoApiError";
-    this.status = status;
-  }
-}
 
 export interface ShippoClientOptions {
   apiUrl: string;
@@ -95,10 +84,14 @@ export class ShippoClient {
       if (response.status === 401) throw new KeysRefused("Shippo refused SHIPPO_API_TOKEN (401)");
       if (!response.ok) {
         await response.body?.cancel();
-        throw new ShippoApiError(response.status, url.href);
+        throw new PlatformApiError("Shippo", response.status, url.href);
       }
       return JSON.parse(
-        await boundedText(response, this.options.maxBytes, () => new ShippoApiError(413, url.href)),
+        await boundedText(
+          response,
+          this.options.maxBytes,
+          () => new PlatformApiError("Shippo", 413, url.href),
+        ),
       );
     }
   }

@@ -1,18 +1,7 @@
 import { boundedText } from "../../core/bounded-text.ts";
 import type { Logger } from "../../core/log.ts";
-import { KeysRefused, RefRefused } from "../adapter.ts";
+import { KeysRefused, PlatformApiError, RefRefused } from "../adapter.ts";
 import { SsShipmentPage } from "./payload.ts";
-
-/** A ShipStation API answer we can't use (not 2xx, not 401/429); retried by the caller's next round. */
-export class ShipStationApiError extends Error {
-  readonly status: number;
-
-  constructor(status: number, url: string) {
-    super(`ShipStation answered ${status} for ${new URL(url).pathname}`);
-    this.name = "ShipStationApiError";
-    this.status = status;
-  }
-}
 
 export interface ShipStationClientOptions {
   apiUrl: string;
@@ -115,10 +104,14 @@ export class ShipStationClient {
       if (response.status === 401) throw new KeysRefused("ShipStation refused the API key and secret (401)");
       if (!response.ok) {
         await response.body?.cancel();
-        throw new ShipStationApiError(response.status, url.href);
+        throw new PlatformApiError("ShipStation", response.status, url.href);
       }
       return JSON.parse(
-        await boundedText(response, this.options.maxBytes, () => new ShipStationApiError(413, url.href)),
+        await boundedText(
+          response,
+          this.options.maxBytes,
+          () => new PlatformApiError("ShipStation", 413, url.href),
+        ),
       );
     }
   }
