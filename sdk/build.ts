@@ -13,7 +13,16 @@ import ts from "typescript";
  */
 
 /** Dependencies before dependants. */
-const MODULES = ["path.ts", "names.ts", "selector.ts", "capture.ts", "transport.ts", "overlay.ts", "main.ts"];
+const MODULES = [
+  "path.ts",
+  "names.ts",
+  "selector.ts",
+  "capture.ts",
+  "transport.ts",
+  "navigation.ts",
+  "overlay.ts",
+  "main.ts",
+];
 
 export const SDK_FILE = fileURLToPath(new URL("dist/sdk.js", import.meta.url));
 

@@ -25,6 +25,10 @@ interface BrowserWindow {
   scrollTo(x: number, y: number): void;
   addEventListener(type: "scroll", listener: () => void, options: { once: boolean }): void;
   document: { documentElement: { scrollHeight: number } };
+  history: {
+    pushState(state: unknown, unused: string, url: string): void;
+    replaceState(state: unknown, unused: string, url: string): void;
+  };
 }
 
 /**
@@ -538,6 +542,66 @@ describe("the SDK's privacy switches", () => {
       .toBe(true);
     await tab.close();
     expect(bodiesFor(path).some((body) => body.includes("add-to-cart"))).toBe(false);
+  });
+});
+
+describe("the SDK on a single-page storefront", () => {
+  it("files each page the storefront shows without a load as a page view of its own", async () => {
+    const [first, next] = ["/product-spa.html", "/product-spa-next.html"];
+    const context = await browser.newContext({ userAgent: BROWSER_UA, viewport: VIEWPORT });
+    const tab = await context.newPage();
+    await tab.goto(`${origin}${first}?relay=1`);
+    await tab.waitForFunction(
+      () => typeof (globalThis as unknown as BrowserWindow).metricsdash === "function",
+    );
+    const addToCart = async (count: string) => {
+      await tab.mouse.click(ADD.left + 10, ADD.top + 10);
+      await expect.poll(() => tab.textContent("#cart-count")).toBe(count);
+    };
+    await addToCart("1");
+    // The storefront's router: a new address in the same document, then a filter on that page
+    // (a query parameter the SDK drops: the same page, so no new view).
+    await tab.evaluate(
+      (url) => (globalThis as unknown as BrowserWindow).history.pushState({}, "", url),
+      next,
+    );
+    await tab.evaluate(
+      (url) => (globalThis as unknown as BrowserWindow).history.replaceState({}, "", url),
+      `${next}?sort=price`,
+    );
+    await addToCart("2");
+    await addToCart("3");
+    await tab.close({ runBeforeUnload: true });
+
+    const pages = `${sqlString(SITE)} AND page IN ('${first}', '${next}')`;
+    // Per page, whatever order QuestDB lists them in.
+    const byPage = async <T>(sql: string) =>
+      Object.fromEntries(
+        (await stack.db.rows<{ page: string } & T>(sql)).map(({ page, ...rest }) => [page, rest]),
+      );
+    await eventually(
+      async () => {
+        expect(
+          await byPage(
+            `SELECT page, count() views, count_distinct(view) ids FROM page_views WHERE site = ${pages}`,
+          ),
+        ).toEqual({ [first]: { views: 1, ids: 1 }, [next]: { views: 1, ids: 1 } });
+        expect(await byPage(`SELECT page, count() clicks FROM clicks WHERE site = ${pages}`)).toEqual({
+          [first]: { clicks: 1 },
+          [next]: { clicks: 2 },
+        });
+        // Each view was left: the first when the router moved on, the second when the tab closed.
+        expect(await byPage(`SELECT page, left_page FROM scrolls WHERE site = ${pages}`)).toEqual({
+          [first]: { left_page: true },
+          [next]: { left_page: true },
+        });
+      },
+      { timeoutMs: 30_000 },
+    );
+    const views = await stack.db.rows<{ view: string }>(
+      `SELECT DISTINCT view FROM page_views WHERE site = ${pages}`,
+    );
+    expect(views).toHaveLength(2);
   });
 });
 

@@ -29,7 +29,8 @@ export function startCapture(emit: (capture: Capture) => void): { leave(): void 
   // Clicks still waiting to see whether they changed anything; a leaving page decides them at once.
   const undecided = new Set<() => void>();
 
-  new MutationObserver(() => mutations++).observe(document.documentElement, {
+  const observer = new MutationObserver(() => mutations++);
+  observer.observe(document.documentElement, {
     childList: true,
     subtree: true,
     attributes: true,
@@ -92,9 +93,13 @@ export function startCapture(emit: (capture: Capture) => void): { leave(): void 
   reportScroll();
 
   return {
+    /** Ends this page view: its last captures are emitted and nothing more is watched. */
     leave() {
       clearInterval(timer);
+      removeEventListener("click", onClick, { capture: true });
+      removeEventListener("scroll", measure);
       undecided.forEach((decide) => decide());
+      observer.disconnect();
       reportScroll();
       emit({ k: "leave", at: Date.now(), dur: Date.now() - started, depth: maxDepth, height });
     },

@@ -1,4 +1,5 @@
 import { startCapture } from "./capture.ts";
+import { onNavigation } from "./navigation.ts";
 import { showOverlay } from "./overlay.ts";
 import { pagePath } from "./path.ts";
 import { startTransport } from "./transport.ts";
@@ -35,6 +36,31 @@ function optedOut(): boolean {
   return nav.doNotTrack === "1" || nav.globalPrivacyControl === true;
 }
 
+/** One page view: its captures, batched to `endpoint` until it is left (or stopped, sending nothing more). */
+function beginView(endpoint: string, page: { site: string; session: string; path: string }, flushMs: number) {
+  const transport = startTransport(endpoint, { ...page, view: randomId(), start: Date.now() }, flushMs);
+  const capture = startCapture(transport.push);
+  transport.flush(false);
+  let left = false;
+  return {
+    path: page.path,
+    /** `unloading`: the page is going away, so the last batch goes by beacon. */
+    leave(unloading: boolean) {
+      if (left) return;
+      left = true;
+      capture.leave();
+      transport.flush(unloading);
+      transport.stop();
+    },
+    flush: () => transport.flush(true),
+    stop: () => {
+      left = true;
+      capture.leave();
+      transport.stop();
+    },
+  };
+}
+
 function boot(script: HTMLScriptElement) {
   const site = script.dataset.site ?? "";
   const origin = new URL(script.src, location.href).origin;
@@ -48,32 +74,27 @@ function boot(script: HTMLScriptElement) {
   let running: { stop(): void } | undefined;
   const start = () => {
     if (running || !consent || optedOut() || token || !site) return;
-    const transport = startTransport(
-      endpoint,
-      {
-        site,
-        session: sessionId(script.dataset.storage === "on"),
-        view: randomId(),
-        path,
-        start: Date.now(),
-      },
-      Number(script.dataset.flushMs) || FLUSH_MS,
-    );
-    const capture = startCapture(transport.push);
-    transport.flush(false);
-    let left = false;
-    const leave = () => {
-      if (left) return;
-      left = true;
-      capture.leave();
-      transport.flush(true);
-    };
-    addEventListener("pagehide", leave);
+    const session = sessionId(script.dataset.storage === "on");
+    const flushMs = Number(script.dataset.flushMs) || FLUSH_MS;
+    let view = beginView(endpoint, { site, session, path }, flushMs);
+    let stopped = false;
+    // A single-page storefront changes page without a load: each page it shows is a view of its own.
+    onNavigation(() => {
+      if (stopped || pagePath(location) === view.path) return;
+      view.leave(false);
+      view = beginView(endpoint, { site, session, path: pagePath(location) }, flushMs);
+    });
+    addEventListener("pagehide", () => view.leave(true));
     // Mobile browsers may never fire pagehide for a tab sent to the background: send what we have.
     document.addEventListener("visibilitychange", () => {
-      if (document.visibilityState === "hidden") transport.flush(true);
+      if (document.visibilityState === "hidden") view.flush();
     });
-    running = { stop: transport.stop };
+    running = {
+      stop: () => {
+        stopped = true;
+        view.stop();
+      },
+    };
   };
 
   const command: Command = (name, value) => {

@@ -65,7 +65,8 @@ let maxDepth = 0;
 let sentDepth = -1;
 let height = 0;
 const undecided = new Set();
-new MutationObserver(() => mutations++).observe(document.documentElement, {
+const observer = new MutationObserver(() => mutations++);
+observer.observe(document.documentElement, {
 childList: true,
 subtree: true,
 attributes: true,
@@ -128,7 +129,10 @@ reportScroll();
 return {
 leave() {
 clearInterval(timer);
+removeEventListener("click", onClick, { capture: true });
+removeEventListener("scroll", measure);
 undecided.forEach((decide) => decide());
+observer.disconnect();
 reportScroll();
 emit({ k: "leave", at: Date.now(), dur: Date.now() - started, depth: maxDepth, height });
 },
@@ -189,6 +193,17 @@ queue = [];
 refused = true;
 },
 };
+}
+function onNavigation(changed) {
+for (const name of ["pushState", "replaceState"]) {
+const original = history[name];
+history[name] = function (...args) {
+const result = original.apply(this, args);
+changed();
+return result;
+};
+}
+addEventListener("popstate", changed);
 }
 const Z = "2147483000";
 function cover() {
@@ -313,6 +328,29 @@ function optedOut() {
 const nav = navigator;
 return nav.doNotTrack === "1" || nav.globalPrivacyControl === true;
 }
+function beginView(endpoint, page, flushMs) {
+const transport = startTransport(endpoint, { ...page, view: randomId(), start: Date.now() }, flushMs);
+const capture = startCapture(transport.push);
+transport.flush(false);
+let left = false;
+return {
+path: page.path,
+leave(unloading) {
+if (left)
+return;
+left = true;
+capture.leave();
+transport.flush(unloading);
+transport.stop();
+},
+flush: () => transport.flush(true),
+stop: () => {
+left = true;
+capture.leave();
+transport.stop();
+},
+};
+}
 function boot(script) {
 const site = script.dataset.site ?? "";
 const origin = new URL(script.src, location.href).origin;
@@ -326,29 +364,27 @@ let running;
 const start = () => {
 if (running || !consent || optedOut() || token || !site)
 return;
-const transport = startTransport(endpoint, {
-site,
-session: sessionId(script.dataset.storage === "on"),
-view: randomId(),
-path,
-start: Date.now(),
-}, Number(script.dataset.flushMs) || FLUSH_MS);
-const capture = startCapture(transport.push);
-transport.flush(false);
-let left = false;
-const leave = () => {
-if (left)
+const session = sessionId(script.dataset.storage === "on");
+const flushMs = Number(script.dataset.flushMs) || FLUSH_MS;
+let view = beginView(endpoint, { site, session, path }, flushMs);
+let stopped = false;
+onNavigation(() => {
+if (stopped || pagePath(location) === view.path)
 return;
-left = true;
-capture.leave();
-transport.flush(true);
-};
-addEventListener("pagehide", leave);
+view.leave(false);
+view = beginView(endpoint, { site, session, path: pagePath(location) }, flushMs);
+});
+addEventListener("pagehide", () => view.leave(true));
 document.addEventListener("visibilitychange", () => {
 if (document.visibilityState === "hidden")
-transport.flush(true);
+view.flush();
 });
-running = { stop: transport.stop };
+running = {
+stop: () => {
+stopped = true;
+view.stop();
+},
+};
 };
 const command = (name, value) => {
 if (name !== "consent")
