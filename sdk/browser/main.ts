@@ -85,6 +85,11 @@ function boot(script: HTMLScriptElement) {
       view = beginView(endpoint, { site, session, path: pagePath(location) }, flushMs);
     });
     addEventListener("pagehide", () => view.leave(true));
+    // Back to a page kept in the browser's back-forward cache: no load, but a visit of its own.
+    addEventListener("pageshow", (event) => {
+      if (event.persisted && !stopped)
+        view = beginView(endpoint, { site, session, path: pagePath(location) }, flushMs);
+    });
     // Mobile browsers may never fire pagehide for a tab sent to the background: send what we have.
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "hidden") view.flush();

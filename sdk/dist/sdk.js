@@ -375,6 +375,10 @@ view.leave(false);
 view = beginView(endpoint, { site, session, path: pagePath(location) }, flushMs);
 });
 addEventListener("pagehide", () => view.leave(true));
+addEventListener("pageshow", (event) => {
+if (event.persisted && !stopped)
+view = beginView(endpoint, { site, session, path: pagePath(location) }, flushMs);
+});
 document.addEventListener("visibilitychange", () => {
 if (document.visibilityState === "hidden")
 view.flush();
