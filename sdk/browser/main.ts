@@ -76,19 +76,20 @@ function boot(script: HTMLScriptElement) {
     if (running || !consent || optedOut() || token || !site) return;
     const session = sessionId(script.dataset.storage === "on");
     const flushMs = Number(script.dataset.flushMs) || FLUSH_MS;
-    let view = beginView(endpoint, { site, session, path }, flushMs);
+    // The page shown now: after a consent given late, or a router's move, not the one loaded.
+    const begin = () => beginView(endpoint, { site, session, path: pagePath(location) }, flushMs);
+    let view = begin();
     let stopped = false;
     // A single-page storefront changes page without a load: each page it shows is a view of its own.
     onNavigation(() => {
       if (stopped || pagePath(location) === view.path) return;
       view.leave(false);
-      view = beginView(endpoint, { site, session, path: pagePath(location) }, flushMs);
+      view = begin();
     });
     addEventListener("pagehide", () => view.leave(true));
     // Back to a page kept in the browser's back-forward cache: no load, but a visit of its own.
     addEventListener("pageshow", (event) => {
-      if (event.persisted && !stopped)
-        view = beginView(endpoint, { site, session, path: pagePath(location) }, flushMs);
+      if (event.persisted && !stopped) view = begin();
     });
     // Mobile browsers may never fire pagehide for a tab sent to the background: send what we have.
     document.addEventListener("visibilitychange", () => {

@@ -366,18 +366,19 @@ if (running || !consent || optedOut() || token || !site)
 return;
 const session = sessionId(script.dataset.storage === "on");
 const flushMs = Number(script.dataset.flushMs) || FLUSH_MS;
-let view = beginView(endpoint, { site, session, path }, flushMs);
+const begin = () => beginView(endpoint, { site, session, path: pagePath(location) }, flushMs);
+let view = begin();
 let stopped = false;
 onNavigation(() => {
 if (stopped || pagePath(location) === view.path)
 return;
 view.leave(false);
-view = beginView(endpoint, { site, session, path: pagePath(location) }, flushMs);
+view = begin();
 });
 addEventListener("pagehide", () => view.leave(true));
 addEventListener("pageshow", (event) => {
 if (event.persisted && !stopped)
-view = beginView(endpoint, { site, session, path: pagePath(location) }, flushMs);
+view = begin();
 });
 document.addEventListener("visibilitychange", () => {
 if (document.visibilityState === "hidden")
