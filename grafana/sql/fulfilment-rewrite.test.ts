@@ -2,17 +2,22 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateStore, storeShops } from "../../bench/big-store.ts";
+import { generateStore, storeShops, writeShops } from "../../bench/big-store.ts";
 import { CanonicalEvent, EVENT_VERSION, type Shipment } from "../../core/events.ts";
 import { createLogger } from "../../core/log.ts";
 import { QuestDb, walApplied } from "../../core/questdb.ts";
 import { ensureTables, ORDER_TABLES } from "../../processors/orders/schema.ts";
 import { shipmentsHandler } from "../../processors/shipments/handler.ts";
+import { PAYMENT_TABLES } from "../../processors/payments/schema.ts";
+import { SALES_TABLES } from "../../processors/sales/schema.ts";
 import { SHIPMENT_TABLES } from "../../processors/shipments/schema.ts";
+import { TRACKING_TABLES } from "../../processors/shipments/tracking-schema.ts";
 import { startQuestDbServer, type QuestDbServer } from "../../services/questdb-server.ts";
 import * as before from "../../test/panel-sql-before/fulfilment.ts";
+import * as journeyBefore from "../../test/panel-sql-before/journey.ts";
 import { renderQuery, type QueryContext } from "../interpolate.ts";
 import * as after from "./fulfilment.ts";
+import { ORDER_JOURNEY } from "./journey.ts";
 import { SHIPPING_MATCH_DAYS } from "./order-match.ts";
 
 /**
@@ -31,6 +36,8 @@ const UNTIL = Date.parse("2026-03-20T12:00:00Z");
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const CARRIERS = ["ups", "fedex", "usps"];
+/** Every generated label's parcel, for its tracking steps. */
+const parcels: { trackingNumber: string; carrier: string; bought: number; shipped: number; n: number }[] = [];
 /** The live outbound labels generated below that name an order, with their order's time: Time to ship's input. */
 const outbound: { carrier: string; placed: number; bought: number; shipped: number }[] = [];
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -59,13 +66,53 @@ async function writeLabels(labels: [account: string, shipment: Shipment][]) {
   expect(await walApplied(db, ["shipments", "label_orders"], 120_000)).toBe(true);
 }
 
-async function writeOrders(lines: string[]) {
+async function writeLines(lines: string[], tables: string[]) {
   const response = await fetch(new URL("/write?precision=u", server.httpUrl), {
     method: "POST",
     body: lines.join(""),
   });
   expect(response.status).toBe(204);
-  expect(await walApplied(db, ["orders"], 120_000)).toBe(true);
+  expect(await walApplied(db, tables, 120_000)).toBe(true);
+}
+const writeOrders = (lines: string[]) => writeLines(lines, ["orders"]);
+
+const US = 1000;
+/**
+ * Tracking steps for two parcels in three: in transit an hour after shipping with an ETA two days
+ * on, then, by turns, delivered (before or after the ETA), a delivery exception, a return, or
+ * nothing more (still on its way).
+ */
+function trackingSteps(): string[] {
+  const step = (p: (typeof parcels)[number], at: number, status: string, extra = "") =>
+    `tracking_events,shipper=shipstation,account=a0,status=${status},carrier=${p.carrier} tracking_number="${p.trackingNumber}",eta=${(p.shipped + 48 * HOUR) * US}t${extra},updated_at=${at * US}t ${at * US}\n`;
+  return parcels
+    .filter((p) => p.n % 3 !== 2)
+    .flatMap((p) => {
+      const transit = step(p, p.shipped + HOUR, "TRANSIT");
+      const last = p.shipped + (24 + (p.n % 5) * 12) * HOUR;
+      const end = [
+        step(p, last, "DELIVERED", `,delivered_at=${last * US}t`),
+        step(p, last, "FAILURE"),
+        step(p, last, "RETURNED"),
+        "",
+      ][p.n % 4]!;
+      return [transit, end].filter(Boolean);
+    });
+}
+
+/**
+ * A capture for every fourth order, within hours of it: by turns naming the order's id (as Stripe's
+ * `metadata.order_id` does) or its number (as a PayPal `custom_id` may), by Stripe or PayPal.
+ */
+function captures(orders: [number: string, createdAt: string, currency: string][]): string[] {
+  return orders
+    .filter((_, i) => i % 4 === 0)
+    .map(([number, createdAt, currency], i) => {
+      const at = Date.parse(createdAt) + (i % 6) * HOUR;
+      const processor = i % 2 ? "paypal" : "stripe";
+      const ref = number.replace("#", "");
+      return `payments,processor=${processor},shop=acct,kind=captured,currency=${currency},status=succeeded object_id="ch_${i}",entry="",payment_id="pi_${i}",amount_minor=4000i,order_ref="${ref}",updated_at=${at * US}t ${at * US}\n`;
+    });
 }
 
 /**
@@ -100,7 +147,9 @@ const awaitingLabels = (): [string, Shipment][] =>
 beforeAll(async () => {
   server = await startQuestDbServer({ dir: mkdtempSync(join(tmpdir(), "metricsdash-fulfilment-")) });
   db = new QuestDb(server.httpUrl);
-  await ensureTables(db, [...ORDER_TABLES, ...SHIPMENT_TABLES]);
+  await ensureTables(db, [...ORDER_TABLES, ...SHIPMENT_TABLES, ...TRACKING_TABLES, ...PAYMENT_TABLES]);
+  await ensureTables(db, SALES_TABLES);
+  await writeShops(db, storeShops(6));
   await generateStore(db, { shops: 6, skus: 50, ordersPerDay: 900, days: 6, budgetMs: 120_000 }, UNTIL);
   expect(await walApplied(db, ["orders"], 120_000)).toBe(true);
   const orders = await db.exec<[string, string, string]>(
@@ -118,6 +167,7 @@ beforeAll(async () => {
       const labelAt = Math.min(created + HOUR, UNTIL);
       if (ref !== "no-such-order" && i % 13 !== 0 && i % 11 !== 0)
         outbound.push({ carrier: CARRIERS[i % 3]!, placed: created, bought: labelAt, shipped });
+      parcels.push({ trackingNumber: `t${i}`, carrier: CARRIERS[i % 3]!, bought: labelAt, shipped, n: i });
       return [
         `a${i % 2}`,
         {
@@ -138,6 +188,7 @@ beforeAll(async () => {
     });
   await writeOrders(awaitingOrders());
   await writeLabels([...labels, ...awaitingLabels()]);
+  await writeLines([...trackingSteps(), ...captures(orders.dataset)], ["tracking_events", "payments"]);
 }, 240_000);
 afterAll(async () => server?.stop());
 
@@ -312,4 +363,54 @@ describe("one-character order numbers (#3, #7) and the labels naming them", () =
       );
     expect(await ontrac(after.TIME_TO_SHIP)).toEqual(["ontrac", 2, SHIP_AFTER_HOURS, SHIP_AFTER_HOURS]);
   });
+});
+
+describe("Order journey and the tracking panels, reading only the range's steps, list what they listed", () => {
+  const journeyContext = (from: number, to: number, order = "") => {
+    const ctx = context(from, to);
+    return { ...ctx, variables: { ...ctx.variables, order } };
+  };
+  const sorted = (rows: unknown[][]) => rows.map((r) => JSON.stringify(r)).sort();
+
+  it.each(RANGES)("ORDER_JOURNEY over %s: the newest 500 orders, each with its steps", async (_label, from, to) => {
+    const ctx = journeyContext(from, to);
+    const expected = await db.exec(renderQuery(journeyBefore.ORDER_JOURNEY, ctx));
+    const actual = await db.exec(renderQuery(ORDER_JOURNEY, ctx));
+    expect(expected.count).toBe(500);
+    // Every kind of step is there to be compared: paid, shipped and delivered orders, and unpaid ones.
+    const column = (name: string) => expected.columns.findIndex((c) => c.name === name);
+    for (const step of ["paid", "shipped", "delivered"])
+      expect(expected.dataset.some((r) => r[column(step)] !== null)).toBe(true);
+    expect(expected.dataset.some((r) => r[column("paid")] === null)).toBe(true);
+    expect(actual.columns).toEqual(expected.columns);
+    // Orders placed in the same millisecond may come in either order: the same rows, newest first.
+    expect(sorted(actual.dataset)).toEqual(sorted(expected.dataset));
+    const placed = (rows: unknown[][]) => rows.map((r) => r[column("ordered")] as string);
+    expect(placed(actual.dataset)).toEqual(placed(expected.dataset));
+  });
+
+  it("ORDER_JOURNEY for one typed order number", async () => {
+    const [number] = (await db.exec<[string]>("SELECT order_number FROM orders LIMIT 777, 778")).dataset[0]!;
+    const ctx = journeyContext(RANGES[0]![1], RANGES[0]![2], number);
+    const expected = await db.exec(renderQuery(journeyBefore.ORDER_JOURNEY, ctx));
+    expect(expected.count).toBeGreaterThan(0);
+    expect((await db.exec(renderQuery(ORDER_JOURNEY, ctx))).dataset).toEqual(expected.dataset);
+  });
+
+  const TRACKING: [string, string, string][] = [
+    ["TIME_TO_DELIVER", before.TIME_TO_DELIVER, after.TIME_TO_DELIVER],
+    ["LATE_PARCELS", before.LATE_PARCELS, after.LATE_PARCELS],
+    ["EXCEPTIONS_AND_RETURNS", before.EXCEPTIONS_AND_RETURNS, after.EXCEPTIONS_AND_RETURNS],
+  ];
+  it.each(TRACKING.flatMap(([name, old, now]) => RANGES.map(([range, from, to]) => [name, range, old, now, from, to])))(
+    "%s over %s",
+    async (_name, _range, old, now, from, to) => {
+      const ctx = context(from as number, to as number);
+      const expected = await db.exec(renderQuery(old as string, ctx));
+      expect(expected.count).toBeGreaterThan(0);
+      const actual = await db.exec(renderQuery(now as string, ctx));
+      expect(actual.columns).toEqual(expected.columns);
+      expect(sorted(actual.dataset)).toEqual(sorted(expected.dataset));
+    },
+  );
 });

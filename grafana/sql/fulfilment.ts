@@ -19,8 +19,17 @@ import { rollupRows } from "./rollup-range.ts";
 const perUnit = (currency: string) =>
   `CASE WHEN ${currency} IN ('JPY','KRW','VND','CLP','ISK','UGX') THEN 1 WHEN ${currency} IN ('KWD','BHD','OMR','JOD','TND','IQD','LYD') THEN 1000 ELSE 100 END`;
 
-const liveShipments = `(SELECT *, order_ref AS ref FROM shipments WHERE voided_at IS NULL)`;
-
+/**
+ * Live labels, only their `columns`, bought within `days` of the range (`SHIPPING_MATCH_DAYS` unless
+ * told): a constant bound on `shipments`' designated timestamp, so only those partitions are read
+ * whatever the store's age, and a label ships within that many days of being bought (order-match.ts).
+ * `where` narrows them further (shipped in the range, outbound). They are the left side of the
+ * tracking joins: QuestDB hashes the right side, and a range's parcels' newest steps are fewer rows
+ * than its labels with every column.
+ */
+const liveLabels = (columns: string, where: string, days = SHIPPING_MATCH_DAYS) => `(SELECT ${columns}
+  FROM shipments WHERE voided_at IS NULL AND ${aroundRange("created_at", "$__fromTime", "$__toTime", days)}
+    AND ${where})`;
 /** Live labels of the range: the rollups' whole days and hours, and the facts at the range's ends. */
 const labelsInRange = rollupRows(SHIPMENT_ROLLUP);
 
@@ -100,27 +109,40 @@ FROM ${rollupRows(TRACKING_ROLLUP)}
 GROUP BY time
 ORDER BY time`;
 
-/** Each parcel's newest tracking step (its status now), joined with its label for carrier and cost. */
-const parcelsNow = `(SELECT tracking_number, status, eta, delivered_at, at FROM tracking_events
+/**
+ * Each parcel's newest tracking step (its status now), of the parcels whose label was bought within
+ * `days` before the range: a carrier reports a parcel only after its label exists, so its newest
+ * step is among the steps since then, and the steps of older parcels are not read at all.
+ */
+const parcelsNow = (days = SHIPPING_MATCH_DAYS) => `(SELECT tracking_number, status, eta, delivered_at, at
+  FROM tracking_events WHERE at >= dateadd('d', -${days}, $__fromTime)
   LATEST ON at PARTITION BY tracking_number)`;
+
+/**
+ * Delivered in the range: bought up to 30 days before shipping, and delivered up to as long after
+ * it, so twice the matching window (a parcel on its way longer than that is not counted).
+ */
+const DELIVERY_DAYS = 2 * SHIPPING_MATCH_DAYS;
 
 /** Table: hours from shipped to delivered, median and 90th percentile per carrier, for parcels delivered in the range. */
 export const TIME_TO_DELIVER = `SELECT s.carrier, count() AS delivered,
   round(approx_percentile(datediff('s', s.shipped_at, t.delivered_at) / 3600.0, 0.5, 3), 1) AS p50_hours,
   round(approx_percentile(datediff('s', s.shipped_at, t.delivered_at) / 3600.0, 0.9, 3), 1) AS p90_hours
-FROM ${liveShipments} s
-JOIN ${parcelsNow} t ON (tracking_number)
-WHERE $__timeFilter(t.delivered_at) AND NOT s.is_return AND t.delivered_at >= s.shipped_at
+FROM ${liveLabels("carrier, shipped_at, tracking_number", "NOT is_return", DELIVERY_DAYS)} s
+JOIN ${parcelsNow(DELIVERY_DAYS)} t ON (tracking_number)
+WHERE $__timeFilter(t.delivered_at) AND t.delivered_at >= s.shipped_at
 GROUP BY s.carrier
 ORDER BY s.carrier`;
+
+/** Labels shipped in the range: the parcels the next two panels follow. */
+const shippedInRangeLabels = (columns: string) => liveLabels(columns, "$__timeFilter(shipped_at)");
 
 /** Table: parcels past their ETA — delivered after it, or still on the way after it — latest ETA first. */
 export const LATE_PARCELS = `SELECT s.shipper, s.carrier, s.ref AS order_number, t.tracking_number, t.status, t.eta, t.delivered_at,
   round(datediff('s', t.eta, coalesce(t.delivered_at, now())) / 3600.0, 1) AS hours_late
-FROM ${parcelsNow} t
-JOIN ${liveShipments} s ON (tracking_number)
-WHERE $__timeFilter(s.shipped_at) AND t.eta IS NOT NULL
-  AND coalesce(t.delivered_at, now()) > t.eta AND t.status NOT IN ('RETURNED', 'FAILURE')
+FROM ${shippedInRangeLabels("shipper, carrier, order_ref AS ref, tracking_number")} s
+JOIN ${parcelsNow()} t ON (tracking_number)
+WHERE t.eta IS NOT NULL AND coalesce(t.delivered_at, now()) > t.eta AND t.status NOT IN ('RETURNED', 'FAILURE')
 ORDER BY t.eta DESC
 LIMIT 200`;
 
@@ -129,9 +151,8 @@ export const EXCEPTIONS_AND_RETURNS = `SELECT s.carrier, count() AS parcels,
   sum(CASE WHEN t.status = 'FAILURE' THEN 1 ELSE 0 END) AS exceptions,
   sum(CASE WHEN t.status = 'RETURNED' THEN 1 ELSE 0 END) AS returned,
   round(100.0 * sum(CASE WHEN t.status = 'FAILURE' THEN 1 ELSE 0 END) / count(), 1) AS exception_pct
-FROM ${parcelsNow} t
-JOIN ${liveShipments} s ON (tracking_number)
-WHERE $__timeFilter(s.shipped_at)
+FROM ${shippedInRangeLabels("carrier, tracking_number")} s
+JOIN ${parcelsNow()} t ON (tracking_number)
 GROUP BY s.carrier
 ORDER BY s.carrier`;
 

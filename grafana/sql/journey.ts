@@ -1,6 +1,6 @@
 import { ORDER_ROW_REF_SQL, orderReferenceSql } from "../../core/order-ref.ts";
 import { chosen } from "./chosen.ts";
-import { aroundRange, SHIPPING_MATCH_DAYS } from "./order-match.ts";
+import { aroundRange, ORDER_MATCH_DAYS, SHIPPING_MATCH_DAYS } from "./order-match.ts";
 
 /**
  * The SQL of the "Order journey" dashboard: each order of the range (or the ones whose number or id
@@ -10,31 +10,58 @@ import { aroundRange, SHIPPING_MATCH_DAYS } from "./order-match.ts";
  * or its number, labels its number (matched with the order when written, `label_orders`).
  */
 
-const orders = `(SELECT platform, shop, order_id, created_at,
-    ${ORDER_ROW_REF_SQL} AS number_ref, ${orderReferenceSql("order_id")} AS id_ref
-  FROM orders WHERE NOT test)`;
-const paid = `(SELECT order_ref AS ref, min(at) AS paid_at, first(processor) AS processor
-  FROM payments WHERE kind = 'captured' AND order_ref IS NOT NULL GROUP BY order_ref)`;
-const delivered = `(SELECT tracking_number, min(delivered_at) AS delivered_at
-  FROM tracking_events WHERE delivered_at IS NOT NULL GROUP BY tracking_number)`;
+/** The order typed in the box, read by the same rule as the references. */
+const typed = orderReferenceSql("${order:sqlstring}");
+
+/** The most orders the table lists: the newest of the range. */
+const SHOWN = 500;
+
 /**
- * Labels with their delivery, per order: from `label_orders`, where the shipment processor keeps
- * each label beside the order it names (bought within 30 days of it), so only the labels of the
- * range's orders are read instead of every label ever stored. The delivery joins inside: QuestDB
- * 9.3.4 matched nothing when a LEFT JOIN's key came from an earlier LEFT JOIN (checked here).
+ * The orders the table lists, picked first: the newest `SHOWN` of the range among the chosen shops
+ * (or the typed one), so the joins below only look up their steps. Every join adds at most one row
+ * to an order, so picking before joining lists the same orders.
+ */
+const listed = `(SELECT * FROM (SELECT platform, shop, order_id, created_at,
+    ${ORDER_ROW_REF_SQL} AS number_ref, ${orderReferenceSql("order_id")} AS id_ref
+  FROM orders WHERE NOT test AND $__timeFilter(created_at)
+    AND ${chosen("platform", "platform")} AND ${chosen("shop", "shop")})
+  WHERE \${order:sqlstring} = '' OR ${typed} = number_ref OR ${typed} = id_ref
+  LIMIT -${SHOWN})`;
+
+/**
+ * The first capture of each listed order whose `ref` (`id_ref` or `number_ref`) a payment carries,
+ * among the captures within `ORDER_MATCH_DAYS` of the range (order-match.ts): only those days of
+ * `payments` are read.
+ */
+const paid = (ref: "id_ref" | "number_ref") => `(SELECT p.order_ref AS ref, min(p.at) AS paid_at, first(p.processor) AS processor
+  FROM payments p JOIN o k ON p.order_ref = k.${ref}
+  WHERE p.kind = 'captured' AND ${aroundRange("p.at", "$__fromTime", "$__toTime", ORDER_MATCH_DAYS)}
+  GROUP BY p.order_ref)`;
+/**
+ * When each parcel was delivered, of the steps since `SHIPPING_MATCH_DAYS` before the range: a
+ * listed order's labels were bought no earlier, and carriers report a parcel after its label.
+ */
+const delivered = `(SELECT tracking_number, min(delivered_at) AS delivered_at
+  FROM tracking_events WHERE delivered_at IS NOT NULL AND at >= dateadd('d', -${SHIPPING_MATCH_DAYS}, $__fromTime)
+  GROUP BY tracking_number)`;
+/**
+ * The listed orders' labels with their delivery, per order: from `label_orders`, where the shipment
+ * processor keeps each label beside the order it names (bought within 30 days of it). The labels
+ * are read by the range's constant bounds, and by the oldest listed order's time (a scalar QuestDB
+ * works out once), then joined with the listed orders themselves, so only their labels are grouped.
+ * The delivery joins inside: QuestDB 9.3.4 matched nothing when a LEFT JOIN's key came from an
+ * earlier LEFT JOIN (checked here).
  */
 const shipped = `(SELECT order_id, order_created_at, min(shipped_at) AS shipped_at, first(shipper) AS shipper,
     first(carrier) AS carrier, first(tracking_number) AS tracking_number, min(delivered_at) AS delivered_at
   FROM (SELECT x.order_id, x.order_created_at, x.shipped_at, x.shipper, x.carrier, x.tracking_number, d.delivered_at
-    FROM label_orders x LEFT JOIN ${delivered} d ON (tracking_number)
+    FROM label_orders x JOIN o k ON x.order_id = k.order_id AND x.order_created_at = k.created_at
+    LEFT JOIN ${delivered} d ON x.tracking_number = d.tracking_number
     WHERE x.voided_at IS NULL AND NOT x.is_return
       AND ${aroundRange("x.created_at", "$__fromTime", "$__toTime", SHIPPING_MATCH_DAYS)}
-      AND $__timeFilter(x.order_created_at))
+      AND $__timeFilter(x.order_created_at) AND x.order_created_at >= (SELECT min(created_at) FROM o))
   GROUP BY order_id, order_created_at)`;
 const zones = `(SELECT shop, last(timezone) AS timezone FROM shops GROUP BY shop)`;
-
-/** The order typed in the box, read by the same rule as the references. */
-const typed = orderReferenceSql("${order:sqlstring}");
 
 const hours = (from: string, to: string) => `round(datediff('s', ${from}, ${to}) / 3600.0, 1)`;
 // to_timezone of a null time in a zone east of UTC gives a time 290,000 years ago (QuestDB 9.3.4): guarded.
@@ -42,7 +69,8 @@ const local = (column: string) =>
   `CASE WHEN ${column} IS NULL THEN NULL ELSE to_timezone(${column}, coalesce(z.timezone, 'UTC')) END`;
 
 /** Table: one row per order, its steps' local times and sources, hours between them, and what is missing. */
-export const ORDER_JOURNEY = `SELECT o.platform, o.shop, coalesce(o.number_ref, o.id_ref) AS order_number,
+export const ORDER_JOURNEY = `WITH o AS ${listed}
+SELECT o.platform, o.shop, coalesce(o.number_ref, o.id_ref) AS order_number,
   coalesce(z.timezone, 'UTC') AS time_zone,
   ${local("o.created_at")} AS ordered,
   ${local("coalesce(pi.paid_at, pn.paid_at)")} AS paid, coalesce(pi.processor, pn.processor) AS paid_with,
@@ -54,14 +82,11 @@ export const ORDER_JOURNEY = `SELECT o.platform, o.shop, coalesce(o.number_ref, 
   concat(CASE WHEN pi.paid_at IS NULL AND pn.paid_at IS NULL THEN 'paid ' ELSE '' END,
     CASE WHEN s.shipped_at IS NULL THEN 'shipped ' ELSE '' END,
     CASE WHEN s.delivered_at IS NULL THEN 'delivered' ELSE '' END) AS missing
-FROM ${orders} o
-LEFT JOIN ${paid} pi ON o.id_ref = pi.ref
-LEFT JOIN ${paid} pn ON o.number_ref = pn.ref
+FROM o
+LEFT JOIN ${paid("id_ref")} pi ON o.id_ref = pi.ref
+LEFT JOIN ${paid("number_ref")} pn ON o.number_ref = pn.ref
 LEFT JOIN ${shipped} s ON o.order_id = s.order_id AND o.created_at = s.order_created_at
 LEFT JOIN ${zones} z ON o.shop = z.shop
-WHERE $__timeFilter(o.created_at) AND ${chosen("platform", "o.platform")} AND ${chosen("shop", "o.shop")}
-  AND (\${order:sqlstring} = '' OR ${typed} = o.number_ref OR ${typed} = o.id_ref)
-ORDER BY o.created_at DESC
-LIMIT 500`;
+ORDER BY o.created_at DESC`;
 
 export const JOURNEY_PANELS = { "Order journey": ORDER_JOURNEY } as const;

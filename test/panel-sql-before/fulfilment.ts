@@ -45,3 +45,39 @@ JOIN (SELECT created_at, currency, label_cost_minor, order_ref AS ref FROM shipm
 WHERE o.currency = s.currency AND ${withinDays("o.created_at", "s.created_at", SHIPPING_MATCH_DAYS)}
 GROUP BY o.platform, o.shop, s.currency
 ORDER BY o.platform, o.shop, s.currency`;
+
+/** The tracking panels as they were before they read only the range's labels and steps. */
+/** Each parcel's newest tracking step (its status now), joined with its label for carrier and cost. */
+const parcelsNow = `(SELECT tracking_number, status, eta, delivered_at, at FROM tracking_events
+  LATEST ON at PARTITION BY tracking_number)`;
+
+/** Table: hours from shipped to delivered, median and 90th percentile per carrier, for parcels delivered in the range. */
+export const TIME_TO_DELIVER = `SELECT s.carrier, count() AS delivered,
+  round(approx_percentile(datediff('s', s.shipped_at, t.delivered_at) / 3600.0, 0.5, 3), 1) AS p50_hours,
+  round(approx_percentile(datediff('s', s.shipped_at, t.delivered_at) / 3600.0, 0.9, 3), 1) AS p90_hours
+FROM ${liveShipments} s
+JOIN ${parcelsNow} t ON (tracking_number)
+WHERE $__timeFilter(t.delivered_at) AND NOT s.is_return AND t.delivered_at >= s.shipped_at
+GROUP BY s.carrier
+ORDER BY s.carrier`;
+
+/** Table: parcels past their ETA — delivered after it, or still on the way after it — latest ETA first. */
+export const LATE_PARCELS = `SELECT s.shipper, s.carrier, s.ref AS order_number, t.tracking_number, t.status, t.eta, t.delivered_at,
+  round(datediff('s', t.eta, coalesce(t.delivered_at, now())) / 3600.0, 1) AS hours_late
+FROM ${parcelsNow} t
+JOIN ${liveShipments} s ON (tracking_number)
+WHERE $__timeFilter(s.shipped_at) AND t.eta IS NOT NULL
+  AND coalesce(t.delivered_at, now()) > t.eta AND t.status NOT IN ('RETURNED', 'FAILURE')
+ORDER BY t.eta DESC
+LIMIT 200`;
+
+/** Table: delivery exceptions (FAILURE) and returns (RETURNED) per carrier, as parcels' status now. */
+export const EXCEPTIONS_AND_RETURNS = `SELECT s.carrier, count() AS parcels,
+  sum(CASE WHEN t.status = 'FAILURE' THEN 1 ELSE 0 END) AS exceptions,
+  sum(CASE WHEN t.status = 'RETURNED' THEN 1 ELSE 0 END) AS returned,
+  round(100.0 * sum(CASE WHEN t.status = 'FAILURE' THEN 1 ELSE 0 END) / count(), 1) AS exception_pct
+FROM ${parcelsNow} t
+JOIN ${liveShipments} s ON (tracking_number)
+WHERE $__timeFilter(s.shipped_at)
+GROUP BY s.carrier
+ORDER BY s.carrier`;
