@@ -1,3 +1,4 @@
+import type { SalesStatus } from "../core/events.ts";
 import type { QuestDb } from "../core/questdb.ts";
 import { seededRandom } from "../core/seeded-random.ts";
 
@@ -6,7 +7,8 @@ import { seededRandom } from "../core/seeded-random.ts";
  * time budget that runs out still leaves today and the recent days whole: many shops of Zipf-like
  * sizes, SKUs drawn from a Zipf distribution, a daily curve, 1–4 lines an order. Rows go to the
  * tables the sales dashboards read (`orders`, `order_lines`, `sales_facts`, `sales_1m`, `shops`),
- * and with `labels` to `shipments` and `label_orders`.
+ * with `labels` to `shipments`, `label_orders` and their parcels' `tracking_events`, and with
+ * `payments` to `payments`.
  */
 export interface StoreSpec {
   shops: number;
@@ -22,9 +24,18 @@ export interface StoreSpec {
   /**
    * Also a shipping label for this share of the orders (0–1), bought 1–48 hours after its order and
    * shipped within 12 hours of that, named by the order's number as shippers send it: the Fulfilment
-   * panels' joins then have a realistic right-hand side.
+   * panels' joins then have a realistic right-hand side. Each shipped parcel gets its carrier's
+   * steps (tracking.ts's shape): in transit, then mostly delivered, some late, a few exceptions and
+   * returns.
    */
   labels?: number;
+  /** Also a Stripe capture for this share of the orders (0–1), seconds after it, naming its id. */
+  payments?: number;
+  /**
+   * Every order's and line's status (default `sale`, as the processors store a paid order, so the
+   * panels that count sales read them); `pending` keeps the generated orders out of those panels.
+   */
+  status?: SalesStatus;
 }
 
 const DAY_MS = 86_400_000;
@@ -102,6 +113,7 @@ function dayRows(
   until: number,
 ) {
   const lines: string[] = [];
+  const status = spec.status ?? "sale";
   const minutes = new Map<
     string,
     { orders: number; minor: number; items: number; shop: StoreShop; ts: number }
@@ -122,7 +134,7 @@ function dayRows(
       total += qty * unit;
       items += qty;
       lines.push(
-        `order_lines,platform=${shop.platform},shop=${shop.shop},sku=SKU-${sku},currency=${shop.currency},status=paid order_id="${id}",line_id="${id}-${l}",product_id="${sku}",variant_id="${sku}",quantity=${qty}i,unit_price_minor=${unit}i,total_minor=${qty * unit}i,test=f,updated_at=${at * 1000}t ${at * 1000}\n`,
+        `order_lines,platform=${shop.platform},shop=${shop.shop},sku=SKU-${sku},currency=${shop.currency},status=${status} order_id="${id}",line_id="${id}-${l}",product_id="${sku}",variant_id="${sku}",quantity=${qty}i,unit_price_minor=${unit}i,total_minor=${qty * unit}i,test=f,updated_at=${at * 1000}t ${at * 1000}\n`,
       );
     }
     const us = at * 1000;
@@ -130,8 +142,9 @@ function dayRows(
     if (spec.labels && rand() < spec.labels) {
       lines.push(...labelRows(id, shop, at, shipping, rand, until));
     }
+    if (spec.payments && rand() < spec.payments) lines.push(captureRow(id, shop, at, total, until));
     lines.push(
-      `orders,platform=${shop.platform},shop=${shop.shop},status=open,financial_status=paid,currency=${shop.currency} order_id="${id}",order_number="#${id}",order_ref="${id}",updated_at=${us}t,total_minor=${total}i,subtotal_minor=${total}i,tax_minor=0i,discount_minor=0i,shipping_minor=${shipping}i,line_count=${lineCount}i,item_count=${items}i,test=f,customer_key="c${id % 100_003}",received_at=${us}t ${us}\n`,
+      `orders,platform=${shop.platform},shop=${shop.shop},status=${status},financial_status=paid,currency=${shop.currency} order_id="${id}",order_number="#${id}",order_ref="${id}",updated_at=${us}t,total_minor=${total}i,subtotal_minor=${total}i,tax_minor=0i,discount_minor=0i,shipping_minor=${shipping}i,line_count=${lineCount}i,item_count=${items}i,test=f,customer_key="c${id % 100_003}",received_at=${us}t ${us}\n`,
       `sales_facts,platform=${shop.platform},shop=${shop.shop},kind=order,currency=${shop.currency} id="${id}",order_id="${id}",amount_minor=${total}i,items=${items}i,test=f,updated_at=${us}t ${us}\n`,
     );
     const minute = Math.floor(at / 60_000) * 60_000;
@@ -172,7 +185,41 @@ function labelRows(
   return [
     `shipments,shipper=shipstation,account=${shop.shop},carrier=${carrier},service=ground,currency=${shop.currency} shipment_id="s${id}",order_ref="${id}",tracking_number="1Z${id}",label_cost_minor=${cost}i,shipped_at=${s}t,is_return=f,updated_at=${b}t,received_at=${b}t ${b}\n`,
     `label_orders,shipper=shipstation,account=${shop.shop},platform=${shop.platform},shop=${shop.shop},order_currency=${shop.currency},currency=${shop.currency},carrier=${carrier} shipment_id="s${id}",order_id="${id}",tracking_number="1Z${id}",order_created_at=${o}t,order_test=f,label_cost_minor=${cost}i,is_return=f,updated_at=${b}t,shipping_minor=${shipping}i,shipped_at=${s}t ${b}\n`,
+    ...trackingRows(`1Z${id}`, shop, carrier, shipped, rand, until),
   ];
+}
+
+/**
+ * A parcel's steps: in transit within hours of shipping with an ETA two to four days on; then, of
+ * those that got that far by `until`, 95 % delivered one to five days after shipping (late when past
+ * the ETA), 3 % a delivery exception, 2 % returned to sender.
+ */
+function trackingRows(
+  tracking: string,
+  shop: StoreShop,
+  carrier: string,
+  shipped: number,
+  rand: () => number,
+  until: number,
+): string[] {
+  const transit = shipped + Math.floor((1 + rand() * 5) * HOUR_MS);
+  if (transit > until) return [];
+  const eta = (shipped + Math.floor((48 + rand() * 48) * HOUR_MS)) * 1000;
+  const step = (at: number, status: string, extra = "") =>
+    `tracking_events,shipper=shipstation,account=${shop.shop},status=${status},carrier=${carrier} tracking_number="${tracking}",eta=${eta}t${extra},updated_at=${at * 1000}t,received_at=${at * 1000}t ${at * 1000}\n`;
+  const rows = [step(transit, "TRANSIT")];
+  const end = shipped + Math.floor((24 + rand() * 96) * HOUR_MS);
+  if (end > until) return rows;
+  const fate = rand();
+  if (fate < 0.95) rows.push(step(end, "DELIVERED", `,delivered_at=${end * 1000}t`));
+  else rows.push(step(end, fate < 0.98 ? "FAILURE" : "RETURNED"));
+  return rows;
+}
+
+/** A Stripe capture of the order's total, seconds after it, carrying its id as `metadata.order_id` does. */
+function captureRow(id: number, shop: StoreShop, at: number, total: number, until: number): string {
+  const paid = Math.min(at + 2_000 + (id % 30_000), until) * 1000;
+  return `payments,processor=stripe,shop=acct_bench,kind=captured,currency=${shop.currency},status=succeeded,order_site=${shop.shop} object_id="ch_${id}",entry="",payment_id="pi_${id}",amount_minor=${total}i,fee_minor=${Math.round(total * 0.029) + 30}i,net_minor=${total - Math.round(total * 0.029) - 30}i,order_ref="${id}",updated_at=${paid}t,received_at=${paid}t ${paid}\n`;
 }
 
 export interface Generated {

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { ALERTS_TABLE } from "../alerting/history.ts";
 import { DASHBOARDS } from "../grafana/dashboards.ts";
 import { renderQuery, type QueryContext } from "../grafana/interpolate.ts";
 import { QuestDb, walApplied } from "../core/questdb.ts";
@@ -40,6 +41,8 @@ const { values: args } = parseArgs({
     "cold-budget-seconds": { type: "string", default: "180" },
     /** The share of orders with a shipping label (0 for none, as before this option). */
     labels: { type: "string", default: "0.85" },
+    /** The share of orders with a Stripe capture (0 for none, as before this option). */
+    payments: { type: "string", default: "0.9" },
     /** Time only the panels whose title contains one of these (comma-separated): for iterating on a few. */
     only: { type: "string" },
   },
@@ -62,10 +65,22 @@ const stack = timeOnly
 await stack?.processors.stop();
 await stack?.ingest.stop();
 const db = stack?.db ?? new QuestDb(timeOnly!);
+// The alerting worker, not started here, makes its table: Firing alerts is timed on it empty.
+if (stack) await db.exec(ALERTS_TABLE);
 const shops = storeShops(Number(args.shops));
 const top = shops[0]!;
 
-const WRITTEN = ["orders", "order_lines", "sales_facts", "sales_1m", "shops", "shipments", "label_orders"];
+const WRITTEN = [
+  "orders",
+  "order_lines",
+  "sales_facts",
+  "sales_1m",
+  "shops",
+  "shipments",
+  "label_orders",
+  "tracking_events",
+  "payments",
+];
 async function applied() {
   if (!(await walApplied(db, WRITTEN, 1_800_000)))
     throw new Error("QuestDB had not applied the generated rows after 30 minutes");
@@ -174,6 +189,8 @@ function du(): Record<string, number> {
     "sales_1d",
     "shipments",
     "label_orders",
+    "tracking_events",
+    "payments",
   ];
   const root = join(dir, "questdb", "db");
   const sizes: Record<string, number> = {};
@@ -197,6 +214,7 @@ async function generateAndTime() {
     days: Number(args["hot-days"]),
     budgetMs: Number(args["budget-seconds"]) * 1000,
     labels: Number(args.labels),
+    payments: Number(args.payments),
   });
   await applied();
   const count = async (sql: string) => Number((await db.exec<[number]>(sql)).dataset[0]?.[0]);
@@ -206,6 +224,8 @@ async function generateAndTime() {
     linesRows: await count("SELECT count() FROM order_lines"),
     sales1mRows: await count("SELECT count() FROM sales_1m"),
     shipmentsRows: await count("SELECT count() FROM shipments"),
+    trackingRows: await count("SELECT count() FROM tracking_events"),
+    paymentsRows: await count("SELECT count() FROM payments"),
     allAppliedSeconds: Math.round((Date.now() - Date.parse(results.at as string)) / 1000),
     diskMb: du(),
     loadAverage: load(),
@@ -224,6 +244,7 @@ async function generateAndTime() {
     firstDayBack: 90,
     budgetMs: Number(args["cold-budget-seconds"]) * 1000,
     labels: Number(args.labels),
+    payments: Number(args.payments),
   });
   await applied();
   const converted = await convertColdPartitions(db, 90);

@@ -116,7 +116,7 @@ function captures(orders: [number: string, createdAt: string, currency: string][
 }
 
 /**
- * Awaiting shipment lists sales (the generated orders are `open`): 30 of them a day and a half
+ * Awaiting shipment lists sales (the generated orders are `pending`): 30 of them a day and a half
  * before UNTIL, of which 10 get a live label, 5 a label later voided, and 15 none.
  */
 const SALES = Array.from({ length: 30 }, (_, i) => ({ id: `sale-${i}`, at: UNTIL - 40 * HOUR + i * 60_000 }));
@@ -150,7 +150,12 @@ beforeAll(async () => {
   await ensureTables(db, [...ORDER_TABLES, ...SHIPMENT_TABLES, ...TRACKING_TABLES, ...PAYMENT_TABLES]);
   await ensureTables(db, SALES_TABLES);
   await writeShops(db, storeShops(6));
-  await generateStore(db, { shops: 6, skus: 50, ordersPerDay: 900, days: 6, budgetMs: 120_000 }, UNTIL);
+  // Pending: Awaiting shipment lists only the sales written below.
+  await generateStore(
+    db,
+    { shops: 6, skus: 50, ordersPerDay: 900, days: 6, budgetMs: 120_000, status: "pending" },
+    UNTIL,
+  );
   expect(await walApplied(db, ["orders"], 120_000)).toBe(true);
   const orders = await db.exec<[string, string, string]>(
     "SELECT order_number, created_at, currency FROM orders ORDER BY created_at, order_number",
@@ -372,22 +377,25 @@ describe("Order journey and the tracking panels, reading only the range's steps,
   };
   const sorted = (rows: unknown[][]) => rows.map((r) => JSON.stringify(r)).sort();
 
-  it.each(RANGES)("ORDER_JOURNEY over %s: the newest 500 orders, each with its steps", async (_label, from, to) => {
-    const ctx = journeyContext(from, to);
-    const expected = await db.exec(renderQuery(journeyBefore.ORDER_JOURNEY, ctx));
-    const actual = await db.exec(renderQuery(ORDER_JOURNEY, ctx));
-    expect(expected.count).toBe(500);
-    // Every kind of step is there to be compared: paid, shipped and delivered orders, and unpaid ones.
-    const column = (name: string) => expected.columns.findIndex((c) => c.name === name);
-    for (const step of ["paid", "shipped", "delivered"])
-      expect(expected.dataset.some((r) => r[column(step)] !== null)).toBe(true);
-    expect(expected.dataset.some((r) => r[column("paid")] === null)).toBe(true);
-    expect(actual.columns).toEqual(expected.columns);
-    // Orders placed in the same millisecond may come in either order: the same rows, newest first.
-    expect(sorted(actual.dataset)).toEqual(sorted(expected.dataset));
-    const placed = (rows: unknown[][]) => rows.map((r) => r[column("ordered")] as string);
-    expect(placed(actual.dataset)).toEqual(placed(expected.dataset));
-  });
+  it.each(RANGES)(
+    "ORDER_JOURNEY over %s: the newest 500 orders, each with its steps",
+    async (_label, from, to) => {
+      const ctx = journeyContext(from, to);
+      const expected = await db.exec(renderQuery(journeyBefore.ORDER_JOURNEY, ctx));
+      const actual = await db.exec(renderQuery(ORDER_JOURNEY, ctx));
+      expect(expected.count).toBe(500);
+      // Every kind of step is there to be compared: paid, shipped and delivered orders, and unpaid ones.
+      const column = (name: string) => expected.columns.findIndex((c) => c.name === name);
+      for (const step of ["paid", "shipped", "delivered"])
+        expect(expected.dataset.some((r) => r[column(step)] !== null)).toBe(true);
+      expect(expected.dataset.some((r) => r[column("paid")] === null)).toBe(true);
+      expect(actual.columns).toEqual(expected.columns);
+      // Orders placed in the same millisecond may come in either order: the same rows, newest first.
+      expect(sorted(actual.dataset)).toEqual(sorted(expected.dataset));
+      const placed = (rows: unknown[][]) => rows.map((r) => r[column("ordered")] as string);
+      expect(placed(actual.dataset)).toEqual(placed(expected.dataset));
+    },
+  );
 
   it("ORDER_JOURNEY for one typed order number", async () => {
     const [number] = (await db.exec<[string]>("SELECT order_number FROM orders LIMIT 777, 778")).dataset[0]!;
@@ -402,15 +410,16 @@ describe("Order journey and the tracking panels, reading only the range's steps,
     ["LATE_PARCELS", before.LATE_PARCELS, after.LATE_PARCELS],
     ["EXCEPTIONS_AND_RETURNS", before.EXCEPTIONS_AND_RETURNS, after.EXCEPTIONS_AND_RETURNS],
   ];
-  it.each(TRACKING.flatMap(([name, old, now]) => RANGES.map(([range, from, to]) => [name, range, old, now, from, to])))(
-    "%s over %s",
-    async (_name, _range, old, now, from, to) => {
-      const ctx = context(from as number, to as number);
-      const expected = await db.exec(renderQuery(old as string, ctx));
-      expect(expected.count).toBeGreaterThan(0);
-      const actual = await db.exec(renderQuery(now as string, ctx));
-      expect(actual.columns).toEqual(expected.columns);
-      expect(sorted(actual.dataset)).toEqual(sorted(expected.dataset));
-    },
-  );
+  it.each(
+    TRACKING.flatMap(([name, old, now]) =>
+      RANGES.map(([range, from, to]) => [name, range, old, now, from, to]),
+    ),
+  )("%s over %s", async (_name, _range, old, now, from, to) => {
+    const ctx = context(from as number, to as number);
+    const expected = await db.exec(renderQuery(old as string, ctx));
+    expect(expected.count).toBeGreaterThan(0);
+    const actual = await db.exec(renderQuery(now as string, ctx));
+    expect(actual.columns).toEqual(expected.columns);
+    expect(sorted(actual.dataset)).toEqual(sorted(expected.dataset));
+  });
 });

@@ -33,7 +33,9 @@ const listed = `(SELECT * FROM (SELECT platform, shop, order_id, created_at,
  * among the captures within `ORDER_MATCH_DAYS` of the range (order-match.ts): only those days of
  * `payments` are read.
  */
-const paid = (ref: "id_ref" | "number_ref") => `(SELECT p.order_ref AS ref, min(p.at) AS paid_at, first(p.processor) AS processor
+const paid = (
+  ref: "id_ref" | "number_ref",
+) => `(SELECT p.order_ref AS ref, min(p.at) AS paid_at, first(p.processor) AS processor
   FROM payments p JOIN o k ON p.order_ref = k.${ref}
   WHERE p.kind = 'captured' AND ${aroundRange("p.at", "$__fromTime", "$__toTime", ORDER_MATCH_DAYS)}
   GROUP BY p.order_ref)`;

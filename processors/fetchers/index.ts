@@ -78,7 +78,13 @@ export async function startFetchers(options: {
       await bucket(CONNECTIONS_BUCKET, { history: 5 }),
       parseKey(config.TOKEN_ENCRYPTION_KEY),
     );
-    await registry.follow(connections, { customerHashKey: config.CUSTOMER_HASH_KEY, log }, following.signal);
+    const shared = { customerHashKey: config.CUSTOMER_HASH_KEY, log };
+    // Listing and watching the bucket are start-up requests too; a repeat only re-applies entries.
+    await untilAnswered(
+      `NATS: KV bucket ${CONNECTIONS_BUCKET} (connected stores)`,
+      () => registry.follow(connections, shared, following.signal),
+      { log },
+    );
   } else {
     log.info(
       "TOKEN_ENCRYPTION_KEY or CUSTOMER_HASH_KEY not set: stores connected through the connect service are not fetched from",

@@ -6,10 +6,11 @@ import { CanonicalEvent, EVENT_VERSION, type Shipment } from "../../core/events.
 import { createLogger } from "../../core/log.ts";
 import { shopPartition } from "../../core/partitions.ts";
 import { walApplied, type QuestDb } from "../../core/questdb.ts";
+import { waitFor } from "../../services/ports.ts";
 import { startQuestDbServer, type QuestDbServer } from "../../services/questdb-server.ts";
 import { ensureTables, ORDER_TABLES } from "../orders/schema.ts";
 import { shipmentsHandler } from "./handler.ts";
-import { LabelMatcher } from "./label-matcher.ts";
+import { LabelMatcher, startLabelRetries } from "./label-matcher.ts";
 import { SHIPMENT_TABLES } from "./schema.ts";
 import { GIVE_UP_AFTER_MS } from "./unresolved.ts";
 
@@ -320,5 +321,34 @@ describe("a label that finds no order", () => {
       await sender.close();
     }
     expect(matcher.unresolved.gaveUp).toBe(1);
+  });
+});
+
+describe("labels let go", () => {
+  it("are said in the log once each: how many gave up, how many were dropped for room", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const captured = createLogger("label-matcher-test", "info", {
+      destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+    });
+    const letGo = () => lines.filter((l) => String(l.msg).includes("no longer looked up"));
+    const matcher = new LabelMatcher(db);
+    const giveUp = (id: string) => {
+      const waiting = { shipper: "shipstation", account: "acct-let-go", shipment: label(id, "9001", NOW) };
+      matcher.unresolved.miss(waiting, NOW - GIVE_UP_AFTER_MS - 2 * HOUR);
+      matcher.unresolved.miss(waiting, NOW);
+    };
+    giveUp("L-gone-1");
+    const retries = startLabelRetries({ matcher, sender: await db.sender(), log: captured, everyMs: 10 });
+    try {
+      await waitFor("the first label let go in the log", async () => letGo().length === 1, 10_000);
+      giveUp("L-gone-2");
+      await waitFor("the second label let go in the log", async () => letGo().length === 2, 10_000);
+    } finally {
+      await retries.stop();
+    }
+    expect(letGo().map((l) => [l.gaveUp, l.droppedForRoom, l.totalGaveUp])).toEqual([
+      [1, 0, 1],
+      [1, 0, 2],
+    ]);
   });
 });

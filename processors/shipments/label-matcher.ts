@@ -138,11 +138,29 @@ export function startLabelRetries(options: {
 }): { stop(): Promise<void> } {
   const { matcher, sender, log } = options;
   let running: Promise<unknown> = Promise.resolve();
+  const reported = { gaveUp: 0, droppedForRoom: 0 };
+  /** Labels let go since the last pass: they count nowhere but here, so they are said once. */
+  const reportLetGo = () => {
+    const { gaveUp, droppedForRoom } = matcher.unresolved;
+    if (gaveUp === reported.gaveUp && droppedForRoom === reported.droppedForRoom) return;
+    log.warn(
+      {
+        gaveUp: gaveUp - reported.gaveUp,
+        droppedForRoom: droppedForRoom - reported.droppedForRoom,
+        totalGaveUp: gaveUp,
+        totalDroppedForRoom: droppedForRoom,
+      },
+      "labels no order was found for are no longer looked up (two days of misses, or the waiting list full)",
+    );
+    Object.assign(reported, { gaveUp, droppedForRoom });
+  };
   const timer = setInterval(() => {
+    reportLetGo();
     if (!matcher.unresolved.anyDue()) return;
     running = matcher.retry(sender).then(
       (r) => {
         if (r.matched) log.info(r, "labels matched with orders that arrived after them");
+        reportLetGo();
       },
       (err: unknown) => log.warn({ err: String(err) }, "matching labels with late orders failed; will retry"),
     );

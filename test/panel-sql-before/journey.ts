@@ -61,4 +61,3 @@ WHERE $__timeFilter(o.created_at) AND ${chosen("platform", "o.platform")} AND ${
   AND (\${order:sqlstring} = '' OR ${typed} = o.number_ref OR ${typed} = o.id_ref)
 ORDER BY o.created_at DESC
 LIMIT 500`;
-
