@@ -4,7 +4,7 @@ import type { Dashboard, Panel } from "@grafana/grafana-foundation-sdk/dashboard
 import { connect } from "@nats-io/transport-node";
 import { jetstream } from "@nats-io/jetstream";
 import { eventSubject } from "../core/events.ts";
-import { sqlString } from "../core/questdb.ts";
+import { sqlString, viewsRefreshed } from "../core/questdb.ts";
 import { DASHBOARDS } from "../grafana/dashboards.ts";
 import { renderQuery, type QueryContext } from "../grafana/interpolate.ts";
 import { ALL_SHOPS_UID } from "../grafana/dashboards/all-shops.ts";
@@ -300,6 +300,8 @@ beforeAll(async () => {
   ]);
   // Panels read orders and lines as well as sales_1m, each written by its own consumer.
   await settled(stack.natsUrl, stack.db, ["orders", "order_lines", "refunds", "sales_facts", "sales_1m"]);
+  // The All shops panels read yesterday's and last week's hours from the hourly view.
+  expect(await viewsRefreshed(stack.db, ["sales_1h"], 120_000)).toBe(true);
   await receiptsWritten(stack.db, new Map(traffic.map((t) => [t.shop.shop, webhooksSent.from])));
 }, 360_000);
 

@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateStore, storeShops, writeShops } from "../../bench/big-store.ts";
-import { QuestDb, walApplied } from "../../core/questdb.ts";
+import { QuestDb, viewsRefreshed, walApplied } from "../../core/questdb.ts";
 import { ensureTables } from "../../processors/orders/schema.ts";
+import { ROLLUP_VIEWS } from "../../processors/retention/schema.ts";
 import { SALES_TABLES } from "../../processors/sales/schema.ts";
 import { startQuestDbServer, type QuestDbServer } from "../../services/questdb-server.ts";
 import * as before from "../../test/panel-sql-before/all-shops.ts";
@@ -41,7 +42,7 @@ const CHOICES: { label: string; shops: string[] | null }[] = [
 beforeAll(async () => {
   server = await startQuestDbServer({ dir: mkdtempSync(join(tmpdir(), "metricsdash-all-shops-")) });
   db = new QuestDb(server.httpUrl);
-  await ensureTables(db, SALES_TABLES);
+  await ensureTables(db, [...SALES_TABLES, ...ROLLUP_VIEWS]);
   await writeShops(db, SHOPS);
   await generateStore(
     db,
@@ -49,6 +50,8 @@ beforeAll(async () => {
     GENERATED_UNTIL.getTime(),
   );
   expect(await walApplied(db, ["sales_1m", "shops"], 120_000)).toBe(true);
+  // Yesterday's and last week's whole hours are read from the hourly view.
+  expect(await viewsRefreshed(db, ["sales_1h"], 120_000)).toBe(true);
 }, 240_000);
 afterAll(async () => server?.stop());
 

@@ -70,13 +70,19 @@ const part = (span: number, from: string, where: string, columns: string[], noth
 const offHourShops = (k: number) => `SELECT shop FROM bounds WHERE hfrom_${k} != from_${k}`;
 
 /**
- * The chosen shops' minutes k days back summed per UTC hour (SAMPLE BY aligns to the hour), read
- * afresh from `sales_1m` rather than from the hourly view, whose refresh trails the minutes. The
- * window's first and last hours may be partial: both lie outside every span's whole hours.
+ * The chosen shops' hours k days back. Today's are summed afresh from `sales_1m` (SAMPLE BY aligns
+ * to the hour): the hourly view's refresh trails the minutes by a moment, and today is what the
+ * viewer watches move. Yesterday's and last week's come from `sales_1h` itself, a sixtieth of the
+ * rows to read; a late change to one of those minutes (a cancellation) reaches it with the view's
+ * next refresh. The window's first and last hours may be partial: both lie outside every span's
+ * whole hours.
  */
 const hoursOf = (k: number, columns: string[]) =>
-  `(SELECT ts, platform, shop, currency, ${columns.map((c) => `sum(${c}) AS ${c}`).join(", ")}
-      FROM sales_1m WHERE ${near("ts", k, 27, k ? 2 : 0)} SAMPLE BY 1h) m`;
+  k === 0
+    ? `(SELECT ts, platform, shop, currency, ${columns.map((c) => `sum(${c}) AS ${c}`).join(", ")}
+      FROM sales_1m WHERE ${near("ts", k, 27, 0)} SAMPLE BY 1h) m`
+    : `(SELECT ts, platform, shop, currency, ${columns.join(", ")}
+      FROM sales_1h WHERE ${near("ts", k, 27, 2)}) m`;
 
 /**
  * Every `sales_1m` minute of each chosen shop's spans, exactly once, tagged with its span: the whole
