@@ -10,6 +10,7 @@ import { storefrontLinks, storefrontWiring } from "../demo/storefront-wiring.ts"
 import { nodeService } from "./node-service.ts";
 import { localGrafana } from "./grafana-server.ts";
 import { findGrafana, openNow, type GrafanaState } from "./open-now.ts";
+import { mapCountWarning } from "./map-count.ts";
 import { freePort, portOpen, waitFor } from "./ports.ts";
 import { startStack } from "./stack.ts";
 import { supervise } from "./supervise.ts";
@@ -99,6 +100,8 @@ log.info(
   },
   "MetricsDash is up: POST platform webhooks to /webhooks/<platform>, query QuestDB at /exec",
 );
+const mapCount = mapCountWarning();
+if (mapCount) log.warn(mapCount);
 if (wiring) {
   log.info(
     { shops: wiring.platforms, shippers: wiring.followers },

@@ -29,40 +29,54 @@ const listed = `(SELECT * FROM (SELECT platform, shop, order_id, created_at,
   LIMIT -${SHOWN})`;
 
 /**
+ * `days` before the oldest listed order, as a scalar QuestDB works out once and reads by as it reads
+ * by a constant: on a busy store the listed orders are the last minutes', so a window of days
+ * around them is far less than one around the whole range.
+ */
+const sinceListed = (days: number) => `(SELECT dateadd('d', -${days}, min(created_at)) FROM o)`;
+
+/**
  * The first capture of each listed order whose `ref` (`id_ref` or `number_ref`) a payment carries,
- * among the captures within `ORDER_MATCH_DAYS` of the range (order-match.ts): only those days of
- * `payments` are read.
+ * among the captures within `ORDER_MATCH_DAYS` of the range and of the listed orders (order-match.ts):
+ * only those days of `payments` are read.
  */
 const paid = (
   ref: "id_ref" | "number_ref",
 ) => `(SELECT p.order_ref AS ref, min(p.at) AS paid_at, first(p.processor) AS processor
   FROM payments p JOIN o k ON p.order_ref = k.${ref}
   WHERE p.kind = 'captured' AND ${aroundRange("p.at", "$__fromTime", "$__toTime", ORDER_MATCH_DAYS)}
+    AND p.at >= ${sinceListed(ORDER_MATCH_DAYS)}
   GROUP BY p.order_ref)`;
 /**
- * When each parcel was delivered, of the steps since `SHIPPING_MATCH_DAYS` before the range: a
- * listed order's labels were bought no earlier, and carriers report a parcel after its label.
+ * The listed orders' live outbound labels: from `label_orders`, where the shipment processor keeps
+ * each label beside the order it names (bought within 30 days of it). Read by the range's constant
+ * bounds and the listed orders' own, then joined with the listed orders themselves, so only their
+ * labels go further.
  */
-const delivered = `(SELECT tracking_number, min(delivered_at) AS delivered_at
-  FROM tracking_events WHERE delivered_at IS NOT NULL AND at >= dateadd('d', -${SHIPPING_MATCH_DAYS}, $__fromTime)
-  GROUP BY tracking_number)`;
+const labelsOfListed = `(SELECT x.order_id, x.order_created_at, x.shipped_at, x.shipper, x.carrier, x.tracking_number
+  FROM label_orders x JOIN o k ON x.order_id = k.order_id AND x.order_created_at = k.created_at
+  WHERE x.voided_at IS NULL AND NOT x.is_return
+    AND ${aroundRange("x.created_at", "$__fromTime", "$__toTime", SHIPPING_MATCH_DAYS)}
+    AND x.created_at >= ${sinceListed(SHIPPING_MATCH_DAYS)}
+    AND $__timeFilter(x.order_created_at) AND x.order_created_at >= (SELECT min(created_at) FROM o))`;
 /**
- * The listed orders' labels with their delivery, per order: from `label_orders`, where the shipment
- * processor keeps each label beside the order it names (bought within 30 days of it). The labels
- * are read by the range's constant bounds, and by the oldest listed order's time (a scalar QuestDB
- * works out once), then joined with the listed orders themselves, so only their labels are grouped.
- * The delivery joins inside: QuestDB 9.3.4 matched nothing when a LEFT JOIN's key came from an
- * earlier LEFT JOIN (checked here).
+ * When each of those parcels was delivered: their steps only, since the oldest listed order was
+ * placed (a parcel is delivered after its order) and no earlier than `SHIPPING_MATCH_DAYS` before
+ * the range, so a busy store's millions of parcels are neither read nor hashed.
  */
-const shipped = `(SELECT order_id, order_created_at, min(shipped_at) AS shipped_at, first(shipper) AS shipper,
-    first(carrier) AS carrier, first(tracking_number) AS tracking_number, min(delivered_at) AS delivered_at
-  FROM (SELECT x.order_id, x.order_created_at, x.shipped_at, x.shipper, x.carrier, x.tracking_number, d.delivered_at
-    FROM label_orders x JOIN o k ON x.order_id = k.order_id AND x.order_created_at = k.created_at
-    LEFT JOIN ${delivered} d ON x.tracking_number = d.tracking_number
-    WHERE x.voided_at IS NULL AND NOT x.is_return
-      AND ${aroundRange("x.created_at", "$__fromTime", "$__toTime", SHIPPING_MATCH_DAYS)}
-      AND $__timeFilter(x.order_created_at) AND x.order_created_at >= (SELECT min(created_at) FROM o))
-  GROUP BY order_id, order_created_at)`;
+const delivered = `(SELECT t.tracking_number, min(t.delivered_at) AS delivered_at
+  FROM tracking_events t JOIN l ON t.tracking_number = l.tracking_number
+  WHERE t.delivered_at IS NOT NULL AND t.at >= dateadd('d', -${SHIPPING_MATCH_DAYS}, $__fromTime)
+    AND t.at >= (SELECT min(created_at) FROM o)
+  GROUP BY t.tracking_number)`;
+/**
+ * Per listed order, its first shipment and delivery. The delivery joins the labels directly:
+ * QuestDB 9.3.4 matched nothing when a LEFT JOIN's key came from an earlier LEFT JOIN (checked here).
+ */
+const shipped = `(SELECT l.order_id, l.order_created_at, min(l.shipped_at) AS shipped_at, first(l.shipper) AS shipper,
+    first(l.carrier) AS carrier, first(l.tracking_number) AS tracking_number, min(d.delivered_at) AS delivered_at
+  FROM l LEFT JOIN ${delivered} d ON l.tracking_number = d.tracking_number
+  GROUP BY l.order_id, l.order_created_at)`;
 const zones = `(SELECT shop, last(timezone) AS timezone FROM shops GROUP BY shop)`;
 
 const hours = (from: string, to: string) => `round(datediff('s', ${from}, ${to}) / 3600.0, 1)`;
@@ -71,7 +85,8 @@ const local = (column: string) =>
   `CASE WHEN ${column} IS NULL THEN NULL ELSE to_timezone(${column}, coalesce(z.timezone, 'UTC')) END`;
 
 /** Table: one row per order, its steps' local times and sources, hours between them, and what is missing. */
-export const ORDER_JOURNEY = `WITH o AS ${listed}
+export const ORDER_JOURNEY = `WITH o AS ${listed},
+l AS ${labelsOfListed}
 SELECT o.platform, o.shop, coalesce(o.number_ref, o.id_ref) AS order_number,
   coalesce(z.timezone, 'UTC') AS time_zone,
   ${local("o.created_at")} AS ordered,
