@@ -180,18 +180,8 @@ function duKb(path: string): number {
 }
 
 function du(): Record<string, number> {
-  const tables = [
-    "orders",
-    "order_lines",
-    "sales_facts",
-    "sales_1m",
-    "sales_1h",
-    "sales_1d",
-    "shipments",
-    "label_orders",
-    "tracking_events",
-    "payments",
-  ];
+  // What the store takes on disk: the tables written (but the shop directory) and the rollup views.
+  const tables = [...WRITTEN.filter((t) => t !== "shops"), "sales_1h", "sales_1d"];
   const root = join(dir, "questdb", "db");
   const sizes: Record<string, number> = {};
   for (const name of execFileSync("ls", [root], { encoding: "utf8" }).split("\n")) {

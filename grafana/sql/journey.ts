@@ -34,6 +34,11 @@ const listed = `(SELECT * FROM (SELECT platform, shop, order_id, created_at,
  * around them is far less than one around the whole range.
  */
 const sinceListed = (days: number) => `(SELECT dateadd('d', -${days}, min(created_at)) FROM o)`;
+/**
+ * When the oldest listed order was placed: nothing of theirs (a label's order, a delivery) is older.
+ * `sinceListed` repeats the subquery because QuestDB 9.3.4 takes no subquery as `dateadd`'s argument.
+ */
+const OLDEST_LISTED = "(SELECT min(created_at) FROM o)";
 
 /**
  * The first capture of each listed order whose `ref` (`id_ref` or `number_ref`) a payment carries,
@@ -58,7 +63,7 @@ const labelsOfListed = `(SELECT x.order_id, x.order_created_at, x.shipped_at, x.
   WHERE x.voided_at IS NULL AND NOT x.is_return
     AND ${aroundRange("x.created_at", "$__fromTime", "$__toTime", SHIPPING_MATCH_DAYS)}
     AND x.created_at >= ${sinceListed(SHIPPING_MATCH_DAYS)}
-    AND $__timeFilter(x.order_created_at) AND x.order_created_at >= (SELECT min(created_at) FROM o))`;
+    AND $__timeFilter(x.order_created_at) AND x.order_created_at >= ${OLDEST_LISTED})`;
 /**
  * When each of those parcels was delivered: their steps only, since the oldest listed order was
  * placed (a parcel is delivered after its order) and no earlier than `SHIPPING_MATCH_DAYS` before
@@ -67,7 +72,7 @@ const labelsOfListed = `(SELECT x.order_id, x.order_created_at, x.shipped_at, x.
 const delivered = `(SELECT t.tracking_number, min(t.delivered_at) AS delivered_at
   FROM tracking_events t JOIN l ON t.tracking_number = l.tracking_number
   WHERE t.delivered_at IS NOT NULL AND t.at >= dateadd('d', -${SHIPPING_MATCH_DAYS}, $__fromTime)
-    AND t.at >= (SELECT min(created_at) FROM o)
+    AND t.at >= ${OLDEST_LISTED}
   GROUP BY t.tracking_number)`;
 /**
  * Per listed order, its first shipment and delivery. The delivery joins the labels directly:
