@@ -157,6 +157,14 @@ function beacon(overrides: Record<string, unknown> = {}) {
   };
 }
 
+/** Closes a tab the way a shopper does (pagehide runs) and returns once the page is gone: `close`
+ * with runBeforeUnload returns before that, and on a loaded machine the leave beacon came later. */
+async function leave(tab: Page) {
+  const closed = new Promise((resolve) => tab.once("close", resolve));
+  await tab.close({ runBeforeUnload: true });
+  await closed;
+}
+
 function post(body: unknown, { from = origin, client = "203.0.113.7", type = "text/plain" } = {}) {
   return fetch(`${stack.behaviourUrl}/collect`, {
     method: "POST",
@@ -269,7 +277,7 @@ describe("the SDK in Chromium", () => {
     );
     measuredHeight = height;
     const depth = Math.min(height, 2000 + VIEWPORT.height);
-    await tab.close({ runBeforeUnload: true }); // pagehide: the leave beacon
+    await leave(tab); // pagehide: the leave beacon
 
     // The refusal checks above sent their accepted beacons for another page of the same site.
     const site = `${sqlString(SITE)} AND page = '/product.html'`;
@@ -518,7 +526,7 @@ describe("the SDK's privacy switches", () => {
       const tab = await visit(`${path}?relay=1`, init);
       await tab.mouse.click(ADD.left + 10, ADD.top + 10);
       await expect.poll(() => tab.textContent("#cart-count")).toBe("1");
-      await tab.close({ runBeforeUnload: true });
+      await leave(tab);
     }
     // A page without the switches, opened after them: once its beacons arrive, theirs would have too.
     const after = await visit("/product-after.html?relay=1");
@@ -571,7 +579,8 @@ describe("the SDK on a single-page storefront", () => {
     );
     await addToCart("2");
     await addToCart("3");
-    await tab.close({ runBeforeUnload: true });
+    await leave(tab);
+    await context.close();
 
     const pages = `${sqlString(SITE)} AND page IN ('${first}', '${next}')`;
     // Per page, whatever order QuestDB lists them in.
@@ -642,10 +651,7 @@ describe("the SDK straight to the behaviour process, across origins", () => {
           page.scrollTo(0, 1000);
         }),
     );
-    // runBeforeUnload returns before the page is gone; wait for it, so pagehide (and its beacon) has run.
-    const closed = new Promise((resolve) => tab.once("close", resolve));
-    await tab.close({ runBeforeUnload: true });
-    await closed;
+    await leave(tab);
     const where = `site = ${sqlString(SITE)} AND page = '/product-direct.html'`;
     await eventually(async () => {
       const clicks = await stack.db.rows(`SELECT selector, cell_x, cell_y FROM clicks WHERE ${where}`);

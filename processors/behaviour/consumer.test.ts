@@ -166,3 +166,56 @@ describe("the behaviour consumer under a budget", () => {
     await eventually(async () => expect(await mode()).toEqual(["immediate", "immediate"]));
   });
 });
+
+describe("a view whose last two beacons arrive the wrong way round", () => {
+  it("keeps the leave and the deepest point the later one carried", async () => {
+    const publish = interactionPublisher(js, 5000);
+    const now = Date.now();
+    const view = randomBytes(12).toString("hex");
+    const page = (seq: number, events: Beacon["events"]) =>
+      interactionBatch(
+        { ...beacon(now), site: "closing-site", view, seq, events },
+        {
+          shop: "budget.example",
+          platform: "shopify",
+          visitor: "0123456789abcdef",
+          bot: false,
+          receivedMs: now,
+        },
+      );
+    // Closing a tab: visibilitychange flushes (seq 1), pagehide leaves (seq 2); the leave got in first.
+    const leave = page(2, [{ k: "leave", at: now - 10, dur: 4990, depth: 1300, height: 1400 }]);
+    const flush = page(1, [
+      { k: "click", at: now - 60, x: 1, y: 1, sel: "a", nx: 0.1, ny: 0.1 },
+      { k: "scroll", at: now - 50, depth: 900, height: 1400 },
+    ]);
+    const consumer = await startBehaviourConsumer({
+      js,
+      jsm: await jetstreamManager(nc),
+      sender: await db.sender(),
+      log,
+      batchMaxMessages: 500,
+      batchMaxWaitMs: 100,
+      maxDeliveries: 5,
+      ackWaitMs: 5000,
+    });
+    const where = `site = 'closing-site' AND view = '${view}'`;
+    const scroll = async () =>
+      db.rows(`SELECT max_depth, page_height, duration_ms, left_page FROM scrolls WHERE ${where}`);
+    try {
+      await publish(leave);
+      await eventually(async () => expect(await scroll()).toHaveLength(1));
+      // Written on its own first, so the flush comes in a later QuestDB write, not the same one.
+      await publish(flush);
+      await eventually(async () => {
+        expect(await walApplied(db, ["clicks", "scrolls"], 2000)).toBe(true);
+        expect(await db.rows(`SELECT x FROM clicks WHERE ${where}`)).toEqual([{ x: 1 }]);
+      });
+      expect(await scroll()).toEqual([
+        { max_depth: 1300, page_height: 1400, duration_ms: 4990, left_page: true },
+      ]);
+    } finally {
+      await consumer.stop();
+    }
+  });
+});

@@ -16,6 +16,7 @@ import { untilAnswered } from "../../core/start-up.ts";
 import type { RunningConsumer } from "../consumer.ts";
 import { chunksOf, rowsOf, type RowBudget } from "./row-budget.ts";
 import { writeBehaviourRows } from "./rows.ts";
+import { ScrollReports } from "./scroll-reports.ts";
 
 export interface BehaviourConsumerOptions {
   js: JetStreamClient;
@@ -50,6 +51,7 @@ export async function startBehaviourConsumer(options: BehaviourConsumerOptions):
     { log },
   );
 
+  const reports = new ScrollReports();
   let pending: JsMsg[] = [];
   let timer: NodeJS.Timeout | undefined;
   let chain = Promise.resolve();
@@ -59,7 +61,7 @@ export async function startBehaviourConsumer(options: BehaviourConsumerOptions):
     const batch = pending;
     pending = [];
     chain = chain.then(() =>
-      settle(batch, options).catch((err: unknown) =>
+      settle(batch, reports, options).catch((err: unknown) =>
         log.error({ consumer: NAME, messages: batch.length, err: String(err) }, "behaviour batch unsettled"),
       ),
     );
@@ -102,7 +104,11 @@ async function ensureDurable(jsm: JetStreamManager, ackWaitMs: number, batchMaxM
   }
 }
 
-async function settle(batch: JsMsg[], options: BehaviourConsumerOptions): Promise<void> {
+async function settle(
+  batch: JsMsg[],
+  reports: ScrollReports,
+  options: BehaviourConsumerOptions,
+): Promise<void> {
   if (!batch.length) return;
   const decoded: Decoded[] = [];
   for (const msg of batch) {
@@ -118,7 +124,7 @@ async function settle(batch: JsMsg[], options: BehaviourConsumerOptions): Promis
     const chunk = chunks[i]!;
     if (budget) await waitForBudget(budget, chunk, chunks.slice(i));
     try {
-      for (const d of chunk) await writeBehaviourRows(options.sender, d.batch);
+      for (const d of chunk) await writeBehaviourRows(options.sender, d.batch, reports);
       await options.sender.flush();
       for (const { msg } of chunk) msg.ack();
     } catch (err) {

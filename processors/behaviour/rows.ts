@@ -1,14 +1,20 @@
 import type { Sender } from "@questdb/nodejs-client";
 import { HEATMAP_GRID as GRID, pageOf, type InteractionBatch } from "../../core/interaction.ts";
 import { toMicros } from "../../core/questdb.ts";
+import type { ScrollReports } from "./scroll-reports.ts";
 
 const cell = (n: number) => Math.min(GRID - 1, Math.floor(n * GRID));
 
 /**
  * The rows of one batch: the page view (rewritten by every batch of the view), one row per click,
- * and the view's scroll row from its latest scroll or leave (deepest point, page height, time so far).
+ * and the view's scroll row from its latest scroll or leave (deepest point, page height, time so far),
+ * merged with what earlier batches of the view said.
  */
-export async function writeBehaviourRows(sender: Sender, batch: InteractionBatch): Promise<void> {
+export async function writeBehaviourRows(
+  sender: Sender,
+  batch: InteractionBatch,
+  reports: ScrollReports,
+): Promise<void> {
   const start = toMicros(batch.start);
   const page = pageOf(batch.path);
   const view = sender
@@ -57,8 +63,14 @@ export async function writeBehaviourRows(sender: Sender, batch: InteractionBatch
   }
   if (!last) return;
 
-  const durationMs =
-    last.k === "leave" ? last.durationMs : Math.max(0, Date.parse(last.at) - Date.parse(batch.start));
+  const report = reports.merge(batch.site, batch.view, {
+    seq: batch.seq,
+    depth: last.depth,
+    height: last.height,
+    durationMs:
+      last.k === "leave" ? last.durationMs : Math.max(0, Date.parse(last.at) - Date.parse(batch.start)),
+    left: last.k === "leave",
+  });
   await sender
     .table("scrolls")
     .symbol("site", batch.site)
@@ -66,11 +78,11 @@ export async function writeBehaviourRows(sender: Sender, batch: InteractionBatch
     .symbol("page", page)
     .stringColumn("view", batch.view)
     .stringColumn("session", batch.session)
-    .intColumn("max_depth", last.depth)
-    .intColumn("page_height", last.height)
-    .floatColumn("depth_pct", last.height ? Math.min(100, (100 * last.depth) / last.height) : 0)
-    .intColumn("duration_ms", durationMs)
-    .booleanColumn("left_page", last.k === "leave")
+    .intColumn("max_depth", report.depth)
+    .intColumn("page_height", report.height)
+    .floatColumn("depth_pct", report.height ? Math.min(100, (100 * report.depth) / report.height) : 0)
+    .intColumn("duration_ms", report.durationMs)
+    .booleanColumn("left_page", report.left)
     .booleanColumn("bot", batch.bot)
     .at(start, "us");
 }
