@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { keyPartition, type Partition } from "./partitions.ts";
 
 /**
  * Behaviour events from the browser SDK (sdk/). Two shapes: the `Beacon` a page posts to
@@ -113,7 +114,20 @@ export const HEATMAP_GRID = 10;
 /** The page without its query: the heatmaps of `/p?utm_source=a` and `/p` are one page's. */
 export const pageOf = (path: string) => path.split("?")[0]!;
 
-export const behaviourSubject = (site: string) => `beh.${site}`;
+/**
+ * `beh.<site>`, with the site's partition as a third token when there is more than one: every
+ * beacon of a page view is then written by the one replica of its partition (see
+ * processors/behaviour/scroll-reports.ts for why that matters).
+ */
+export const behaviourSubject = (site: string, partitions = 1) =>
+  partitions === 1 ? `beh.${site}` : `beh.${site}.${keyPartition(site, partitions)}`;
+
+/** What a replica's behaviour consumer reads: every site's beacons, or its partition's. */
+export const behaviourFilter = (partition: Partition) =>
+  partition.count === 1 ? "beh.>" : `beh.*.${partition.index}`;
+
+/** Beacons a publisher sent without the partition count while there are several partitions. */
+export const UNPARTITIONED_BEHAVIOUR = "beh.*";
 export const behaviourMsgId = (batch: Pick<InteractionBatch, "site" | "view" | "seq">) =>
   `${batch.site}:${batch.view}:${batch.seq}`;
 

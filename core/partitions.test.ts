@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "./env.ts";
+import { behaviourFilter, behaviourSubject } from "./interaction.ts";
 import {
+  keyPartition,
   partitionConsumerName,
   partitionedSubject,
   partitionFilter,
@@ -54,5 +56,16 @@ describe("replicaEnv", () => {
       /PROCESSOR_PARTITION: PROCESSOR_PARTITION must be below/,
     );
     expect(() => loadConfig(replicaEnv, { PROCESSOR_PARTITIONS: "0" })).toThrow(ConfigError);
+  });
+});
+
+describe("behaviour subjects", () => {
+  // FNV-1a 32-bit of "demo-site", computed apart (Python): 3106307962.
+  it("puts a site's beacons on its partition's subject, and reads a partition's alone", () => {
+    expect(behaviourSubject("demo-site")).toBe("beh.demo-site");
+    expect(behaviourSubject("demo-site", 5)).toBe(`beh.demo-site.${3106307962 % 5}`);
+    expect(behaviourFilter({ index: 0, count: 1 })).toBe("beh.>");
+    expect(behaviourFilter({ index: 3, count: 5 })).toBe("beh.*.3");
+    expect(keyPartition("demo-site", 2)).toBe(3106307962 % 2);
   });
 });

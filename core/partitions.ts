@@ -36,9 +36,13 @@ export function replicaPartition(env: z.infer<typeof replicaEnv>): Partition {
  * shop must hash to the same partition in every ingest and every replica), and cheap per webhook.
  */
 export function shopPartition(platform: string, shop: string, count: number): number {
+  return keyPartition(`${platform}:${shop}`, count);
+}
+
+/** The same hash over any key: a behaviour site's beacons, too, have one partition everywhere. */
+export function keyPartition(key: string, count: number): number {
   if (count === 1) return 0;
   let hash = 0x811c9dc5;
-  const key = `${platform}:${shop}`;
   for (let i = 0; i < key.length; i++) {
     hash ^= key.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);

@@ -128,13 +128,11 @@ const consumers = [
       log,
     },
   ),
-  await untilAnswered(
-    "behaviour tables, views and consumer",
-    () => startBehaviour({ db, js, jsm, log, config }),
-    {
-      log,
-    },
-  ),
+  ...(await untilAnswered(
+    "behaviour tables, views and consumers",
+    () => startBehaviour({ db, js, jsm, log, config, partition }),
+    { log },
+  )),
   await startConsumer({
     name: "payments",
     js,

@@ -4,6 +4,7 @@ import { loadConfig } from "../../core/config.ts";
 import { installCrashHandlers } from "../../core/crash.ts";
 import { createLogger } from "../../core/log.ts";
 import { behaviourReadiness, connectNats, ensureStreams } from "../../core/nats.ts";
+import { partitionsEnv } from "../../core/partitions.ts";
 import { QuestDb } from "../../core/questdb.ts";
 import { onShutdown } from "../../core/shutdown.ts";
 import { behaviourApp } from "./app.ts";
@@ -22,6 +23,7 @@ const log = createLogger("behaviour");
 installCrashHandlers(log);
 const server = loadConfig(behaviourServerEnv);
 const config = loadConfig(behaviourEnv);
+const { PROCESSOR_PARTITIONS } = loadConfig(partitionsEnv);
 lowerPriority(server.BEHAVIOUR_NICE, log);
 
 const nc = await connectNats(server.NATS_URL, "metricsdash-behaviour", log);
@@ -33,7 +35,7 @@ await sites.follow(await SiteBucket.open(jetstream(nc)), log, following.signal);
 
 const app = behaviourApp({
   config,
-  publish: interactionPublisher(jetstream(nc), server.PUBLISH_TIMEOUT_MS),
+  publish: interactionPublisher(jetstream(nc), server.PUBLISH_TIMEOUT_MS, PROCESSOR_PARTITIONS),
   db: new QuestDb(server.QUESTDB_HTTP_URL),
   log,
   sites,

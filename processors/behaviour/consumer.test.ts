@@ -120,6 +120,8 @@ describe("the behaviour consumer under a budget", () => {
     const perSecond = 120;
     const started = Date.now();
     const consumer = await startBehaviourConsumer({
+      name: "behaviour",
+      filterSubject: "beh.>",
       js,
       jsm: await jetstreamManager(nc),
       sender: await db.sender(),
@@ -190,6 +192,8 @@ describe("a view whose last two beacons arrive the wrong way round", () => {
       { k: "scroll", at: now - 50, depth: 900, height: 1400 },
     ]);
     const consumer = await startBehaviourConsumer({
+      name: "behaviour",
+      filterSubject: "beh.>",
       js,
       jsm: await jetstreamManager(nc),
       sender: await db.sender(),
@@ -216,6 +220,85 @@ describe("a view whose last two beacons arrive the wrong way round", () => {
       ]);
     } finally {
       await consumer.stop();
+    }
+  });
+});
+
+describe("beacons with two partitions", () => {
+  it("go to one partition per site, each read by its own durable, and a publisher not told is still read", async () => {
+    const meta = { shop: "budget.example", platform: "shopify", visitor: "0123456789abcdef", bot: false };
+    const sites = Array.from({ length: 20 }, (_, i) => `part-site-${i}`);
+    const now = Date.now();
+    const partitioned = interactionPublisher(js, 5000, 2);
+    for (const site of sites)
+      for (let i = 0; i < 2; i++)
+        await partitioned(interactionBatch({ ...beacon(now), site }, { ...meta, receivedMs: now }));
+    const untold = interactionPublisher(js, 5000);
+    for (let i = 0; i < 3; i++)
+      await untold(interactionBatch({ ...beacon(now), site: "untold-site" }, { ...meta, receivedMs: now }));
+
+    const jsm = await jetstreamManager(nc);
+    const durables = { behaviour_p0: "beh.*.0", behaviour_p1: "beh.*.1", behaviour_unpartitioned: "beh.*" };
+    const consumers = await Promise.all(
+      Object.entries(durables).map(async ([name, filterSubject]) =>
+        startBehaviourConsumer({
+          name,
+          filterSubject,
+          js,
+          jsm,
+          sender: await db.sender(),
+          log,
+          batchMaxMessages: 500,
+          batchMaxWaitMs: 100,
+          maxDeliveries: 5,
+          ackWaitMs: 5000,
+        }),
+      ),
+    );
+    try {
+      const clicksOf = async (where: string) =>
+        Number((await db.rows(`SELECT count() n FROM clicks WHERE ${where}`))[0]?.n ?? 0);
+      await eventually(
+        async () => {
+          expect(await walApplied(db, ["clicks"], 2000)).toBe(true);
+          expect(await clicksOf("site LIKE 'part-site-%'")).toBe(40 * CLICKS);
+          expect(await clicksOf("site = 'untold-site'")).toBe(3 * CLICKS);
+        },
+        { timeoutMs: 30_000 },
+      );
+      // What the broker holds, subject by subject: each site's two batches on one subject of its own.
+      const { subjects = {} } = (await jsm.streams.info("BEHAVIOUR", { subjects_filter: "beh.>" })).state;
+      for (const site of sites) {
+        const own = Object.entries(subjects).filter(([subject]) => subject.split(".")[1] === site);
+        expect(own).toHaveLength(1);
+        expect(own[0]![1]).toBe(2);
+        expect(own[0]![0]).toMatch(new RegExp(`^beh\\.${site}\\.[01]$`));
+      }
+      const held = (tokens: number, last?: string) =>
+        Object.entries(subjects)
+          .filter(
+            ([subject]) => subject.split(".").length === tokens && (!last || subject.endsWith(`.${last}`)),
+          )
+          .reduce((n, [, count]) => n + count, 0);
+      const expected = {
+        behaviour_p0: held(3, "0"),
+        behaviour_p1: held(3, "1"),
+        behaviour_unpartitioned: held(2),
+      };
+      expect(expected.behaviour_p0).toBeGreaterThan(0);
+      expect(expected.behaviour_p1).toBeGreaterThan(0);
+      await eventually(async () => {
+        for (const [name, count] of Object.entries(expected)) {
+          const info = await jsm.consumers.info("BEHAVIOUR", name);
+          expect({ name, delivered: info.delivered.consumer_seq, pending: info.num_ack_pending }).toEqual({
+            name,
+            delivered: count,
+            pending: 0,
+          });
+        }
+      });
+    } finally {
+      await Promise.all(consumers.map((c) => c.stop()));
     }
   });
 });

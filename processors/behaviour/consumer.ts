@@ -19,6 +19,12 @@ import { writeBehaviourRows } from "./rows.ts";
 import { ScrollReports } from "./scroll-reports.ts";
 
 export interface BehaviourConsumerOptions {
+  /** The durable's name (one per partition: `behaviour`, `behaviour_p1`). */
+  name: string;
+  /** Which beacons it reads (core/interaction.ts: behaviourFilter). */
+  filterSubject: string;
+  /** Said in a warning for every batch it writes: beacons that should not have come this way. */
+  warning?: string;
   js: JetStreamClient;
   jsm: JetStreamManager;
   sender: Sender;
@@ -31,8 +37,6 @@ export interface BehaviourConsumerOptions {
   budget?: RowBudget;
 }
 
-const NAME = "behaviour";
-
 /**
  * The durable consumer of the BEHAVIOUR stream: batches of beacons become rows in one QuestDB write,
  * acked after QuestDB accepted it. A message that is not a valid batch is dead-lettered at once; a
@@ -40,12 +44,12 @@ const NAME = "behaviour";
  * (processors/consumer.ts does the same for EVENTS; it is typed to canonical order events.)
  */
 export async function startBehaviourConsumer(options: BehaviourConsumerOptions): Promise<RunningConsumer> {
-  const { js, jsm, log } = options;
+  const { js, jsm, log, name } = options;
   const messages = await untilAnswered(
-    `consumer ${NAME} on ${BEHAVIOUR_STREAM}`,
+    `consumer ${name} on ${BEHAVIOUR_STREAM}`,
     async () => {
-      await ensureDurable(jsm, options.ackWaitMs, options.batchMaxMessages);
-      const consumer = await js.consumers.get(BEHAVIOUR_STREAM, NAME);
+      await ensureDurable(jsm, options);
+      const consumer = await js.consumers.get(BEHAVIOUR_STREAM, name);
       return consumer.consume({ max_messages: options.batchMaxMessages * 2 });
     },
     { log },
@@ -62,7 +66,7 @@ export async function startBehaviourConsumer(options: BehaviourConsumerOptions):
     pending = [];
     chain = chain.then(() =>
       settle(batch, reports, options).catch((err: unknown) =>
-        log.error({ consumer: NAME, messages: batch.length, err: String(err) }, "behaviour batch unsettled"),
+        log.error({ consumer: name, messages: batch.length, err: String(err) }, "behaviour batch unsettled"),
       ),
     );
     return chain;
@@ -76,7 +80,7 @@ export async function startBehaviourConsumer(options: BehaviourConsumerOptions):
     }
     await flush();
   })();
-  log.info({ consumer: NAME, stream: BEHAVIOUR_STREAM }, "consuming");
+  log.info({ consumer: name, stream: BEHAVIOUR_STREAM, filter: options.filterSubject }, "consuming");
   return {
     done,
     async stop() {
@@ -86,18 +90,18 @@ export async function startBehaviourConsumer(options: BehaviourConsumerOptions):
   };
 }
 
-async function ensureDurable(jsm: JetStreamManager, ackWaitMs: number, batchMaxMessages: number) {
+async function ensureDurable(jsm: JetStreamManager, options: BehaviourConsumerOptions) {
   const config = {
-    durable_name: NAME,
+    durable_name: options.name,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
-    ack_wait: nanos(ackWaitMs),
-    max_ack_pending: Math.max(20_000, batchMaxMessages * 4),
-    filter_subject: "beh.>",
+    ack_wait: nanos(options.ackWaitMs),
+    max_ack_pending: Math.max(20_000, options.batchMaxMessages * 4),
+    filter_subject: options.filterSubject,
   };
   try {
-    await jsm.consumers.info(BEHAVIOUR_STREAM, NAME);
-    await jsm.consumers.update(BEHAVIOUR_STREAM, NAME, config);
+    await jsm.consumers.info(BEHAVIOUR_STREAM, options.name);
+    await jsm.consumers.update(BEHAVIOUR_STREAM, options.name, config);
   } catch (err) {
     if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound)) throw err;
     await jsm.consumers.add(BEHAVIOUR_STREAM, config);
@@ -118,6 +122,15 @@ async function settle(
       await deadLetter(msg, `not an interaction batch: ${parsed.error.issues[0]?.path.join(".")}`, options);
   }
   if (!decoded.length) return;
+  if (options.warning)
+    options.log.warn(
+      {
+        consumer: options.name,
+        batches: decoded.length,
+        sites: [...new Set(decoded.map((d) => d.batch.site))].slice(0, 10),
+      },
+      options.warning,
+    );
   const { budget } = options;
   const chunks = budget ? chunksOf(decoded, (d) => rowsOf(d.batch), budget.chunkRows) : [decoded];
   for (let i = 0; i < chunks.length; i++) {
@@ -131,7 +144,7 @@ async function settle(
       options.sender.reset();
       const unwritten = chunks.slice(i).flat();
       options.log.warn(
-        { consumer: NAME, messages: unwritten.length, err: String(err) },
+        { consumer: options.name, messages: unwritten.length, err: String(err) },
         "behaviour batch not written",
       );
       for (const { msg } of unwritten) {
@@ -161,18 +174,18 @@ function safeJson(msg: JsMsg): unknown {
   }
 }
 
-async function deadLetter(msg: JsMsg, reason: string, { js, log }: BehaviourConsumerOptions) {
+async function deadLetter(msg: JsMsg, reason: string, { js, log, name }: BehaviourConsumerOptions) {
   const h = headers();
   h.set("MetricsDash-Error", reason.slice(0, 1000));
   h.set("MetricsDash-Subject", msg.subject);
-  h.set("MetricsDash-Consumer", NAME);
+  h.set("MetricsDash-Consumer", name);
   await js.publish(`${DEAD_LETTER_PREFIX}.${msg.subject}`, msg.data, {
     headers: h,
-    msgID: `${NAME}:${msg.info.streamSequence}`,
+    msgID: `${name}:${msg.info.streamSequence}`,
   });
   msg.term(reason.slice(0, 200));
   log.error(
-    { consumer: NAME, subject: msg.subject, seq: msg.info.streamSequence, reason },
+    { consumer: name, subject: msg.subject, seq: msg.info.streamSequence, reason },
     "message dead-lettered",
   );
 }
