@@ -74,6 +74,23 @@ function beacon(now: number): Beacon {
   };
 }
 
+/** The consumer as the processors start it, on this test's broker and QuestDB, quick to batch. */
+async function consume(name = "behaviour", filterSubject = "beh.>", budget?: RowBudget) {
+  return startBehaviourConsumer({
+    name,
+    filterSubject,
+    js,
+    jsm: await jetstreamManager(nc),
+    sender: await db.sender(),
+    log,
+    batchMaxMessages: 500,
+    batchMaxWaitMs: 100,
+    maxDeliveries: 5,
+    ackWaitMs: 5000,
+    budget,
+  });
+}
+
 const count = async (table: string) =>
   Number((await db.rows(`SELECT count() n FROM ${table} WHERE site = 'budget-site'`))[0]?.n ?? 0);
 
@@ -119,19 +136,7 @@ describe("the behaviour consumer under a budget", () => {
 
     const perSecond = 120;
     const started = Date.now();
-    const consumer = await startBehaviourConsumer({
-      name: "behaviour",
-      filterSubject: "beh.>",
-      js,
-      jsm: await jetstreamManager(nc),
-      sender: await db.sender(),
-      log,
-      batchMaxMessages: 500,
-      batchMaxWaitMs: 100,
-      maxDeliveries: 5,
-      ackWaitMs: 5000,
-      budget: new RowBudget(perSecond),
-    });
+    const consumer = await consume("behaviour", "beh.>", new RowBudget(perSecond));
     try {
       await eventually(
         async () => {
@@ -191,18 +196,7 @@ describe("a view whose last two beacons arrive the wrong way round", () => {
       { k: "click", at: now - 60, x: 1, y: 1, sel: "a", nx: 0.1, ny: 0.1 },
       { k: "scroll", at: now - 50, depth: 900, height: 1400 },
     ]);
-    const consumer = await startBehaviourConsumer({
-      name: "behaviour",
-      filterSubject: "beh.>",
-      js,
-      jsm: await jetstreamManager(nc),
-      sender: await db.sender(),
-      log,
-      batchMaxMessages: 500,
-      batchMaxWaitMs: 100,
-      maxDeliveries: 5,
-      ackWaitMs: 5000,
-    });
+    const consumer = await consume();
     const where = `site = 'closing-site' AND view = '${view}'`;
     const scroll = async () =>
       db.rows(`SELECT max_depth, page_height, duration_ms, left_page FROM scrolls WHERE ${where}`);
@@ -240,20 +234,7 @@ describe("beacons with two partitions", () => {
     const jsm = await jetstreamManager(nc);
     const durables = { behaviour_p0: "beh.*.0", behaviour_p1: "beh.*.1", behaviour_unpartitioned: "beh.*" };
     const consumers = await Promise.all(
-      Object.entries(durables).map(async ([name, filterSubject]) =>
-        startBehaviourConsumer({
-          name,
-          filterSubject,
-          js,
-          jsm,
-          sender: await db.sender(),
-          log,
-          batchMaxMessages: 500,
-          batchMaxWaitMs: 100,
-          maxDeliveries: 5,
-          ackWaitMs: 5000,
-        }),
-      ),
+      Object.entries(durables).map(([name, filterSubject]) => consume(name, filterSubject)),
     );
     try {
       const clicksOf = async (where: string) =>
