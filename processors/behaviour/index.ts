@@ -28,6 +28,10 @@ export async function startBehaviour(deps: {
   const own = loadConfig(behaviourProcessorEnv);
   await ensureTables(db, BEHAVIOUR_TABLES);
   await setViewRefresh(db, own.BEHAVIOUR_VIEW_REFRESH);
+  // One cap for the replica, however many consumers it runs.
+  const budget = own.BEHAVIOUR_MAX_ROWS_PER_SECOND
+    ? new RowBudget(own.BEHAVIOUR_MAX_ROWS_PER_SECOND)
+    : undefined;
   const start = async (name: string, filterSubject: string, warning?: string) =>
     startBehaviourConsumer({
       name,
@@ -42,9 +46,7 @@ export async function startBehaviour(deps: {
       batchMaxWaitMs: Math.max(config.BATCH_MAX_WAIT_MS, own.BEHAVIOUR_BATCH_MAX_WAIT_MS),
       maxDeliveries: config.MAX_DELIVERIES,
       ackWaitMs: config.ACK_WAIT_MS,
-      budget: own.BEHAVIOUR_MAX_ROWS_PER_SECOND
-        ? new RowBudget(own.BEHAVIOUR_MAX_ROWS_PER_SECOND)
-        : undefined,
+      budget,
     });
   const consumers = [await start(partitionConsumerName("behaviour", partition), behaviourFilter(partition))];
   if (partition.count > 1 && partition.index === 0)
