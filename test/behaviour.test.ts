@@ -157,8 +157,10 @@ function beacon(overrides: Record<string, unknown> = {}) {
   };
 }
 
-/** Closes a tab the way a shopper does (pagehide runs) and returns once the page is gone: `close`
- * with runBeforeUnload returns before that, and on a loaded machine the leave beacon came later. */
+/**
+ * Closes a tab the way a shopper does (pagehide runs) and returns once the page is gone: `close`
+ * with runBeforeUnload returns before that, so pagehide and its beacon may not have run yet.
+ */
 async function leave(tab: Page) {
   const closed = new Promise((resolve) => tab.once("close", resolve));
   await tab.close({ runBeforeUnload: true });
